@@ -1,0 +1,8 @@
+//! Measuring starts: one [`Unit`] per (workload, strategy), run in interleaved rounds.
+
+mod executor;
+mod scheduler;
+mod unit;
+
+pub use scheduler::{run, Plan, RunCount};
+pub use unit::{Sample, Unit, UnitState};

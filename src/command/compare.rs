@@ -1,0 +1,73 @@
+use crate::benchmark::{self, Plan, RunCount, Unit, UnitState};
+use crate::cli::CompareArgs;
+use crate::error::{AppError, AppResult};
+use crate::export::{self, Exporter, JsonExporter};
+use crate::output::{self, Progress};
+use crate::results::{self, Results, Status, SCHEMA};
+use crate::sandbox::{in_sandbox, Sandbox};
+use crate::selection;
+use crate::workload::Workload;
+use strategies::SealStrategy;
+
+/// `sealbench compare`: measure every selected (workload, strategy) in one interleaved run.
+pub fn run(args: &CompareArgs) -> AppResult<i32> {
+    let strategies = selection::strategies(&args.strategies)?;
+    let workloads = selection::workloads(&args.workload)?;
+    if strategies::by_name(&args.reference).is_none() {
+        selection::strategies(&args.reference)?;
+    }
+    if let Some(p) = &args.export_json {
+        export::check_writable(p)?;
+    }
+    super::require_root("compare")?;
+    let seed = args.seed.unwrap_or_else(rand::random);
+    eprintln!("sealbench: seed {seed} (repeat with --seed {seed})");
+    let plan = Plan { warmup: args.warmup, runs: RunCount::Fixed(args.runs), block: args.block, seed };
+    let quiet = args.quiet;
+    let results = in_sandbox(args.exe_size, |sb| Ok(measure(sb, &strategies, &workloads, &plan, quiet)))?;
+    output::print_results(&results, &args.reference);
+    if let Some(p) = &args.export_json {
+        export::write_atomic(p, &JsonExporter.serialize(&results))?;
+    }
+    let failed: Vec<_> = results.results.iter().filter(|e| e.status == Status::Failed).collect();
+    if failed.is_empty() {
+        Ok(0)
+    } else {
+        let names: Vec<_> = failed.iter().map(|e| format!("{}/{}", e.workload, e.strategy)).collect();
+        Err(AppError::failure(format!("failed: {}", names.join(", "))))
+    }
+}
+
+/// Inside the run's namespace: probe, set up, measure, tear down.
+pub fn measure(
+    sb: &Sandbox,
+    strategies: &[&dyn SealStrategy],
+    workloads: &[&dyn Workload],
+    plan: &Plan,
+    quiet: bool,
+) -> Results {
+    let mut units = Vec::new();
+    for w in workloads {
+        for s in strategies {
+            let state = match sb.target_for(&format!("{}-{}", w.name(), s.name())) {
+                Err(e) => UnitState::Failed(format!("set-up: {e}")),
+                Ok((_, target)) => match s.probe(&target) {
+                    Err(why) => UnitState::Unsupported(why.0),
+                    Ok(()) => match (s.prepare(&target), w.prepare(sb)) {
+                        (Ok(sealer), Ok(starter)) => UnitState::Ready { sealer, starter },
+                        (Err(e), _) | (_, Err(e)) => UnitState::Failed(format!("set-up: {e}")),
+                    },
+                },
+            };
+            units.push(Unit::new(s.name(), w.name(), state));
+        }
+    }
+    benchmark::run(&mut units, plan, &Progress::new(quiet));
+    units.iter_mut().for_each(Unit::finish);
+    Results {
+        schema: SCHEMA.into(),
+        host: crate::host::describe(sb.exe_size()),
+        plan: Some(plan.clone()),
+        results: units.iter().map(results::entry).collect(),
+    }
+}

@@ -1,0 +1,49 @@
+//! Errors that end a command, each with the exit status documented in the README.
+
+use std::fmt;
+
+/// Exit statuses. 2 is for anything the user can fix by changing the command line or files.
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// A run failed, or (audit) an outcome differed from the expected one, or (gate) a
+    /// regression.
+    pub const FAILURE: i32 = 1;
+    pub const USAGE: i32 = 2;
+    pub const PRIVILEGE: i32 = 3;
+    pub const SIGINT: i32 = 130;
+    pub const SIGTERM: i32 = 143;
+}
+
+#[derive(Debug)]
+pub struct AppError {
+    pub code: i32,
+    pub message: String,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn usage(message: impl Into<String>) -> Self {
+        AppError { code: exit::USAGE, message: message.into() }
+    }
+
+    pub fn privilege(message: impl Into<String>) -> Self {
+        AppError { code: exit::PRIVILEGE, message: message.into() }
+    }
+
+    pub fn failure(message: impl Into<String>) -> Self {
+        AppError { code: exit::FAILURE, message: message.into() }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<strategies::Error> for AppError {
+    fn from(e: strategies::Error) -> Self {
+        AppError::failure(e.to_string())
+    }
+}

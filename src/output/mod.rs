@@ -1,0 +1,9 @@
+//! What a person sees on the terminal.
+
+mod format;
+mod progress;
+mod table;
+
+pub use format::duration;
+pub use progress::Progress;
+pub use table::{print_results, results_table};

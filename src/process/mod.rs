@@ -1,0 +1,7 @@
+//! Starting and reaping the children of a start: fork-then-exec without allocating.
+
+mod argv;
+mod spawn;
+
+pub use argv::Argv;
+pub use spawn::{reap, spawn, ChildExit, PreExec, Spawn};

@@ -1,0 +1,129 @@
+use super::Argv;
+use rustix::fd::{AsRawFd, BorrowedFd};
+use rustix::io::Errno;
+use rustix::process::Pid;
+use std::time::Duration;
+use strategies::{sys, Error, Exec, Result, ResultExt};
+
+/// Work a child does between fork and exec (entering a container's root, say). It runs in
+/// the forked child, so it must be allocation-free; on failure it gives the index of its
+/// step in [`Spawn::pre_exec_steps`].
+pub type PreExec<'a> = &'a (dyn Fn() -> std::result::Result<(), (u8, Errno)> + Sync);
+
+/// How to start one child.
+pub struct Spawn<'a> {
+    pub argv: &'a Argv,
+    pub envp: &'a Argv,
+    /// Extra `CLONE_NEW*` flags.
+    pub clone_flags: libc::c_int,
+    /// Descriptors to place at fixed numbers in the child: (source, target).
+    pub fds: &'a [(BorrowedFd<'a>, libc::c_int)],
+    pub pre_exec: Option<PreExec<'a>>,
+    /// Names of the pre-exec steps, for the error message.
+    pub pre_exec_steps: &'static [&'static str],
+}
+
+/// How a child ended, with its own resource usage from wait4.
+#[derive(Debug, Clone, Copy)]
+pub struct ChildExit {
+    pub status: libc::c_int,
+    pub user: Duration,
+    pub system: Duration,
+    pub max_rss_kib: u64,
+}
+
+impl ChildExit {
+    pub fn success(&self) -> bool {
+        libc::WIFEXITED(self.status) && libc::WEXITSTATUS(self.status) == 0
+    }
+
+    pub fn describe(&self) -> String {
+        if libc::WIFEXITED(self.status) {
+            format!("exited with status {}", libc::WEXITSTATUS(self.status))
+        } else if libc::WIFSIGNALED(self.status) {
+            format!("killed by signal {}", libc::WTERMSIG(self.status))
+        } else {
+            format!("ended with wait status {:#x}", self.status)
+        }
+    }
+}
+
+/// Steps the child can fail at, reported through the exec-error pipe.
+const STEPS: [&str; 3] = ["dup2", "pre-exec", "exec"];
+
+/// Fork and exec `exec` as described by `spec`. Returns once the child has exec'd (the
+/// CLOEXEC error pipe closed) or with the step and errno at which it failed.
+pub fn spawn(exec: &Exec, spec: &Spawn) -> Result<Pid> {
+    let (err_r, err_w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
+    let child = || -> i32 {
+        let fail = |step: u8, sub: u8, e: Errno| -> i32 {
+            let mut msg = [0u8; 6];
+            msg[0] = step;
+            msg[1] = sub;
+            msg[2..].copy_from_slice(&e.raw_os_error().to_le_bytes());
+            let _ = rustix::io::write(&err_w, &msg);
+            127
+        };
+        for &(src, dst) in spec.fds {
+            // SAFETY: plain fd juggling in the child; dup2 onto the same number would keep
+            // CLOEXEC, so that case clears the flag instead.
+            let r = unsafe {
+                if src.as_raw_fd() == dst {
+                    libc::fcntl(dst, libc::F_SETFD, 0)
+                } else {
+                    libc::dup2(src.as_raw_fd(), dst)
+                }
+            };
+            if r < 0 {
+                return fail(0, 0, last_errno());
+            }
+        }
+        if let Some(pre) = spec.pre_exec {
+            if let Err((sub, e)) = pre() {
+                return fail(1, sub, e);
+            }
+        }
+        let e = match exec {
+            Exec::Fd(fd) => sys::execveat_fd(fd, spec.argv.as_ptr(), spec.envp.as_ptr()),
+            Exec::Path(p) => sys::execve_path(p, spec.argv.as_ptr(), spec.envp.as_ptr()),
+        };
+        fail(2, 0, e)
+    };
+    // SAFETY: `child` only makes raw syscalls on data prepared before the fork.
+    let pid = unsafe { sys::clone_with(spec.clone_flags, child) }?;
+    drop(err_w);
+    let mut msg = [0u8; 6];
+    let n = loop {
+        match rustix::io::read(&err_r, &mut msg) {
+            Err(Errno::INTR) => continue,
+            other => break other.ctx(|| "read exec-error pipe".into())?,
+        }
+    };
+    if n == 0 {
+        return Ok(pid);
+    }
+    let _ = reap(pid);
+    let errno = Errno::from_raw_os_error(i32::from_le_bytes([msg[2], msg[3], msg[4], msg[5]]));
+    let step = STEPS.get(msg[0] as usize).copied().unwrap_or("set-up");
+    let what = match spec.pre_exec_steps.get(msg[1] as usize) {
+        Some(sub) if msg[0] == 1 => format!("child {step}: {sub}"),
+        _ => format!("child {step}"),
+    };
+    Err(Error { what, errno: Some(errno) })
+}
+
+fn last_errno() -> Errno {
+    Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+}
+
+/// Wait for `pid` and collect its exit and rusage.
+pub fn reap(pid: Pid) -> Result<ChildExit> {
+    let (status, ru) = sys::wait4(pid)?;
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, (t.tv_usec * 1000) as u32);
+    Ok(ChildExit {
+        status,
+        user: tv(ru.ru_utime),
+        system: tv(ru.ru_stime),
+        max_rss_kib: ru.ru_maxrss as u64,
+    })
+}

@@ -1,0 +1,88 @@
+//! The results file: schema `sealbench/1`. Fields are only ever added, never renamed.
+
+mod build;
+
+pub use build::entry;
+
+use crate::benchmark::Plan;
+use serde::{Deserialize, Serialize};
+
+pub const SCHEMA: &str = "sealbench/1";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Results {
+    pub schema: String,
+    pub host: Host,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Plan>,
+    pub results: Vec<Entry>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Host {
+    pub kernel: String,
+    pub cpus: usize,
+    pub exe_size_bytes: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_model: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    /// The kernel or the privileges cannot run this strategy.
+    Unsupported,
+    /// A runtime peer that is missing or cannot run here.
+    Unavailable,
+    /// It should have run, but a start failed.
+    Failed,
+}
+
+/// One (strategy, workload) row. Summary fields are present when `status` is `ok`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Entry {
+    pub strategy: String,
+    pub workload: String,
+    pub status: Status,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub runs: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stddev: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Wall time of every measured start, seal to reap, in run order.
+    #[serde(default)]
+    pub times: Vec<f64>,
+    /// The child's user and system CPU time per start, from wait4.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_times: Vec<f64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub system_times: Vec<f64>,
+    /// The interleaved round of every start, which pairs starts across strategies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rounds: Vec<u32>,
+    /// The largest max RSS of stage 2 and its payload over all starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_rss_bytes: Option<u64>,
+}
+
+impl Default for Status {
+    fn default() -> Self {
+        Status::Ok
+    }
+}
+
+impl Entry {
+    pub fn is_ok(&self) -> bool {
+        self.status == Status::Ok
+    }
+}

@@ -1,0 +1,56 @@
+//! Where a run happens: a private mount namespace with its scratch space on a tmpfs,
+//! entered by a forked worker process, so that nothing a run mounts or writes can outlive
+//! it, even under SIGKILL.
+
+mod namespace;
+mod runtime_binary;
+mod worker;
+
+pub use runtime_binary::{stage2_source, RuntimeBinary};
+pub use worker::in_sandbox;
+
+use std::path::{Path, PathBuf};
+use strategies::{Result, Target};
+
+/// Where the run's tmpfs is mounted inside the private namespace. Mounting over /tmp
+/// (rather than creating a mount point) leaves not even an empty directory on the host,
+/// and keeps whatever a runtime peer writes to /tmp inside the run too.
+pub const SCRATCH_MOUNT: &str = "/tmp";
+
+/// The run's private space, as seen from inside its namespace.
+pub struct Sandbox {
+    root: PathBuf,
+    stage2: std::fs::File,
+    exe_size: u64,
+}
+
+impl Sandbox {
+    /// The root of the scratch space.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The size every runtime binary of this run is padded to.
+    pub fn exe_size(&self) -> u64 {
+        self.exe_size
+    }
+
+    /// A runtime binary of its own for `owner` (a strategy, an audit): the padded copy of
+    /// stage 2, alone in its directory, and a work directory beside it. Each gets its own
+    /// because memfd-bind mounts over its binary's path for the whole run, which would
+    /// change what every other strategy sealed if they shared one.
+    pub fn target_for(&self, owner: &str) -> Result<(RuntimeBinary, Target)> {
+        let binary = RuntimeBinary::install(&self.stage2, &self.root.join("runtime").join(owner), self.exe_size)?;
+        let work = self.subdir(&format!("work/{owner}"))?;
+        let target = Target::new(&binary.path, &work)?;
+        Ok((binary, target))
+    }
+
+    /// A fresh directory for one purpose inside the scratch space.
+    pub fn subdir(&self, name: &str) -> Result<PathBuf> {
+        use strategies::ResultExt;
+        let dir = self.root.join(name);
+        std::fs::create_dir_all(&dir).ctx(|| format!("mkdir {}", dir.display()))?;
+        Ok(dir)
+    }
+}

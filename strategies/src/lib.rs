@@ -1,0 +1,103 @@
+//! The ways a container runtime can seal its own binary before a container can reach it
+//! through `/proc/<pid>/exe` (CVE-2019-5736), one module per strategy.
+//!
+//! The driver only ever sees [`SealStrategy`] and [`Sealer`]; it never matches on a name.
+//! Adding a strategy is one new module plus one line in [`registry`].
+
+mod error;
+mod target;
+pub mod sys;
+
+mod bind_ro;
+mod memfd;
+mod memfd_bind;
+mod noclone;
+mod overlayfs;
+
+use std::os::fd::OwnedFd;
+
+pub use error::{errno_name, Error, Result, ResultExt};
+use std::ffi::CString;
+pub use target::Target;
+
+/// What a sealed start executes.
+#[derive(Debug)]
+pub enum Exec {
+    /// Run with `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`.
+    Fd(OwnedFd),
+    /// Run with `execve(path, argv, envp)`.
+    Path(CString),
+}
+
+/// One way of sealing the runtime binary.
+pub trait SealStrategy: Sync {
+    /// Stable name, used on the command line and in results files.
+    fn name(&self) -> &'static str;
+
+    /// One line saying what the strategy does.
+    fn description(&self) -> &'static str;
+
+    /// Whether this kernel, with these privileges, can run the strategy on `target`.
+    ///
+    /// The default answer is found the honest way: set the strategy up and seal once. A
+    /// strategy only overrides it when it can tell for certain without touching the kernel.
+    fn probe(&self, target: &Target) -> std::result::Result<(), Unsupported> {
+        let mut sealer = self.prepare(target).map_err(Unsupported::from)?;
+        let sealed = sealer.seal().map_err(Unsupported::from);
+        sealer.teardown().map_err(Unsupported::from)?;
+        sealed.map(drop)
+    }
+
+    /// The once-per-run set-up (memfd-bind's sealed copy and its bind mount, say).
+    /// Dropping the returned [`Sealer`] tears it down if [`Sealer::teardown`] was not called.
+    fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>>;
+}
+
+/// A strategy set up for one run on one target.
+pub trait Sealer {
+    /// The per-start sealing step. The timed span of every workload starts here.
+    fn seal(&mut self) -> Result<Exec>;
+
+    /// The strategy that actually sealed the last start, where it can differ from the
+    /// configured one (a fallback chain).
+    fn used(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Undo the set-up. Must be safe to call more than once; `Drop` calls it too.
+    fn teardown(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// Why a strategy cannot run here: `unsupported: <reason>`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unsupported(pub String);
+
+impl From<Error> for Unsupported {
+    fn from(e: Error) -> Self {
+        Unsupported(e.to_string())
+    }
+}
+
+impl std::fmt::Display for Unsupported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Every strategy, in the order reports list them. The baseline comes first.
+pub fn registry() -> Vec<&'static dyn SealStrategy> {
+    vec![
+        &noclone::NoClone,
+        &memfd::Memfd,
+        &memfd_bind::MemfdBind,
+        &bind_ro::BindRo,
+        &overlayfs::Overlayfs,
+    ]
+}
+
+/// Look a strategy up by its stable name.
+pub fn by_name(name: &str) -> Option<&'static dyn SealStrategy> {
+    registry().into_iter().find(|s| s.name() == name)
+}

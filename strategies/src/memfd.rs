@@ -1,0 +1,33 @@
+use crate::{sys, Exec, Result, ResultExt, SealStrategy, Sealer, Target};
+use rustix::fs::{Mode, OFlags};
+use std::ffi::CString;
+
+/// runc 1.1.15 and 1.2's default: a fresh sealed copy of the binary for every start.
+pub struct Memfd;
+
+impl SealStrategy for Memfd {
+    fn name(&self) -> &'static str {
+        "memfd"
+    }
+
+    fn description(&self) -> &'static str {
+        "copy the binary into a sealed memfd on every start and exec that"
+    }
+
+    fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
+        Ok(Box::new(MemfdSealer { exe: target.exe().to_owned() }))
+    }
+}
+
+struct MemfdSealer {
+    exe: CString,
+}
+
+impl Sealer for MemfdSealer {
+    fn seal(&mut self) -> Result<Exec> {
+        // Opened per start, as runc opens /proc/self/exe per start.
+        let src = rustix::fs::open(self.exe.as_c_str(), OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
+            .ctx(|| format!("open({:?})", self.exe))?;
+        Ok(Exec::Fd(sys::sealed_memfd_copy(c"sealbench-memfd", &src)?))
+    }
+}

@@ -1,0 +1,163 @@
+//! Kernel operations that more than one strategy needs, and the crate's only `unsafe`.
+
+use crate::{Error, Result, ResultExt};
+use rustix::fd::{AsFd, OwnedFd};
+use rustix::fs::{MemfdFlags, SealFlags};
+use rustix::io::Errno;
+use std::ffi::CStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The seals runc puts on its memfd copy: no more seals, no size change, no writes.
+pub const COPY_SEALS: SealFlags = SealFlags::SEAL
+    .union(SealFlags::SHRINK)
+    .union(SealFlags::GROW)
+    .union(SealFlags::WRITE);
+
+/// `MFD_EXEC` is refused with EINVAL before Linux 6.3; after the first refusal we stop asking.
+static MFD_EXEC_REFUSED: AtomicBool = AtomicBool::new(false);
+
+/// A new memfd that can be sealed and executed.
+pub fn executable_memfd(name: &CStr) -> Result<OwnedFd> {
+    let base = MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING;
+    if !MFD_EXEC_REFUSED.load(Ordering::Relaxed) {
+        match rustix::fs::memfd_create(name, base | MemfdFlags::EXEC) {
+            Err(Errno::INVAL) => MFD_EXEC_REFUSED.store(true, Ordering::Relaxed),
+            other => return other.ctx(|| "memfd_create(MFD_EXEC)".into()),
+        }
+    }
+    rustix::fs::memfd_create(name, base).ctx(|| "memfd_create".into())
+}
+
+/// Copy all of `src` into `dst` with sendfile: copy_file_range from ext4 into a memfd is
+/// refused with EXDEV, and a read/write loop would bounce every page through user space.
+pub fn copy_all(dst: impl AsFd, src: impl AsFd) -> Result<u64> {
+    let len = rustix::fs::fstat(&src).ctx(|| "fstat(runtime binary)".into())?.st_size as u64;
+    let mut offset = 0u64;
+    while offset < len {
+        let chunk = (len - offset).min(1 << 30) as usize;
+        match rustix::fs::sendfile(&dst, &src, Some(&mut offset), chunk) {
+            Ok(0) => return Err(Error::msg(format!("sendfile: source ended at {offset} of {len} bytes"))),
+            Ok(_) | Err(Errno::INTR) => {}
+            Err(e) => return Err(e).ctx(|| "sendfile(runtime binary -> copy)".into()),
+        }
+    }
+    Ok(len)
+}
+
+/// Seal a copy the way runc does. F_ADD_SEALS has been seen to answer EBUSY about once in
+/// 6000 starts (a transient page reference), so it is retried a few times.
+pub fn add_seals(fd: impl AsFd, seals: SealFlags) -> Result<()> {
+    let mut tries = 0;
+    loop {
+        match rustix::fs::fcntl_add_seals(&fd, seals) {
+            Err(Errno::BUSY) if tries < 100 => {
+                tries += 1;
+                std::thread::yield_now();
+            }
+            other => return other.ctx(|| "fcntl(F_ADD_SEALS)".into()),
+        }
+    }
+}
+
+/// A sealed, executable memfd copy of the file behind `src`.
+pub fn sealed_memfd_copy(name: &CStr, src: impl AsFd) -> Result<OwnedFd> {
+    let memfd = executable_memfd(name)?;
+    copy_all(&memfd, src)?;
+    add_seals(&memfd, COPY_SEALS)?;
+    Ok(memfd)
+}
+
+/// Fork a child that runs `child` and `_exit`s with its return value. The child gets
+/// SIGKILL when this thread exits, so nothing it does can outlive sealbench.
+///
+/// # Safety
+/// The caller may be multi-threaded, so `child` must make async-signal-safe calls only:
+/// raw syscalls on data prepared before the call. No allocation, no locks, no panics.
+pub unsafe fn fork_with(child: impl FnOnce() -> i32) -> Result<rustix::process::Pid> {
+    clone_with(0, child)
+}
+
+/// [`fork_with`] with extra `CLONE_*` flags (new namespaces for a container start).
+///
+/// # Safety
+/// As for [`fork_with`].
+pub unsafe fn clone_with(flags: libc::c_int, child: impl FnOnce() -> i32) -> Result<rustix::process::Pid> {
+    let parent = rustix::process::getpid();
+    // SAFETY: a raw clone with no new stack behaves as fork(2): the child continues on a
+    // copy of this stack. Only the async-signal-safe `child` runs there, then `_exit`.
+    let pid = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            (flags | libc::SIGCHLD) as libc::c_ulong,
+            std::ptr::null_mut::<libc::c_void>(),
+            std::ptr::null_mut::<libc::c_int>(),
+            std::ptr::null_mut::<libc::c_int>(),
+            0 as libc::c_ulong,
+        )
+    };
+    if pid < 0 {
+        return Err(Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(0)))
+            .ctx(|| "clone".into());
+    }
+    if pid == 0 {
+        let dead = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
+        // The parent may have died before the death signal was armed.
+        let code = if dead.is_err() || rustix::process::getppid() != Some(parent) { 125 } else { child() };
+        // SAFETY: _exit skips atexit handlers and stdio flushing, which belong to the parent.
+        unsafe { libc::_exit(code) }
+    }
+    // SAFETY: clone returned a positive pid.
+    Ok(unsafe { rustix::process::Pid::from_raw_unchecked(pid as i32) })
+}
+
+/// Reap `pid`, retrying on EINTR, and return its wait status and resource usage.
+pub fn wait4(pid: rustix::process::Pid) -> Result<(libc::c_int, libc::rusage)> {
+    let mut status = 0;
+    // SAFETY: rusage is plain data; zero is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: both out-pointers point to live locals of the right type.
+        let r = unsafe { libc::wait4(pid.as_raw_nonzero().get(), &mut status, 0, &mut usage) };
+        if r >= 0 {
+            return Ok((status, usage));
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e).ctx(|| format!("wait4({})", pid.as_raw_nonzero()));
+        }
+    }
+}
+
+/// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`, which rustix does not wrap. Returns only
+/// on failure. Allocation-free, so it may run between fork and exec.
+pub fn execveat_fd(
+    fd: impl AsFd,
+    argv: *const *const libc::c_char,
+    envp: *const *const libc::c_char,
+) -> Errno {
+    use std::os::fd::AsRawFd;
+    // SAFETY: argv and envp are NULL-terminated arrays of C strings prepared by the caller
+    // before fork; the empty path is a valid C string.
+    unsafe {
+        libc::syscall(
+            libc::SYS_execveat,
+            fd.as_fd().as_raw_fd(),
+            c"".as_ptr(),
+            argv,
+            envp,
+            libc::AT_EMPTY_PATH,
+        )
+    };
+    Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+}
+
+/// `execve(path, argv, envp)`. Returns only on failure; allocation-free.
+pub fn execve_path(
+    path: &CStr,
+    argv: *const *const libc::c_char,
+    envp: *const *const libc::c_char,
+) -> Errno {
+    // SAFETY: as for execveat_fd.
+    unsafe { libc::execve(path.as_ptr(), argv, envp) };
+    Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+}
