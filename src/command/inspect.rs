@@ -57,7 +57,7 @@ pub fn run(args: &InspectArgs) -> AppResult<i32> {
         let report = text
             .lines()
             .filter_map(|l| l.split_once(' '))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(k, v)| (k.to_string(), errno_word(v)))
             .collect();
         let after = std::fs::read(&decoy).ctx(|| "read decoy".into())?;
         Ok(Inspection {
@@ -70,4 +70,13 @@ pub fn run(args: &InspectArgs) -> AppResult<i32> {
     })?;
     println!("{}", serde_json::to_string_pretty(&inspection).expect("serialize"));
     Ok(0)
+}
+
+/// Stage 2 reports errnos as numbers (it has no table of names); 0 means success.
+fn errno_word(v: &str) -> String {
+    match v.parse::<i32>() {
+        Ok(0) => "ok".to_string(),
+        Ok(n) => strategies::errno_name(rustix::io::Errno::from_raw_os_error(n)).to_string(),
+        Err(_) => v.to_string(),
+    }
 }

@@ -6,7 +6,7 @@ mod namespace;
 mod runtime_binary;
 mod worker;
 
-pub use runtime_binary::{stage2_source, RuntimeBinary};
+pub use runtime_binary::RuntimeBinary;
 pub use worker::in_sandbox;
 
 use std::path::{Path, PathBuf};
@@ -20,7 +20,6 @@ pub const SCRATCH_MOUNT: &str = "/tmp";
 /// The run's private space, as seen from inside its namespace.
 pub struct Sandbox {
     root: PathBuf,
-    stage2: std::fs::File,
     exe_size: u64,
 }
 
@@ -40,7 +39,7 @@ impl Sandbox {
     /// because memfd-bind mounts over its binary's path for the whole run, which would
     /// change what every other strategy sealed if they shared one.
     pub fn target_for(&self, owner: &str) -> Result<(RuntimeBinary, Target)> {
-        let binary = RuntimeBinary::install(&self.stage2, &self.root.join("runtime").join(owner), self.exe_size)?;
+        let binary = RuntimeBinary::install(&self.root.join("runtime").join(owner), self.exe_size)?;
         let work = self.subdir(&format!("work/{owner}"))?;
         let target = Target::new(&binary.path, &work)?;
         Ok((binary, target))

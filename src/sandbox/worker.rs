@@ -18,12 +18,9 @@ where
     T: Serialize + DeserializeOwned,
     F: FnOnce(&Sandbox) -> Result<T>,
 {
-    let stage2 = super::stage2_source()?;
-    // Opened before /tmp is covered, where a fresh clone's target/ may live.
-    let stage2 = std::fs::File::open(&stage2).ctx(|| format!("open {}", stage2.display()))?;
     let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
     let run = move || -> i32 {
-        let outcome = match setup(stage2, exe_size).and_then(|sb| job(&sb)) {
+        let outcome = match setup(exe_size).and_then(|sb| job(&sb)) {
             Ok(v) => Outcome::Done(v),
             Err(e) => Outcome::Failed(e.to_string()),
         };
@@ -50,9 +47,9 @@ where
     }
 }
 
-fn setup(stage2: std::fs::File, exe_size: u64) -> Result<Sandbox> {
+fn setup(exe_size: u64) -> Result<Sandbox> {
     namespace::enter_private(SCRATCH_MOUNT)?;
     let root = PathBuf::from(SCRATCH_MOUNT).join("sealbench");
     std::fs::create_dir_all(&root).ctx(|| format!("mkdir {}", root.display()))?;
-    Ok(Sandbox { root, stage2, exe_size })
+    Ok(Sandbox { root, exe_size })
 }

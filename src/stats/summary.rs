@@ -37,7 +37,7 @@ mod tests {
         assert_eq!(s.median, 2.5);
         assert_eq!(s.mean, 4.0);
         assert_eq!((s.min, s.max), (1.0, 10.0));
-        assert!((s.stddev - 4.0826).abs() < 1e-4, "{}", s.stddev);
+        assert!((s.stddev - 4.082483).abs() < 1e-6, "{}", s.stddev);
     }
 
     #[test]

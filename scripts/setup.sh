@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install what sealbench's runs and tests need on a fresh Debian machine, then build it.
+# Safe to run again: packages already present are not fetched.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(gcc)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+cargo build --release --workspace --quiet

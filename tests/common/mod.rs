@@ -1,0 +1,78 @@
+//! Shared by the integration tests: they drive the real `sealbench` binary, as root, on
+//! the real kernel.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+pub fn sealbench() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_sealbench"))
+}
+
+/// Privileged tests need root. Without it they say so and why, rather than pass silently.
+pub fn root_or_skip(test: &str) -> bool {
+    if rustix::process::geteuid().is_root() {
+        true
+    } else {
+        eprintln!("SKIPPED {test}: needs root (sealbench runs in a private mount namespace of its own)");
+        false
+    }
+}
+
+pub fn run_ok(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("run sealbench");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}\nstdout:\n{}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+/// A scratch directory of the test's own under target/, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.0.join(file)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// What a run must leave as it found: the mount table, and sealbench's scratch names in /tmp.
+#[derive(Debug, PartialEq)]
+pub struct HostState {
+    pub mounts: String,
+    pub tmp: Vec<String>,
+}
+
+impl HostState {
+    pub fn now() -> HostState {
+        let mut tmp: Vec<String> = std::fs::read_dir("/tmp")
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains("sealbench"))
+            .collect();
+        tmp.sort();
+        HostState { mounts: std::fs::read_to_string("/proc/self/mountinfo").unwrap(), tmp }
+    }
+}
