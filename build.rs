@@ -12,7 +12,11 @@ fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR")).join("sealbench-stage2");
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let status = Command::new(rustc)
-        .args(["--edition=2021", "--crate-type=bin", "--crate-name=sealbench_stage2"])
+        .args([
+            "--edition=2021",
+            "--crate-type=bin",
+            "--crate-name=sealbench_stage2",
+        ])
         .args(["-Copt-level=3", "-Cpanic=abort", "-Cstrip=symbols"])
         .arg("-o")
         .arg(&out)

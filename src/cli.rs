@@ -5,7 +5,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "sealbench", version, about = "Measure how a container runtime can seal its own binary (CVE-2019-5736)")]
+#[command(
+    name = "sealbench",
+    version,
+    about = "Measure how a container runtime can seal its own binary (CVE-2019-5736)"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -17,6 +21,10 @@ pub enum Command {
     List(ListArgs),
     /// Measure starts of every selected strategy, interleaved, and report them.
     Compare(CompareArgs),
+    /// Re-render the tables, exports and charts of a saved results file without re-running.
+    Report(ReportArgs),
+    /// Draw the charts of a saved results file.
+    Plot(PlotArgs),
     /// Show what stage 2 sees of one strategy's sealed binary (used by the tests).
     #[command(hide = true)]
     Inspect(InspectArgs),
@@ -40,30 +48,88 @@ pub struct CompareArgs {
     /// `all`, or a comma-separated list of workload names.
     #[arg(long, default_value = "exec-true")]
     pub workload: String,
-    /// Measured starts per strategy.
-    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..))]
-    pub runs: u32,
+    /// The strategy ratios are taken against.
+    #[arg(long, default_value = "noclone")]
+    pub reference: String,
+    #[command(flatten)]
+    pub run: RunArgs,
+    #[command(flatten)]
+    pub export: ExportArgs,
+}
+
+/// How many starts, in what order.
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// Measured starts per strategy. Without it, the count comes from --time-budget.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["min_runs", "max_runs", "time_budget"])]
+    pub runs: Option<u32>,
+    /// With a time budget: at least this many measured starts per strategy.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub min_runs: u32,
+    /// With a time budget: at most this many measured starts per strategy.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_runs: Option<u32>,
+    /// Seconds of measured starts per strategy, as hyperfine's default of 3.
+    #[arg(long, default_value_t = 3.0, value_parser = parse_seconds)]
+    pub time_budget: f64,
     /// Unmeasured starts per strategy before measuring.
     #[arg(long, default_value_t = 5)]
     pub warmup: u32,
     /// Starts of one strategy in a row within each interleaved round.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub block: u32,
-    /// Seed of the round order (printed, so that a run can be repeated).
+    /// Seed of the round order and of the bootstrap (printed, so a run can be repeated).
     #[arg(long)]
     pub seed: Option<u64>,
     /// Size the runtime binary is padded to (runc is about 12 MiB).
     #[arg(long, default_value = "12MiB", value_parser = parse_size)]
     pub exe_size: u64,
-    /// The strategy ratios are taken against.
-    #[arg(long, default_value = "noclone")]
-    pub reference: String,
-    /// Write the results as JSON (schema sealbench/1).
-    #[arg(long)]
-    pub export_json: Option<PathBuf>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Files to write from a run's results. Any combination; each is written atomically.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ExportArgs {
+    /// The results as JSON, schema sealbench/1.
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
+    /// hyperfine's JSON schema (command = <workload>/<strategy>), for its plotting scripts.
+    #[arg(long, value_name = "FILE")]
+    pub export_hyperfine_json: Option<PathBuf>,
+    /// A Markdown table.
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
+    /// One CSV line per (workload, strategy).
+    #[arg(long, value_name = "FILE")]
+    pub export_csv: Option<PathBuf>,
+    /// Go benchmark lines, one per run, for benchstat.
+    #[arg(long, value_name = "FILE")]
+    pub export_benchstat: Option<PathBuf>,
+    /// Write the charts (SVG and PNG) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// A results file written by `compare --export-json`.
+    pub file: PathBuf,
+    #[arg(long, default_value = "noclone")]
+    pub reference: String,
+    #[command(flatten)]
+    pub export: ExportArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    /// A results file written by `compare --export-json`.
+    pub file: PathBuf,
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[arg(long, default_value = "noclone")]
+    pub reference: String,
 }
 
 #[derive(Args, Debug)]
@@ -72,4 +138,11 @@ pub struct InspectArgs {
     pub strategy: String,
     #[arg(long, default_value = "12MiB", value_parser = parse_size)]
     pub exe_size: u64,
+}
+
+fn parse_seconds(s: &str) -> Result<f64, String> {
+    match s.trim().trim_end_matches('s').parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
+        _ => Err(format!("{s:?} is not a positive number of seconds")),
+    }
 }

@@ -24,15 +24,24 @@ pub type AppResult<T> = Result<T, AppError>;
 
 impl AppError {
     pub fn usage(message: impl Into<String>) -> Self {
-        AppError { code: exit::USAGE, message: message.into() }
+        AppError {
+            code: exit::USAGE,
+            message: message.into(),
+        }
     }
 
     pub fn privilege(message: impl Into<String>) -> Self {
-        AppError { code: exit::PRIVILEGE, message: message.into() }
+        AppError {
+            code: exit::PRIVILEGE,
+            message: message.into(),
+        }
     }
 
     pub fn failure(message: impl Into<String>) -> Self {
-        AppError { code: exit::FAILURE, message: message.into() }
+        AppError {
+            code: exit::FAILURE,
+            message: message.into(),
+        }
     }
 }
 

@@ -8,6 +8,7 @@ mod error;
 mod export;
 mod host;
 mod output;
+mod plot;
 mod process;
 mod results;
 mod sandbox;
@@ -24,7 +25,11 @@ fn main() {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = if e.use_stderr() { exit::USAGE } else { exit::OK };
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
             let _ = e.print();
             std::process::exit(code);
         }
@@ -32,6 +37,8 @@ fn main() {
     let outcome = match &cli.command {
         Command::List(a) => command::list::run(a),
         Command::Compare(a) => command::compare::run(a),
+        Command::Report(a) => command::report::run(a),
+        Command::Plot(a) => command::report::plot(a),
         Command::Inspect(a) => command::inspect::run(a),
         Command::ReopenHeld => Ok(command::reopen_held::run()),
     };

@@ -5,7 +5,12 @@ use crate::workload::{self, Workload};
 use strategies::SealStrategy;
 
 /// `all`, or names separated by commas, each known to the registry.
-fn select<T: ?Sized>(spec: &str, all: Vec<&'static T>, name: impl Fn(&T) -> &'static str, kind: &str) -> AppResult<Vec<&'static T>> {
+fn select<T: ?Sized>(
+    spec: &str,
+    all: Vec<&'static T>,
+    name: impl Fn(&T) -> &'static str,
+    kind: &str,
+) -> AppResult<Vec<&'static T>> {
     if spec.trim() == "all" {
         return Ok(all);
     }

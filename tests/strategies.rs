@@ -5,11 +5,19 @@ mod common;
 use common::*;
 
 fn inspect(strategy: &str) -> serde_json::Value {
-    json(&run_ok(sealbench().args(["inspect", "--strategy", strategy, "--exe-size", "4MiB"])))
+    json(&run_ok(sealbench().args([
+        "inspect",
+        "--strategy",
+        strategy,
+        "--exe-size",
+        "4MiB",
+    ])))
 }
 
 fn report<'a>(v: &'a serde_json::Value, key: &str) -> &'a str {
-    v["report"][key].as_str().unwrap_or_else(|| panic!("no {key} in {v}"))
+    v["report"][key]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {key} in {v}"))
 }
 
 #[test]
@@ -23,7 +31,10 @@ fn noclone_runs_the_binary_itself_and_leaves_it_writable_after_exit() {
     // The vulnerability the others exist to prevent: once nothing runs the binary, the
     // held fd reopens for writing and the write goes through.
     assert_eq!(report(&v, "reopen-after-exit"), "ok", "{v}");
-    assert_eq!(v["decoy_unchanged"], true, "the rewrite wrote the same byte back");
+    assert_eq!(
+        v["decoy_unchanged"], true,
+        "the rewrite wrote the same byte back"
+    );
 }
 
 #[test]
@@ -32,10 +43,17 @@ fn memfd_runs_a_sealed_copy() {
         return;
     }
     let v = inspect("memfd");
-    assert!(report(&v, "exe").starts_with("/memfd:sealbench-memfd"), "{v}");
+    assert!(
+        report(&v, "exe").starts_with("/memfd:sealbench-memfd"),
+        "{v}"
+    );
     assert_eq!(v["exe_is_decoy"], false);
     assert_eq!(report(&v, "write-running"), "ETXTBSY");
-    assert_eq!(report(&v, "reopen-after-exit"), "EPERM", "F_SEAL_WRITE refuses the write");
+    assert_eq!(
+        report(&v, "reopen-after-exit"),
+        "EPERM",
+        "F_SEAL_WRITE refuses the write"
+    );
     assert_eq!(v["decoy_unchanged"], true);
 }
 
@@ -45,7 +63,10 @@ fn memfd_bind_runs_the_bound_sealed_copy() {
         return;
     }
     let v = inspect("memfd-bind");
-    assert!(report(&v, "exe").starts_with("/memfd:sealbench-memfd-bind"), "{v}");
+    assert!(
+        report(&v, "exe").starts_with("/memfd:sealbench-memfd-bind"),
+        "{v}"
+    );
     assert_eq!(report(&v, "write-running"), "ETXTBSY");
     assert_eq!(report(&v, "reopen-after-exit"), "EPERM");
     assert_eq!(v["decoy_unchanged"], true);

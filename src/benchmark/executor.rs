@@ -15,7 +15,10 @@ pub fn time_one(unit: &mut Unit, round: u32) -> Result<Sample> {
     drop(exec);
     let wall = t0.elapsed();
     if !exit.success() {
-        return Err(strategies::Error::msg(format!("stage 2 {}", exit.describe())));
+        return Err(strategies::Error::msg(format!(
+            "stage 2 {}",
+            exit.describe()
+        )));
     }
     Ok(Sample {
         wall: wall.as_secs_f64(),

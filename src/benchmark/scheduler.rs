@@ -11,7 +11,11 @@ use serde::{Deserialize, Serialize};
 pub enum RunCount {
     Fixed(u32),
     /// As hyperfine: as many as fit in `seconds`, estimated from the warmup, within bounds.
-    Budget { min: u32, max: u32, seconds: f64 },
+    Budget {
+        min: u32,
+        max: u32,
+        seconds: f64,
+    },
 }
 
 /// The measurement plan of a run, recorded in its results so a report can say how the
@@ -43,12 +47,20 @@ pub fn run(units: &mut [Unit], plan: &Plan, progress: &Progress) {
         unit.target_runs = match plan.runs {
             RunCount::Fixed(n) => n,
             RunCount::Budget { min, max, seconds } => {
-                let per_start = if plan.warmup > 0 { spent / f64::from(plan.warmup) } else { 0.0 };
+                let per_start = if plan.warmup > 0 {
+                    spent / f64::from(plan.warmup)
+                } else {
+                    0.0
+                };
                 estimate_runs(per_start, seconds, min, max)
             }
         };
     }
-    let total: u64 = units.iter().filter(|u| u.is_ready()).map(|u| u64::from(u.target_runs)).sum();
+    let total: u64 = units
+        .iter()
+        .filter(|u| u.is_ready())
+        .map(|u| u64::from(u.target_runs))
+        .sum();
     progress.start(total);
     let mut order: Vec<usize> = (0..units.len()).collect();
     let mut round = 0u32;
@@ -65,7 +77,10 @@ pub fn run(units: &mut [Unit], plan: &Plan, progress: &Progress) {
                         unit.samples.push(sample);
                         progress.tick(&unit.strategy);
                     }
-                    Err(e) => unit.state = UnitState::Failed(format!("run {}: {e}", unit.samples.len() + 1)),
+                    Err(e) => {
+                        unit.state =
+                            UnitState::Failed(format!("run {}: {e}", unit.samples.len() + 1))
+                    }
                 }
             }
         }

@@ -17,7 +17,10 @@ pub struct Sample {
 
 /// Where a unit stands.
 pub enum UnitState {
-    Ready { sealer: Box<dyn Sealer>, starter: Box<dyn Starter> },
+    Ready {
+        sealer: Box<dyn Sealer>,
+        starter: Box<dyn Starter>,
+    },
     /// The strategy cannot run on this kernel or with these privileges.
     Unsupported(String),
     /// A runtime peer that is not installed or cannot run here.
@@ -38,7 +41,13 @@ pub struct Unit {
 
 impl Unit {
     pub fn new(strategy: &str, workload: &str, state: UnitState) -> Unit {
-        Unit { strategy: strategy.into(), workload: workload.into(), state, samples: Vec::new(), target_runs: 0 }
+        Unit {
+            strategy: strategy.into(),
+            workload: workload.into(),
+            state,
+            samples: Vec::new(),
+            target_runs: 0,
+        }
     }
 
     pub fn is_ready(&self) -> bool {

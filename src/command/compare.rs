@@ -1,8 +1,7 @@
 use crate::benchmark::{self, Plan, RunCount, Unit, UnitState};
-use crate::cli::CompareArgs;
+use crate::cli::{CompareArgs, RunArgs};
 use crate::error::{AppError, AppResult};
-use crate::export::{self, Exporter, JsonExporter};
-use crate::output::{self, Progress};
+use crate::output::Progress;
 use crate::results::{self, Results, Status, SCHEMA};
 use crate::sandbox::{in_sandbox, Sandbox};
 use crate::selection;
@@ -16,25 +15,48 @@ pub fn run(args: &CompareArgs) -> AppResult<i32> {
     if strategies::by_name(&args.reference).is_none() {
         selection::strategies(&args.reference)?;
     }
-    if let Some(p) = &args.export_json {
-        export::check_writable(p)?;
-    }
+    super::render::check_outputs(&args.export)?;
     super::require_root("compare")?;
-    let seed = args.seed.unwrap_or_else(rand::random);
-    eprintln!("sealbench: seed {seed} (repeat with --seed {seed})");
-    let plan = Plan { warmup: args.warmup, runs: RunCount::Fixed(args.runs), block: args.block, seed };
-    let quiet = args.quiet;
-    let results = in_sandbox(args.exe_size, |sb| Ok(measure(sb, &strategies, &workloads, &plan, quiet)))?;
-    output::print_results(&results, &args.reference);
-    if let Some(p) = &args.export_json {
-        export::write_atomic(p, &JsonExporter.serialize(&results))?;
-    }
-    let failed: Vec<_> = results.results.iter().filter(|e| e.status == Status::Failed).collect();
+    let plan = plan(&args.run);
+    eprintln!(
+        "sealbench: seed {} (repeat with --seed {})",
+        plan.seed, plan.seed
+    );
+    let quiet = args.run.quiet;
+    let results = in_sandbox(args.run.exe_size, |sb| {
+        Ok(measure(sb, &strategies, &workloads, &plan, quiet))
+    })?;
+    let results = super::render::render(results, &args.reference, &args.export)?;
+    let failed: Vec<_> = results
+        .results
+        .iter()
+        .filter(|e| e.status == Status::Failed)
+        .collect();
     if failed.is_empty() {
         Ok(0)
     } else {
-        let names: Vec<_> = failed.iter().map(|e| format!("{}/{}", e.workload, e.strategy)).collect();
+        let names: Vec<_> = failed
+            .iter()
+            .map(|e| format!("{}/{}", e.workload, e.strategy))
+            .collect();
         Err(AppError::failure(format!("failed: {}", names.join(", "))))
+    }
+}
+
+pub fn plan(run: &RunArgs) -> Plan {
+    let runs = match run.runs {
+        Some(n) => RunCount::Fixed(n),
+        None => RunCount::Budget {
+            min: run.min_runs,
+            max: run.max_runs.unwrap_or(u32::MAX).max(run.min_runs),
+            seconds: run.time_budget,
+        },
+    };
+    Plan {
+        warmup: run.warmup,
+        runs,
+        block: run.block,
+        seed: run.seed.unwrap_or_else(rand::random),
     }
 }
 

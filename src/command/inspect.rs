@@ -35,19 +35,37 @@ pub fn run(args: &InspectArgs) -> AppResult<i32> {
         let mut sealer = strategy.prepare(&target)?;
         let exec = sealer.seal()?;
         let exe_meta = match &exec {
-            strategies::Exec::Fd(fd) => rustix::fs::fstat(fd.as_fd()).ok().map(|s| (s.st_dev, s.st_ino)),
-            strategies::Exec::Path(p) => rustix::fs::stat(p.as_c_str()).ok().map(|s| (s.st_dev, s.st_ino)),
+            strategies::Exec::Fd(fd) => rustix::fs::fstat(fd.as_fd())
+                .ok()
+                .map(|s| (s.st_dev, s.st_ino)),
+            strategies::Exec::Path(p) => rustix::fs::stat(p.as_c_str())
+                .ok()
+                .map(|s| (s.st_dev, s.st_ino)),
         };
-        let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
+        let (r, w) =
+            rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
         let payload = format!("/proc/{}/exe", std::process::id());
-        let argv = Argv::new(["sealbench-stage2", "--inspect", payload.as_str(), "__reopen-held"]);
+        let argv = Argv::new([
+            "sealbench-stage2",
+            "--inspect",
+            payload.as_str(),
+            "__reopen-held",
+        ]);
         let envp = Argv::minimal_env();
         let fds = [(w.as_fd(), 3)];
-        let spec = Spawn { argv: &argv, envp: &envp, clone_flags: 0, fds: &fds, pre_exec: None, pre_exec_steps: &[] };
+        let spec = Spawn {
+            argv: &argv,
+            envp: &envp,
+            clone_flags: 0,
+            fds: &fds,
+            pre_exec: None,
+            pre_exec_steps: &[],
+        };
         let pid = process::spawn(&exec, &spec)?;
         drop(w);
         let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::fs::File::from(r), &mut text).ctx(|| "read report".into())?;
+        std::io::Read::read_to_string(&mut std::fs::File::from(r), &mut text)
+            .ctx(|| "read report".into())?;
         let exit = process::reap(pid)?;
         drop(exec);
         sealer.teardown()?;
@@ -68,7 +86,10 @@ pub fn run(args: &InspectArgs) -> AppResult<i32> {
             decoy_unchanged: before == after,
         })
     })?;
-    println!("{}", serde_json::to_string_pretty(&inspection).expect("serialize"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&inspection).expect("serialize")
+    );
     Ok(0)
 }
 

@@ -9,7 +9,10 @@ pub fn run(args: &ListArgs) -> AppResult<i32> {
         Ok(strategies::registry()
             .into_iter()
             .map(|s| {
-                let verdict = sb.target_for(s.name()).map_err(|e| e.to_string()).and_then(|(_, t)| s.probe(&t).map_err(|u| u.0));
+                let verdict = sb
+                    .target_for(s.name())
+                    .map_err(|e| e.to_string())
+                    .and_then(|(_, t)| s.probe(&t).map_err(|u| u.0));
                 Ok((s.name().to_string(), verdict.err()))
             })
             .collect::<strategies::Result<_>>()?)
@@ -20,7 +23,11 @@ pub fn run(args: &ListArgs) -> AppResult<i32> {
             None => "supported".to_string(),
             Some(why) => format!("unsupported: {why}"),
         };
-        println!("{name:<width$}  {status}\n{:<width$}  {}", "", s.description());
+        println!(
+            "{name:<width$}  {status}\n{:<width$}  {}",
+            "",
+            s.description()
+        );
     }
     Ok(0)
 }

@@ -3,7 +3,9 @@
 pub mod compare;
 pub mod inspect;
 pub mod list;
+pub mod render;
 pub mod reopen_held;
+pub mod report;
 
 use crate::error::{AppError, AppResult};
 

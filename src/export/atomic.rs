@@ -3,7 +3,10 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 fn temp_beside(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     path.with_file_name(format!(".{name}.sealbench-{}.tmp", std::process::id()))
 }
 
@@ -14,7 +17,10 @@ pub fn check_writable(path: &Path) -> AppResult<()> {
         .and_then(|_| std::fs::remove_file(&tmp))
         .map_err(|e| AppError::usage(format!("cannot write {}: {e}", path.display())))?;
     if path.is_dir() {
-        return Err(AppError::usage(format!("cannot write {}: it is a directory", path.display())));
+        return Err(AppError::usage(format!(
+            "cannot write {}: it is a directory",
+            path.display()
+        )));
     }
     Ok(())
 }
@@ -30,7 +36,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> AppResult<()> {
         Ok(()) => Ok(()),
         Err(e) => {
             let _ = std::fs::remove_file(&tmp);
-            Err(AppError::failure(format!("cannot write {}: {e}", path.display())))
+            Err(AppError::failure(format!(
+                "cannot write {}: {e}",
+                path.display()
+            )))
         }
     }
 }

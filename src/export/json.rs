@@ -16,12 +16,22 @@ impl Exporter for JsonExporter {
 
 /// Read a results file, naming the problem (and the line and column of a parse error).
 pub fn parse_results(path: &Path) -> AppResult<Results> {
-    let text = std::fs::read_to_string(path).map_err(|e| AppError::usage(format!("{}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| AppError::usage(format!("{}: {e}", path.display())))?;
     if text.trim().is_empty() {
-        return Err(AppError::usage(format!("{}: empty file, not a sealbench results file", path.display())));
+        return Err(AppError::usage(format!(
+            "{}: empty file, not a sealbench results file",
+            path.display()
+        )));
     }
     let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
-        AppError::usage(format!("{}: not JSON: {} at line {} column {}", path.display(), e, e.line(), e.column()))
+        AppError::usage(format!(
+            "{}: not JSON: {} at line {} column {}",
+            path.display(),
+            e,
+            e.line(),
+            e.column()
+        ))
     })?;
     match value.get("schema").and_then(|s| s.as_str()) {
         Some(SCHEMA) => {}
@@ -38,5 +48,6 @@ pub fn parse_results(path: &Path) -> AppResult<Results> {
             )))
         }
     }
-    serde_json::from_value(value).map_err(|e| AppError::usage(format!("{}: malformed results: {e}", path.display())))
+    serde_json::from_value(value)
+        .map_err(|e| AppError::usage(format!("{}: malformed results: {e}", path.display())))
 }

@@ -2,8 +2,10 @@
 
 mod format;
 mod progress;
+mod summary;
 mod table;
 
 pub use format::duration;
 pub use progress::Progress;
+pub use summary::{summary, warnings};
 pub use table::{print_results, results_table};

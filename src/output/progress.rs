@@ -9,7 +9,9 @@ pub struct Progress {
 impl Progress {
     pub fn new(quiet: bool) -> Progress {
         let show = !quiet && std::io::stderr().is_terminal();
-        Progress { bar: show.then(|| ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())) }
+        Progress {
+            bar: show.then(|| ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())),
+        }
     }
 
     pub fn hidden() -> Progress {
@@ -20,9 +22,11 @@ impl Progress {
         if let Some(bar) = &self.bar {
             bar.set_length(total);
             bar.set_style(
-                ProgressStyle::with_template("{spinner} {msg:<12} [{bar:40}] {pos}/{len} starts, eta {eta}")
-                    .expect("valid template")
-                    .progress_chars("=> "),
+                ProgressStyle::with_template(
+                    "{spinner} {msg:<12} [{bar:40}] {pos}/{len} starts, eta {eta}",
+                )
+                .expect("valid template")
+                .progress_chars("=> "),
             );
         }
     }

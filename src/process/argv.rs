@@ -18,7 +18,10 @@ impl Argv {
             .collect();
         let mut ptrs: Vec<*const c_char> = strings.iter().map(|s| s.as_ptr()).collect();
         ptrs.push(std::ptr::null());
-        Argv { _strings: strings, ptrs }
+        Argv {
+            _strings: strings,
+            ptrs,
+        }
     }
 
     pub fn as_ptr(&self) -> *const *const c_char {

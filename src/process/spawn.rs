@@ -54,7 +54,8 @@ const STEPS: [&str; 3] = ["dup2", "pre-exec", "exec"];
 /// Fork and exec `exec` as described by `spec`. Returns once the child has exec'd (the
 /// CLOEXEC error pipe closed) or with the step and errno at which it failed.
 pub fn spawn(exec: &Exec, spec: &Spawn) -> Result<Pid> {
-    let (err_r, err_w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
+    let (err_r, err_w) =
+        rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
     let child = || -> i32 {
         let fail = |step: u8, sub: u8, e: Errno| -> i32 {
             let mut msg = [0u8; 6];
@@ -109,7 +110,10 @@ pub fn spawn(exec: &Exec, spec: &Spawn) -> Result<Pid> {
         Some(sub) if msg[0] == 1 => format!("child {step}: {sub}"),
         _ => format!("child {step}"),
     };
-    Err(Error { what, errno: Some(errno) })
+    Err(Error {
+        what,
+        errno: Some(errno),
+    })
 }
 
 fn last_errno() -> Errno {

@@ -1,10 +1,13 @@
 use super::{Entry, Status};
 use crate::benchmark::{Unit, UnitState};
-use crate::stats::Summary;
 
 /// The results row of a measured unit.
 pub fn entry(unit: &Unit) -> Entry {
-    let mut e = Entry { strategy: unit.strategy.clone(), workload: unit.workload.clone(), ..Entry::default() };
+    let mut e = Entry {
+        strategy: unit.strategy.clone(),
+        workload: unit.workload.clone(),
+        ..Entry::default()
+    };
     let (status, reason) = match &unit.state {
         UnitState::Ready { .. } => (Status::Ok, None),
         UnitState::Unsupported(why) => (Status::Unsupported, Some(why.clone())),
@@ -18,13 +21,5 @@ pub fn entry(unit: &Unit) -> Entry {
     e.system_times = unit.samples.iter().map(|s| s.system).collect();
     e.rounds = unit.samples.iter().map(|s| s.round).collect();
     e.max_rss_bytes = unit.samples.iter().map(|s| s.max_rss_kib * 1024).max();
-    e.runs = e.times.len() as u32;
-    if let Some(s) = Summary::of(&e.times).filter(|_| e.is_ok()) {
-        e.median = Some(s.median);
-        e.mean = Some(s.mean);
-        e.stddev = Some(s.stddev);
-        e.min = Some(s.min);
-        e.max = Some(s.max);
-    }
     e
 }

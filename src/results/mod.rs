@@ -73,6 +73,30 @@ pub struct Entry {
     /// The largest max RSS of stage 2 and its payload over all starts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rss_bytes: Option<u64>,
+    /// Mean user and system CPU time of the child per start, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<f64>,
+    /// 95% CI of the median, by a seeded bootstrap over runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci95_median: Option<[f64; 2]>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<Ratio>,
+    /// Runs flagged by the modified z-score (reported, never dropped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outliers: Option<u32>,
+}
+
+/// median(strategy) / median(reference), with a 95% CI from a bootstrap over paired
+/// rounds, and a two-sided Mann–Whitney U p-value (absent for the reference itself).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Ratio {
+    pub reference: String,
+    pub value: f64,
+    pub ci95: [f64; 2],
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub p_value: Option<f64>,
 }
 
 impl Default for Status {

@@ -35,10 +35,16 @@ impl RuntimeBinary {
         while left > 0 {
             let n = left.min(chunk.len() as u64) as usize;
             rng.fill_bytes(&mut chunk[..n]);
-            out.write_all(&chunk[..n]).ctx(|| "pad runtime binary".into())?;
+            out.write_all(&chunk[..n])
+                .ctx(|| "pad runtime binary".into())?;
             left -= n as u64;
         }
-        out.set_permissions(std::fs::Permissions::from_mode(0o755)).ctx(|| "chmod runtime binary".into())?;
-        Ok(RuntimeBinary { path, size, stage2_size })
+        out.set_permissions(std::fs::Permissions::from_mode(0o755))
+            .ctx(|| "chmod runtime binary".into())?;
+        Ok(RuntimeBinary {
+            path,
+            size,
+            stage2_size,
+        })
     }
 }

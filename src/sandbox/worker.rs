@@ -28,7 +28,11 @@ where
         let mut w = std::fs::File::from(w);
         let ok = std::io::Write::write_all(&mut w, &bytes).is_ok();
         let _ = std::io::Write::flush(&mut std::io::stdout());
-        if ok { 0 } else { 1 }
+        if ok {
+            0
+        } else {
+            1
+        }
     };
     // SAFETY: the caller is single-threaded here (checked again inside before unshare), so
     // the worker may allocate and run arbitrary code like any forked single-threaded process.
@@ -43,7 +47,10 @@ where
     match serde_json::from_slice::<Outcome<T>>(&bytes) {
         Ok(Outcome::Done(v)) => Ok(v),
         Ok(Outcome::Failed(msg)) => Err(Error::msg(msg)),
-        Err(_) => Err(Error::msg(format!("run worker {} without a result", exit.describe()))),
+        Err(_) => Err(Error::msg(format!(
+            "run worker {} without a result",
+            exit.describe()
+        ))),
     }
 }
 

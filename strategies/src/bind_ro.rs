@@ -21,7 +21,8 @@ impl SealStrategy for BindRo {
     }
 
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
-        NamespaceWorker::spawn(target.exe().to_owned()).map(|w| Box::new(BindRoSealer { worker: Some(w) }) as _)
+        NamespaceWorker::spawn(target.exe().to_owned())
+            .map(|w| Box::new(BindRoSealer { worker: Some(w) }) as _)
     }
 }
 
@@ -48,12 +49,20 @@ impl NamespaceWorker {
                 }
             })
             .ctx(|| "spawn namespace thread".into())?;
-        Ok(NamespaceWorker { requests, replies, thread })
+        Ok(NamespaceWorker {
+            requests,
+            replies,
+            thread,
+        })
     }
 
     fn seal(&self) -> Result<OwnedFd> {
-        self.requests.send(()).map_err(|_| Error::msg("bind-ro namespace thread is gone"))?;
-        self.replies.recv().map_err(|_| Error::msg("bind-ro namespace thread is gone"))?
+        self.requests
+            .send(())
+            .map_err(|_| Error::msg("bind-ro namespace thread is gone"))?;
+        self.replies
+            .recv()
+            .map_err(|_| Error::msg("bind-ro namespace thread is gone"))?
     }
 
     fn stop(self) {
@@ -65,19 +74,30 @@ impl NamespaceWorker {
 fn bind_read_only(exe: &CString) -> Result<OwnedFd> {
     // SAFETY: NEWNS (which implies CLONE_FS) gives this thread its own mount namespace and
     // fs struct; it leaves the shared fd table and address space alone.
-    unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWNS) }.ctx(|| "unshare(CLONE_NEWNS)".into())?;
-    rustix::mount::mount_change(c"/", MountPropagationFlags::PRIVATE | MountPropagationFlags::REC)
-        .ctx(|| "mount(/, MS_REC|MS_PRIVATE)".into())?;
+    unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWNS) }
+        .ctx(|| "unshare(CLONE_NEWNS)".into())?;
+    rustix::mount::mount_change(
+        c"/",
+        MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
+    )
+    .ctx(|| "mount(/, MS_REC|MS_PRIVATE)".into())?;
     // Bind the resolved path: binding /proc/self/exe after unshare gives EINVAL.
-    rustix::mount::mount_bind(exe.as_c_str(), exe.as_c_str()).ctx(|| format!("mount --bind {exe:?}"))?;
+    rustix::mount::mount_bind(exe.as_c_str(), exe.as_c_str())
+        .ctx(|| format!("mount --bind {exe:?}"))?;
     // MS_BIND|MS_RDONLY in one call silently ignores RDONLY; it takes a remount.
-    let sealed = rustix::mount::mount_remount(exe.as_c_str(), MountFlags::BIND | MountFlags::RDONLY, c"")
-        .ctx(|| format!("mount -o remount,bind,ro {exe:?}"))
-        .and_then(|()| {
-            rustix::fs::open(exe.as_c_str(), OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
+    let sealed =
+        rustix::mount::mount_remount(exe.as_c_str(), MountFlags::BIND | MountFlags::RDONLY, c"")
+            .ctx(|| format!("mount -o remount,bind,ro {exe:?}"))
+            .and_then(|()| {
+                rustix::fs::open(
+                    exe.as_c_str(),
+                    OFlags::PATH | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )
                 .ctx(|| format!("open({exe:?}, O_PATH)"))
-        });
-    rustix::mount::unmount(exe.as_c_str(), UnmountFlags::DETACH).ctx(|| format!("umount -l {exe:?}"))?;
+            });
+    rustix::mount::unmount(exe.as_c_str(), UnmountFlags::DETACH)
+        .ctx(|| format!("umount -l {exe:?}"))?;
     sealed
 }
 
@@ -87,7 +107,10 @@ struct BindRoSealer {
 
 impl Sealer for BindRoSealer {
     fn seal(&mut self) -> Result<Exec> {
-        let worker = self.worker.as_ref().ok_or_else(|| Error::msg("bind-ro used after teardown"))?;
+        let worker = self
+            .worker
+            .as_ref()
+            .ok_or_else(|| Error::msg("bind-ro used after teardown"))?;
         worker.seal().map(Exec::Fd)
     }
 

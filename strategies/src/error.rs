@@ -12,7 +12,10 @@ pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
     pub fn msg(what: impl Into<String>) -> Self {
-        Error { what: what.into(), errno: None }
+        Error {
+            what: what.into(),
+            errno: None,
+        }
     }
 }
 
@@ -34,7 +37,10 @@ pub trait ResultExt<T> {
 
 impl<T> ResultExt<T> for std::result::Result<T, Errno> {
     fn ctx(self, what: impl FnOnce() -> String) -> Result<T> {
-        self.map_err(|e| Error { what: what(), errno: Some(e) })
+        self.map_err(|e| Error {
+            what: what(),
+            errno: Some(e),
+        })
     }
 }
 

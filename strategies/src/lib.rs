@@ -5,8 +5,8 @@
 //! Adding a strategy is one new module plus one line in [`registry`].
 
 mod error;
-mod target;
 pub mod sys;
+mod target;
 
 mod bind_ro;
 mod memfd;

@@ -15,7 +15,9 @@ impl SealStrategy for Memfd {
     }
 
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
-        Ok(Box::new(MemfdSealer { exe: target.exe().to_owned() }))
+        Ok(Box::new(MemfdSealer {
+            exe: target.exe().to_owned(),
+        }))
     }
 }
 
@@ -26,8 +28,12 @@ struct MemfdSealer {
 impl Sealer for MemfdSealer {
     fn seal(&mut self) -> Result<Exec> {
         // Opened per start, as runc opens /proc/self/exe per start.
-        let src = rustix::fs::open(self.exe.as_c_str(), OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
-            .ctx(|| format!("open({:?})", self.exe))?;
+        let src = rustix::fs::open(
+            self.exe.as_c_str(),
+            OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .ctx(|| format!("open({:?})", self.exe))?;
         Ok(Exec::Fd(sys::sealed_memfd_copy(c"sealbench-memfd", &src)?))
     }
 }

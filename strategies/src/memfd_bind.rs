@@ -20,12 +20,20 @@ impl SealStrategy for MemfdBind {
 
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
         let exe = target.exe().to_owned();
-        let src = rustix::fs::open(exe.as_c_str(), OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
-            .ctx(|| format!("open({exe:?})"))?;
+        let src = rustix::fs::open(
+            exe.as_c_str(),
+            OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .ctx(|| format!("open({exe:?})"))?;
         let memfd = sys::sealed_memfd_copy(c"sealbench-memfd-bind", &src)?;
         drop(src);
-        Keeper::start(&memfd, exe.clone())
-            .map(|keeper| Box::new(MemfdBindSealer { exe, keeper: Some(keeper) }) as Box<dyn Sealer>)
+        Keeper::start(&memfd, exe.clone()).map(|keeper| {
+            Box::new(MemfdBindSealer {
+                exe,
+                keeper: Some(keeper),
+            }) as Box<dyn Sealer>
+        })
     }
 }
 
@@ -43,11 +51,14 @@ impl Keeper {
         // why the keeper has to live as long as the mount. The keeper opens that fd and
         // places it on `slot`, a number reserved here so the child needs no formatting.
         let slot = rustix::io::fcntl_dupfd_cloexec(memfd, 0).ctx(|| "dup".into())?;
-        let memfd_link = CString::new(format!("/proc/self/fd/{}", memfd.as_raw_fd())).expect("no NUL");
+        let memfd_link =
+            CString::new(format!("/proc/self/fd/{}", memfd.as_raw_fd())).expect("no NUL");
         let source = CString::new(format!("/proc/self/fd/{}", slot.as_raw_fd())).expect("no NUL");
         let slot_raw = slot.as_raw_fd();
-        let (ready_r, ready_w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
-        let (control_r, control_w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
+        let (ready_r, ready_w) =
+            rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
+        let (control_r, control_w) =
+            rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
         let parent_end = control_w.as_raw_fd();
         // SAFETY: the child only makes raw syscalls on the CStrings and fds prepared above.
         let pid = unsafe {
@@ -55,13 +66,17 @@ impl Keeper {
                 // The keeper must not hold the write end itself, or it would never see EOF.
                 // SAFETY (both calls): the child's copies of these fds are used by nothing else.
                 libc::close(parent_end);
-                let bound = rustix::fs::open(memfd_link.as_c_str(), OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty())
-                    .and_then(|link| {
-                        if libc::dup3(link.as_raw_fd(), slot_raw, libc::O_CLOEXEC) < 0 {
-                            return Err(rustix::io::Errno::from_raw_os_error(libc::EBADF));
-                        }
-                        rustix::mount::mount_bind(source.as_c_str(), target.as_c_str())
-                    });
+                let bound = rustix::fs::open(
+                    memfd_link.as_c_str(),
+                    OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )
+                .and_then(|link| {
+                    if libc::dup3(link.as_raw_fd(), slot_raw, libc::O_CLOEXEC) < 0 {
+                        return Err(rustix::io::Errno::from_raw_os_error(libc::EBADF));
+                    }
+                    rustix::mount::mount_bind(source.as_c_str(), target.as_c_str())
+                });
                 let answer: u8 = match bound {
                     Ok(()) => 0,
                     Err(e) => e.raw_os_error() as u8,
@@ -74,7 +89,10 @@ impl Keeper {
                 // EOF: the run is over (or sealbench is gone and SIGKILL is on its way).
                 while let Err(rustix::io::Errno::INTR) = rustix::io::read(&control_r, &mut byte) {}
                 // NOFOLLOW: the mount's root is a magic link, and must not be resolved here.
-                match rustix::mount::unmount(target.as_c_str(), UnmountFlags::DETACH | UnmountFlags::NOFOLLOW) {
+                match rustix::mount::unmount(
+                    target.as_c_str(),
+                    UnmountFlags::DETACH | UnmountFlags::NOFOLLOW,
+                ) {
                     Ok(()) => 0,
                     Err(_) => 2,
                 }
@@ -82,7 +100,10 @@ impl Keeper {
         };
         drop(slot);
         drop((ready_w, control_r));
-        let keeper = Keeper { pid, control: control_w };
+        let keeper = Keeper {
+            pid,
+            control: control_w,
+        };
         let mut answer = [0u8];
         match rustix::io::read(&ready_r, &mut answer) {
             Ok(1) if answer[0] == 0 => Ok(keeper),
@@ -104,7 +125,9 @@ impl Keeper {
         if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
             Ok(())
         } else {
-            Err(Error::msg(format!("keeper: exited with wait status {status:#x}")))
+            Err(Error::msg(format!(
+                "keeper: exited with wait status {status:#x}"
+            )))
         }
     }
 }
@@ -116,12 +139,20 @@ struct MemfdBindSealer {
 
 impl Sealer for MemfdBindSealer {
     fn seal(&mut self) -> Result<Exec> {
-        let fd = rustix::fs::open(self.exe.as_c_str(), OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
-            .ctx(|| format!("open({:?})", self.exe))?;
+        let fd = rustix::fs::open(
+            self.exe.as_c_str(),
+            OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .ctx(|| format!("open({:?})", self.exe))?;
         // As runc does: only trust what was opened if it carries the seals.
-        let seals = rustix::fs::fcntl_get_seals(&fd).ctx(|| "fcntl(F_GET_SEALS) on the bound binary".into())?;
+        let seals = rustix::fs::fcntl_get_seals(&fd)
+            .ctx(|| "fcntl(F_GET_SEALS) on the bound binary".into())?;
         if !seals.contains(sys::COPY_SEALS) {
-            return Err(Error::msg(format!("{:?} is not a sealed memfd (seals {seals:?})", self.exe)));
+            return Err(Error::msg(format!(
+                "{:?} is not a sealed memfd (seals {seals:?})",
+                self.exe
+            )));
         }
         Ok(Exec::Fd(fd))
     }

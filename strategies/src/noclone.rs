@@ -14,7 +14,9 @@ impl SealStrategy for NoClone {
     }
 
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
-        Ok(Box::new(NoCloneSealer { exe: target.exe().to_owned() }))
+        Ok(Box::new(NoCloneSealer {
+            exe: target.exe().to_owned(),
+        }))
     }
 }
 

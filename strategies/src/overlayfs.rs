@@ -24,7 +24,9 @@ impl SealStrategy for Overlayfs {
         // ELOOP: the second layer is an empty directory beside, not inside, the binary's.
         let empty: PathBuf = target.scratch().join("overlayfs-empty-lower");
         if empty.starts_with(target.exe_path().parent().unwrap_or(target.scratch())) {
-            return Err(Error::msg("overlayfs: scratch directory lies inside the binary's directory"));
+            return Err(Error::msg(
+                "overlayfs: scratch directory lies inside the binary's directory",
+            ));
         }
         match std::fs::create_dir(&empty) {
             Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
@@ -63,25 +65,36 @@ struct OverlaySealer {
 
 impl Sealer for OverlaySealer {
     fn seal(&mut self) -> Result<Exec> {
-        let fs = rustix::mount::fsopen(c"overlay", FsOpenFlags::FSOPEN_CLOEXEC).ctx(|| "fsopen(\"overlay\")".into())?;
+        let fs = rustix::mount::fsopen(c"overlay", FsOpenFlags::FSOPEN_CLOEXEC)
+            .ctx(|| "fsopen(\"overlay\")".into())?;
         rustix::mount::fsconfig_set_string(&fs, c"lowerdir", self.lowerdir.as_c_str())
             .map_err(|e| with_log(&fs, e, "fsconfig(lowerdir)"))?;
-        rustix::mount::fsconfig_create(&fs).map_err(|e| with_log(&fs, e, "fsconfig(FSCONFIG_CMD_CREATE)"))?;
+        rustix::mount::fsconfig_create(&fs)
+            .map_err(|e| with_log(&fs, e, "fsconfig(FSCONFIG_CMD_CREATE)"))?;
         let mnt = rustix::mount::fsmount(
             &fs,
             FsMountFlags::FSMOUNT_CLOEXEC,
-            MountAttrFlags::MOUNT_ATTR_RDONLY | MountAttrFlags::MOUNT_ATTR_NODEV | MountAttrFlags::MOUNT_ATTR_NOSUID,
+            MountAttrFlags::MOUNT_ATTR_RDONLY
+                | MountAttrFlags::MOUNT_ATTR_NODEV
+                | MountAttrFlags::MOUNT_ATTR_NOSUID,
         )
         .map_err(|e| with_log(&fs, e, "fsmount"))?;
         // The O_PATH fd pins the detached mount; closing it after the start frees it.
-        let exe: OwnedFd = rustix::fs::openat(&mnt, self.name.as_c_str(), OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
-            .ctx(|| format!("openat(overlay, {:?}, O_PATH)", self.name))?;
+        let exe: OwnedFd = rustix::fs::openat(
+            &mnt,
+            self.name.as_c_str(),
+            OFlags::PATH | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .ctx(|| format!("openat(overlay, {:?}, O_PATH)", self.name))?;
         Ok(Exec::Fd(exe))
     }
 
     fn teardown(&mut self) -> Result<()> {
         match std::fs::remove_dir(&self.empty) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e).ctx(|| format!("rmdir {}", self.empty.display())),
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                Err(e).ctx(|| format!("rmdir {}", self.empty.display()))
+            }
             _ => Ok(()),
         }
     }
@@ -102,6 +115,13 @@ fn with_log(fs: impl AsFd, errno: rustix::io::Errno, what: &str) -> Error {
         let line = String::from_utf8_lossy(&buf[..n]);
         log.push(line.trim().to_string());
     }
-    let what = if log.is_empty() { what.to_string() } else { format!("{what} [{}]", log.join("; ")) };
-    Error { what, errno: Some(errno) }
+    let what = if log.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what} [{}]", log.join("; "))
+    };
+    Error {
+        what,
+        errno: Some(errno),
+    }
 }

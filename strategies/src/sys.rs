@@ -31,12 +31,18 @@ pub fn executable_memfd(name: &CStr) -> Result<OwnedFd> {
 /// Copy all of `src` into `dst` with sendfile: copy_file_range from ext4 into a memfd is
 /// refused with EXDEV, and a read/write loop would bounce every page through user space.
 pub fn copy_all(dst: impl AsFd, src: impl AsFd) -> Result<u64> {
-    let len = rustix::fs::fstat(&src).ctx(|| "fstat(runtime binary)".into())?.st_size as u64;
+    let len = rustix::fs::fstat(&src)
+        .ctx(|| "fstat(runtime binary)".into())?
+        .st_size as u64;
     let mut offset = 0u64;
     while offset < len {
         let chunk = (len - offset).min(1 << 30) as usize;
         match rustix::fs::sendfile(&dst, &src, Some(&mut offset), chunk) {
-            Ok(0) => return Err(Error::msg(format!("sendfile: source ended at {offset} of {len} bytes"))),
+            Ok(0) => {
+                return Err(Error::msg(format!(
+                    "sendfile: source ended at {offset} of {len} bytes"
+                )))
+            }
             Ok(_) | Err(Errno::INTR) => {}
             Err(e) => return Err(e).ctx(|| "sendfile(runtime binary -> copy)".into()),
         }
@@ -81,7 +87,10 @@ pub unsafe fn fork_with(child: impl FnOnce() -> i32) -> Result<rustix::process::
 ///
 /// # Safety
 /// As for [`fork_with`].
-pub unsafe fn clone_with(flags: libc::c_int, child: impl FnOnce() -> i32) -> Result<rustix::process::Pid> {
+pub unsafe fn clone_with(
+    flags: libc::c_int,
+    child: impl FnOnce() -> i32,
+) -> Result<rustix::process::Pid> {
     let parent = rustix::process::getpid();
     // SAFETY: a raw clone with no new stack behaves as fork(2): the child continues on a
     // copy of this stack. Only the async-signal-safe `child` runs there, then `_exit`.
@@ -96,13 +105,20 @@ pub unsafe fn clone_with(flags: libc::c_int, child: impl FnOnce() -> i32) -> Res
         )
     };
     if pid < 0 {
-        return Err(Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(0)))
-            .ctx(|| "clone".into());
+        return Err(Errno::from_raw_os_error(
+            std::io::Error::last_os_error().raw_os_error().unwrap_or(0),
+        ))
+        .ctx(|| "clone".into());
     }
     if pid == 0 {
-        let dead = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
+        let dead =
+            rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
         // The parent may have died before the death signal was armed.
-        let code = if dead.is_err() || rustix::process::getppid() != Some(parent) { 125 } else { child() };
+        let code = if dead.is_err() || rustix::process::getppid() != Some(parent) {
+            125
+        } else {
+            child()
+        };
         // SAFETY: _exit skips atexit handlers and stdio flushing, which belong to the parent.
         unsafe { libc::_exit(code) }
     }

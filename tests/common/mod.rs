@@ -14,7 +14,9 @@ pub fn root_or_skip(test: &str) -> bool {
     if rustix::process::geteuid().is_root() {
         true
     } else {
-        eprintln!("SKIPPED {test}: needs root (sealbench runs in a private mount namespace of its own)");
+        eprintln!(
+            "SKIPPED {test}: needs root (sealbench runs in a private mount namespace of its own)"
+        );
         false
     }
 }
@@ -40,7 +42,8 @@ pub struct TempDir(pub PathBuf);
 
 impl TempDir {
     pub fn new(name: &str) -> TempDir {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         TempDir(dir)
@@ -73,6 +76,9 @@ impl HostState {
             .filter(|n| n.contains("sealbench"))
             .collect();
         tmp.sort();
-        HostState { mounts: std::fs::read_to_string("/proc/self/mountinfo").unwrap(), tmp }
+        HostState {
+            mounts: std::fs::read_to_string("/proc/self/mountinfo").unwrap(),
+            tmp,
+        }
     }
 }

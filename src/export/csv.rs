@@ -1,0 +1,58 @@
+use super::Exporter;
+use crate::results::Results;
+
+/// One summary line per (workload, strategy), as hyperfine's CSV export has per command.
+pub struct CsvExporter;
+
+pub const HEADER: &str = "workload,strategy,status,runs,median,ci95_lo,ci95_hi,mean,stddev,min,max,user,system,ratio,ratio_ci95_lo,ratio_ci95_hi,p_value,outliers,reason";
+
+fn num(x: Option<f64>) -> String {
+    x.map(|v| v.to_string()).unwrap_or_default()
+}
+
+/// RFC 4180 quoting, for reasons that contain commas.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+impl Exporter for CsvExporter {
+    fn serialize(&self, results: &Results) -> Vec<u8> {
+        let mut out = String::from(HEADER);
+        out.push('\n');
+        for e in &results.results {
+            let status = serde_json::to_value(e.status)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default();
+            let ratio = e.ratio.as_ref();
+            let cols = [
+                field(&e.workload),
+                field(&e.strategy),
+                status,
+                e.runs.to_string(),
+                num(e.median),
+                num(e.ci95_median.map(|c| c[0])),
+                num(e.ci95_median.map(|c| c[1])),
+                num(e.mean),
+                num(e.stddev),
+                num(e.min),
+                num(e.max),
+                num(e.user),
+                num(e.system),
+                num(ratio.map(|r| r.value)),
+                num(ratio.map(|r| r.ci95[0])),
+                num(ratio.map(|r| r.ci95[1])),
+                num(ratio.and_then(|r| r.p_value)),
+                e.outliers.map(|o| o.to_string()).unwrap_or_default(),
+                field(e.reason.as_deref().unwrap_or("")),
+            ];
+            out.push_str(&cols.join(","));
+            out.push('\n');
+        }
+        out.into_bytes()
+    }
+}

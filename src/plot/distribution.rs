@@ -1,0 +1,78 @@
+use super::{font::FAMILY, panel};
+use crate::results::Results;
+use plotters::coord::Shift;
+use plotters::data::Quartiles;
+use plotters::prelude::*;
+
+/// The distribution of start times per strategy as box plots (quartiles, 1.5 IQR
+/// whiskers). One panel per workload.
+pub struct Distribution;
+
+impl super::Chart for Distribution {
+    const NAME: &'static str = "distribution";
+
+    fn draw<DB: DrawingBackend>(
+        root: &DrawingArea<DB, Shift>,
+        results: &Results,
+        _reference: &str,
+    ) -> Result<(), String> {
+        let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+        root.fill(&WHITE).map_err(e)?;
+        let workloads = panel::workloads(results);
+        for (area, w) in root
+            .split_evenly((workloads.len().max(1), 1))
+            .iter()
+            .zip(&workloads)
+        {
+            let rows = panel::measured(results, w);
+            if rows.is_empty() {
+                continue;
+            }
+            let names: Vec<String> = rows.iter().map(|r| r.strategy.clone()).collect();
+            let quartiles: Vec<Quartiles> = rows
+                .iter()
+                .map(|r| Quartiles::new(&r.times.iter().map(|t| t * 1e3).collect::<Vec<f64>>()))
+                .collect();
+            let (lo, hi) = quartiles.iter().fold((f64::MAX, 0.0f64), |(lo, hi), q| {
+                let v = q.values();
+                (lo.min(v[0] as f64), hi.max(v[4] as f64))
+            });
+            let pad = (hi - lo).max(1e-3) * 0.08;
+            let mut chart = ChartBuilder::on(area)
+                .caption(
+                    panel::title(results, w, "start times (box: quartiles, whiskers: 1.5 IQR)"),
+                    (FAMILY, 20),
+                )
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(70)
+                .build_cartesian_2d(
+                    (0..rows.len() - 1).into_segmented(),
+                    (lo - pad).max(0.0) as f32..(hi + pad) as f32,
+                )
+                .map_err(e)?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .y_desc("start [ms]")
+                .x_labels(rows.len())
+                .x_label_formatter(&|v| match v {
+                    SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+                    _ => String::new(),
+                })
+                .label_style((FAMILY, 15))
+                .axis_desc_style((FAMILY, 16))
+                .draw()
+                .map_err(e)?;
+            chart
+                .draw_series(quartiles.iter().enumerate().map(|(i, q)| {
+                    Boxplot::new_vertical(SegmentValue::CenterOf(i), q)
+                        .width(40)
+                        .whisker_width(0.6)
+                        .style(Palette99::pick(4).stroke_width(2))
+                }))
+                .map_err(e)?;
+        }
+        Ok(())
+    }
+}
