@@ -60,3 +60,6 @@ impl Exports {
             .try_for_each(|(e, p)| write_atomic(p, &e.serialize(results)))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -73,3 +73,6 @@ fn write_chart<C: Chart>(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

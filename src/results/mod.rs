@@ -1,6 +1,8 @@
 //! The results file: schema `sealbench/1`. Fields are only ever added, never renamed.
 
 mod build;
+#[cfg(test)]
+pub mod sample;
 
 pub use build::entry;
 

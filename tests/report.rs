@@ -1,0 +1,67 @@
+//! `compare` writes every export and both chart formats; `report` reproduces them from
+//! the saved JSON without re-running.
+
+mod common;
+use common::*;
+
+const EXPORTS: [(&str, &str); 5] = [
+    ("--export-json", "r.json"),
+    ("--export-hyperfine-json", "h.json"),
+    ("--export-markdown", "r.md"),
+    ("--export-csv", "r.csv"),
+    ("--export-benchstat", "b.txt"),
+];
+
+#[test]
+fn report_reproduces_every_export_of_a_compare_run() {
+    if !root_or_skip("report") {
+        return;
+    }
+    let dir = TempDir::new("report");
+    let mut compare = sealbench();
+    compare.args(["compare", "--strategies", "noclone,memfd,overlayfs", "--runs", "8", "--warmup", "1", "-q"]);
+    for (flag, file) in EXPORTS {
+        compare.arg(flag).arg(dir.path(&format!("run-{file}")));
+    }
+    compare.arg("--plot").arg(dir.path("run-plots"));
+    run_ok(&mut compare);
+
+    let mut report = sealbench();
+    report.arg("report").arg(dir.path("run-r.json"));
+    for (flag, file) in EXPORTS {
+        report.arg(flag).arg(dir.path(&format!("report-{file}")));
+    }
+    report.arg("--plot").arg(dir.path("report-plots"));
+    let out = run_ok(&mut report);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("noclone ran"), "hyperfine-style summary");
+
+    for (_, file) in EXPORTS {
+        let a = std::fs::read(dir.path(&format!("run-{file}"))).unwrap();
+        let b = std::fs::read(dir.path(&format!("report-{file}"))).unwrap();
+        assert!(!a.is_empty(), "{file} is empty");
+        assert!(a == b, "{file} differs between compare and report");
+    }
+    for chart in ["medians.svg", "medians.png", "distribution.svg", "distribution.png"] {
+        for run in ["run-plots", "report-plots"] {
+            let len = std::fs::metadata(dir.path(run).join(chart)).map(|m| m.len()).unwrap_or(0);
+            assert!(len > 5_000, "{run}/{chart}: {len} bytes");
+        }
+    }
+}
+
+#[test]
+fn report_names_the_line_and_column_of_a_malformed_file() {
+    let dir = TempDir::new("report-bad");
+    let bad = dir.path("bad.json");
+    std::fs::write(&bad, "{\"schema\": \"sealbench/1\",\n  \"host\": [oops]\n}").unwrap();
+    let out = sealbench().arg("report").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 2 column"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    std::fs::write(&bad, "{\"schema\": \"sealbench/9\", \"results\": []}").unwrap();
+    let out = sealbench().arg("report").arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("newer"));
+}
