@@ -1,7 +1,8 @@
-//! Builds stage 2 (src/stage2/main.rs) as its own no_std program that links libc and
-//! nothing else (a std binary also loads libgcc_s, which costs ~8% of an exec-true start).
-//! It cannot be an ordinary bin target: no_std needs panic=abort, and a profile sets that
-//! for every target of a package.
+//! Builds stage 2 (src/stage2/main.rs) as its own static no_std program. Static, as runc
+//! and runc-dmz are, because container-start execs it after pivot_root, where the
+//! container's rootfs has no dynamic loader; no_std, because a std binary also loads
+//! libgcc_s, which costs ~8% of an exec-true start. It cannot be an ordinary bin target:
+//! no_std needs panic=abort, and a profile sets that for every target of a package.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -17,7 +18,10 @@ fn main() {
             "--crate-type=bin",
             "--crate-name=sealbench_stage2",
         ])
-        .args(["-Copt-level=3", "-Cpanic=abort", "-Cstrip=symbols"])
+        .args(["-Copt-level=3", "-Cpanic=abort", "-Cstrip=symbols", "-Ctarget-feature=+crt-static"])
+        // Static glibc with rust-lld gives a binary that crashes at start; the system
+        // linker gets it right. Static glibc itself needs libgcc's unwinder stubs.
+        .args(["-Clinker-features=-lld", "-Clink-arg=-lgcc_eh", "-Clink-arg=-lgcc", "-Clink-arg=-lc"])
         .arg("-o")
         .arg(&out)
         .arg(src)

@@ -8,7 +8,7 @@ runs=${1:-400}
 batches=${2:-5}
 work=$(mktemp -d /tmp/sealbench-ref.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-gcc -O2 -o "$work/two-stage-ref" scripts/two-stage-ref.c
+gcc -O2 -static -o "$work/two-stage-ref" scripts/two-stage-ref.c
 for i in $(seq "$batches"); do
   "$work/two-stage-ref" "$runs" >>"$work/c.txt"
   ./target/release/sealbench compare --strategies noclone --runs "$runs" --warmup 5 -q \

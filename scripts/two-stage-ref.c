@@ -1,6 +1,7 @@
 /*
  * The cheapest honest two-stage start, in C: fork, exec self as "stage 2", which execs
- * /bin/true; reap. sealbench's noclone exec-true start should cost the same (within 5%).
+ * /bin/true; reap. Built static, like sealbench's stage 2 (and runc). sealbench's noclone
+ * exec-true start should cost the same (within 5%).
  *
  *   two-stage-ref N     time N starts, print one line per start: nanoseconds
  *   two-stage-ref --stage2

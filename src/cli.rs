@@ -25,6 +25,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Draw the charts of a saved results file.
     Plot(PlotArgs),
+    /// OCI bundles for container-start and the runtime peers.
+    Bundle(BundleArgs),
     /// Show what stage 2 sees of one strategy's sealed binary (used by the tests).
     #[command(hide = true)]
     Inspect(InspectArgs),
@@ -51,6 +53,12 @@ pub struct CompareArgs {
     /// The strategy ratios are taken against.
     #[arg(long, default_value = "noclone")]
     pub reference: String,
+    /// Real runtimes to run on the same bundle as peers (`runc,crun`), interleaved.
+    #[arg(long, value_name = "LIST")]
+    pub runtimes: Option<String>,
+    /// An OCI bundle for container-start and the peers (default: one made for the run).
+    #[arg(long, value_name = "DIR")]
+    pub bundle: Option<PathBuf>,
     #[command(flatten)]
     pub run: RunArgs,
     #[command(flatten)]
@@ -133,9 +141,23 @@ pub struct PlotArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct BundleArgs {
+    #[command(subcommand)]
+    pub action: BundleAction,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BundleAction {
+    /// Write config.json and a rootfs with a static /bin/true into DIR.
+    Create { dir: PathBuf },
+}
+
+#[derive(Args, Debug)]
 pub struct InspectArgs {
     #[arg(long)]
     pub strategy: String,
+    #[arg(long, default_value = "exec-true")]
+    pub workload: String,
     #[arg(long, default_value = "12MiB", value_parser = parse_size)]
     pub exe_size: u64,
 }

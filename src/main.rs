@@ -2,12 +2,14 @@
 //! its own binary against being overwritten through /proc/<pid>/exe (CVE-2019-5736).
 
 mod benchmark;
+mod bundle;
 mod cli;
 mod command;
 mod error;
 mod export;
 mod host;
 mod output;
+mod peer;
 mod plot;
 mod process;
 mod results;
@@ -38,6 +40,7 @@ fn main() {
         Command::List(a) => command::list::run(a),
         Command::Compare(a) => command::compare::run(a),
         Command::Report(a) => command::report::run(a),
+        Command::Bundle(a) => command::bundle::run(a),
         Command::Plot(a) => command::report::plot(a),
         Command::Inspect(a) => command::inspect::run(a),
         Command::ReopenHeld => Ok(command::reopen_held::run()),

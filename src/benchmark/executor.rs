@@ -2,23 +2,17 @@ use super::{Sample, Unit, UnitState};
 use std::time::Instant;
 use strategies::Result;
 
-/// Time one start of `unit`: seal, start, reap, and release what the seal made. Closing
-/// the sealed object is part of the cost a runtime pays (a memfd freed, a detached mount
-/// torn down), so it stays inside the timed span.
+/// Time one start of `unit`.
 pub fn time_one(unit: &mut Unit, round: u32) -> Result<Sample> {
-    let UnitState::Ready { sealer, starter } = &mut unit.state else {
+    let UnitState::Ready(contender) = &mut unit.state else {
         unreachable!("only ready units are scheduled");
     };
     let t0 = Instant::now();
-    let exec = sealer.seal()?;
-    let exit = starter.run(&exec)?;
-    drop(exec);
+    let exit = contender.start()?;
     let wall = t0.elapsed();
+    contender.after_start()?;
     if !exit.success() {
-        return Err(strategies::Error::msg(format!(
-            "stage 2 {}",
-            exit.describe()
-        )));
+        return Err(strategies::Error::msg(format!("the start {}", exit.describe())));
     }
     Ok(Sample {
         wall: wall.as_secs_f64(),

@@ -1,6 +1,5 @@
-use crate::workload::Starter;
+use super::Contender;
 use serde::{Deserialize, Serialize};
-use strategies::Sealer;
 
 /// One measured start.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -17,10 +16,7 @@ pub struct Sample {
 
 /// Where a unit stands.
 pub enum UnitState {
-    Ready {
-        sealer: Box<dyn Sealer>,
-        starter: Box<dyn Starter>,
-    },
+    Ready(Box<dyn Contender>),
     /// The strategy cannot run on this kernel or with these privileges.
     Unsupported(String),
     /// A runtime peer that is not installed or cannot run here.
@@ -37,11 +33,14 @@ pub struct Unit {
     pub samples: Vec<Sample>,
     /// Runs asked for, once known (fixed, or estimated from the warmup).
     pub target_runs: u32,
+    /// A runtime peer's `--version`.
+    pub version: Option<String>,
 }
 
 impl Unit {
     pub fn new(strategy: &str, workload: &str, state: UnitState) -> Unit {
         Unit {
+            version: None,
             strategy: strategy.into(),
             workload: workload.into(),
             state,
@@ -51,7 +50,7 @@ impl Unit {
     }
 
     pub fn is_ready(&self) -> bool {
-        matches!(self.state, UnitState::Ready { .. })
+        matches!(self.state, UnitState::Ready(_))
     }
 
     pub fn wants_more(&self) -> bool {
@@ -60,8 +59,8 @@ impl Unit {
 
     /// Tear the strategy's set-up down, keeping the first error as the unit's failure.
     pub fn finish(&mut self) {
-        if let UnitState::Ready { sealer, .. } = &mut self.state {
-            if let Err(e) = sealer.teardown() {
+        if let UnitState::Ready(contender) = &mut self.state {
+            if let Err(e) = contender.teardown() {
                 self.state = UnitState::Failed(format!("teardown: {e}"));
             }
         }

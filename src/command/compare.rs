@@ -1,9 +1,9 @@
-use crate::benchmark::{self, Plan, RunCount, Unit, UnitState};
+use crate::benchmark::{self, Plan, RunCount, SealedStart, Unit, UnitState};
 use crate::cli::{CompareArgs, RunArgs};
 use crate::error::{AppError, AppResult};
 use crate::output::Progress;
 use crate::results::{self, Results, Status, SCHEMA};
-use crate::sandbox::{in_sandbox, Sandbox};
+use crate::sandbox::{in_sandbox, Options, Sandbox};
 use crate::selection;
 use crate::workload::Workload;
 use strategies::SealStrategy;
@@ -15,6 +15,10 @@ pub fn run(args: &CompareArgs) -> AppResult<i32> {
     if strategies::by_name(&args.reference).is_none() {
         selection::strategies(&args.reference)?;
     }
+    let runtimes = peers(args.runtimes.as_deref())?;
+    if !runtimes.is_empty() && !workloads.iter().any(|w| w.name() == crate::peer::WORKLOAD) {
+        return Err(AppError::usage(format!("--runtimes runs peers on the {} workload: add --workload {0}", crate::peer::WORKLOAD)));
+    }
     super::render::check_outputs(&args.export)?;
     super::require_root("compare")?;
     let plan = plan(&args.run);
@@ -23,9 +27,8 @@ pub fn run(args: &CompareArgs) -> AppResult<i32> {
         plan.seed, plan.seed
     );
     let quiet = args.run.quiet;
-    let results = in_sandbox(args.run.exe_size, |sb| {
-        Ok(measure(sb, &strategies, &workloads, &plan, quiet))
-    })?;
+    let options = Options { exe_size: args.run.exe_size, bundle: args.bundle.clone(), cgroup_v1_only: !runtimes.is_empty() };
+    let results = in_sandbox(options, |sb| Ok(measure(sb, &strategies, &workloads, &runtimes, &plan, quiet)))?;
     let results = super::render::render(results, &args.reference, &args.export)?;
     let failed: Vec<_> = results
         .results
@@ -65,6 +68,7 @@ pub fn measure(
     sb: &Sandbox,
     strategies: &[&dyn SealStrategy],
     workloads: &[&dyn Workload],
+    runtimes: &[&str],
     plan: &Plan,
     quiet: bool,
 ) -> Results {
@@ -76,7 +80,7 @@ pub fn measure(
                 Ok((_, target)) => match s.probe(&target) {
                     Err(why) => UnitState::Unsupported(why.0),
                     Ok(()) => match (s.prepare(&target), w.prepare(sb)) {
-                        (Ok(sealer), Ok(starter)) => UnitState::Ready { sealer, starter },
+                        (Ok(sealer), Ok(starter)) => UnitState::Ready(Box::new(SealedStart { sealer, starter })),
                         (Err(e), _) | (_, Err(e)) => UnitState::Failed(format!("set-up: {e}")),
                     },
                 },
@@ -84,6 +88,7 @@ pub fn measure(
             units.push(Unit::new(s.name(), w.name(), state));
         }
     }
+    units.extend(runtimes.iter().map(|name| crate::peer::unit(name, sb)));
     benchmark::run(&mut units, plan, &Progress::new(quiet));
     units.iter_mut().for_each(Unit::finish);
     Results {
@@ -92,4 +97,17 @@ pub fn measure(
         plan: Some(plan.clone()),
         results: units.iter().map(results::entry).collect(),
     }
+}
+
+/// `--runtimes runc,crun`: names sealbench knows how to drive.
+fn peers(spec: Option<&str>) -> AppResult<Vec<&'static str>> {
+    let Some(spec) = spec else { return Ok(Vec::new()) };
+    spec.split(',')
+        .map(str::trim)
+        .map(|name| {
+            crate::peer::KNOWN.iter().copied().find(|k| *k == name).ok_or_else(|| {
+                AppError::usage(format!("unknown runtime {name:?} (valid: {})", crate::peer::KNOWN.join(", ")))
+            })
+        })
+        .collect()
 }

@@ -1,19 +1,21 @@
 use crate::cli::InspectArgs;
 use crate::error::{AppError, AppResult};
-use crate::process::{self, Argv, Spawn};
-use crate::sandbox::in_sandbox;
+use crate::sandbox::{in_sandbox, Options};
+use crate::selection;
 use rustix::fd::AsFd;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
-use strategies::{Error, ResultExt};
+use strategies::{Error, Exec, ResultExt};
 
-/// What stage 2, started from one strategy's sealed object, saw and could do.
+/// What stage 2, started from one strategy's sealed object by one workload, saw and could
+/// do from the container side.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Inspection {
     pub strategy: String,
-    /// `key value` lines from stage 2 and its payload: `exe`, `write-running`,
-    /// `reopen-after-exit`.
+    pub workload: String,
+    /// `key value` lines from stage 2 and its payload: `exe`, `write-running`, `pid`,
+    /// `hostname`, `root`, and (exec-true) `reopen-after-exit`.
     pub report: BTreeMap<String, String>,
     /// Device and inode of the runtime binary (the decoy) as the host sees it.
     pub decoy_dev_ino: (u64, u64),
@@ -21,80 +23,70 @@ pub struct Inspection {
     pub exe_is_decoy: bool,
     /// Whether the decoy's bytes were the same afterwards.
     pub decoy_unchanged: bool,
+    /// `dev:ino` of the bundle's rootfs, for container-start.
+    pub rootfs: Option<String>,
 }
 
 pub fn run(args: &InspectArgs) -> AppResult<i32> {
-    let strategy = strategies::by_name(&args.strategy)
-        .ok_or_else(|| AppError::usage(format!("unknown strategy {:?}", args.strategy)))?;
+    let strategy = selection::strategies(&args.strategy)?;
+    let [strategy] = strategy.as_slice() else {
+        return Err(AppError::usage("inspect takes one strategy"));
+    };
+    let workloads = selection::workloads(&args.workload)?;
+    let [workload] = workloads.as_slice() else {
+        return Err(AppError::usage("inspect takes one workload"));
+    };
     super::require_root("inspect")?;
-    let inspection = in_sandbox(args.exe_size, |sb| {
+    let options = Options { exe_size: args.exe_size, ..Options::default() };
+    let inspection = in_sandbox(options, |sb| {
         let (binary, target) = sb.target_for(strategy.name())?;
         let decoy = binary.path.clone();
         let before = std::fs::read(&decoy).ctx(|| "read decoy".into())?;
         let meta = std::fs::metadata(&decoy).ctx(|| "stat decoy".into())?;
+        let starter = workload.prepare(sb)?;
+        let rootfs = sb.bundle_if_made().map(|b| b.join("rootfs"));
         let mut sealer = strategy.prepare(&target)?;
         let exec = sealer.seal()?;
         let exe_meta = match &exec {
-            strategies::Exec::Fd(fd) => rustix::fs::fstat(fd.as_fd())
-                .ok()
-                .map(|s| (s.st_dev, s.st_ino)),
-            strategies::Exec::Path(p) => rustix::fs::stat(p.as_c_str())
-                .ok()
-                .map(|s| (s.st_dev, s.st_ino)),
+            Exec::Fd(fd) => rustix::fs::fstat(fd.as_fd()).ok().map(|s| (s.st_dev, s.st_ino)),
+            Exec::Path(p) => rustix::fs::stat(p.as_c_str()).ok().map(|s| (s.st_dev, s.st_ino)),
         };
-        let (r, w) =
-            rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
-        let payload = format!("/proc/{}/exe", std::process::id());
-        let argv = Argv::new([
-            "sealbench-stage2",
-            "--inspect",
-            payload.as_str(),
-            "__reopen-held",
-        ]);
-        let envp = Argv::minimal_env();
-        let fds = [(w.as_fd(), 3)];
-        let spec = Spawn {
-            argv: &argv,
-            envp: &envp,
-            clone_flags: 0,
-            fds: &fds,
-            pre_exec: None,
-            pre_exec_steps: &[],
-        };
-        let pid = process::spawn(&exec, &spec)?;
+        let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
+        let exit = starter.run(&exec, Some(w.as_fd()));
         drop(w);
         let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::fs::File::from(r), &mut text)
-            .ctx(|| "read report".into())?;
-        let exit = process::reap(pid)?;
+        std::io::Read::read_to_string(&mut std::fs::File::from(r), &mut text).ctx(|| "read report".into())?;
         drop(exec);
         sealer.teardown()?;
+        let exit = exit?;
         if !exit.success() {
             return Err(Error::msg(format!("stage 2 --inspect {}", exit.describe())));
         }
-        let report = text
-            .lines()
-            .filter_map(|l| l.split_once(' '))
-            .map(|(k, v)| (k.to_string(), errno_word(v)))
-            .collect();
+        let report = text.lines().filter_map(|l| l.split_once(' ')).map(|(k, v)| (k.to_string(), errno_word(k, v))).collect();
         let after = std::fs::read(&decoy).ctx(|| "read decoy".into())?;
+        let rootfs = match rootfs {
+            Some(p) => Some(std::fs::metadata(&p).map(|m| format!("{}:{}", m.dev(), m.ino())).ctx(|| "stat rootfs".into())?),
+            None => None,
+        };
         Ok(Inspection {
             strategy: strategy.name().to_string(),
+            workload: workload.name().to_string(),
             report,
             decoy_dev_ino: (meta.dev(), meta.ino()),
             exe_is_decoy: exe_meta == Some((meta.dev(), meta.ino())),
             decoy_unchanged: before == after,
+            rootfs,
         })
     })?;
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&inspection).expect("serialize")
-    );
+    println!("{}", serde_json::to_string_pretty(&inspection).expect("serialize"));
     Ok(0)
 }
 
 /// Stage 2 reports errnos as numbers (it has no table of names); 0 means success.
-fn errno_word(v: &str) -> String {
+fn errno_word(key: &str, v: &str) -> String {
+    if key != "write-running" {
+        return v.to_string();
+    }
     match v.parse::<i32>() {
         Ok(0) => "ok".to_string(),
         Ok(n) => strategies::errno_name(rustix::io::Errno::from_raw_os_error(n)).to_string(),

@@ -1,11 +1,11 @@
 use crate::cli::ListArgs;
 use crate::error::AppResult;
-use crate::sandbox::in_sandbox;
+use crate::sandbox::{in_sandbox, Options};
 
 /// `sealbench list`: probe every strategy on this kernel for real.
 pub fn run(args: &ListArgs) -> AppResult<i32> {
     super::require_root("list")?;
-    let verdicts: Vec<(String, Option<String>)> = in_sandbox(args.exe_size, |sb| {
+    let verdicts: Vec<(String, Option<String>)> = in_sandbox(Options { exe_size: args.exe_size, ..Options::default() }, |sb| {
         Ok(strategies::registry()
             .into_iter()
             .map(|s| {

@@ -1,5 +1,6 @@
 //! One file per subcommand.
 
+pub mod bundle;
 pub mod compare;
 pub mod inspect;
 pub mod list;

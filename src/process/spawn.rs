@@ -8,7 +8,7 @@ use strategies::{sys, Error, Exec, Result, ResultExt};
 /// Work a child does between fork and exec (entering a container's root, say). It runs in
 /// the forked child, so it must be allocation-free; on failure it gives the index of its
 /// step in [`Spawn::pre_exec_steps`].
-pub type PreExec<'a> = &'a (dyn Fn() -> std::result::Result<(), (u8, Errno)> + Sync);
+pub type PreExec<'a> = &'a dyn Fn() -> std::result::Result<(), (u8, Errno)>;
 
 /// How to start one child.
 pub struct Spawn<'a> {

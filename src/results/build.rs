@@ -9,7 +9,7 @@ pub fn entry(unit: &Unit) -> Entry {
         ..Entry::default()
     };
     let (status, reason) = match &unit.state {
-        UnitState::Ready { .. } => (Status::Ok, None),
+        UnitState::Ready(_) => (Status::Ok, None),
         UnitState::Unsupported(why) => (Status::Unsupported, Some(why.clone())),
         UnitState::Unavailable(why) => (Status::Unavailable, Some(why.clone())),
         UnitState::Failed(why) => (Status::Failed, Some(why.clone())),
@@ -21,5 +21,6 @@ pub fn entry(unit: &Unit) -> Entry {
     e.system_times = unit.samples.iter().map(|s| s.system).collect();
     e.rounds = unit.samples.iter().map(|s| s.round).collect();
     e.max_rss_bytes = unit.samples.iter().map(|s| s.max_rss_kib * 1024).max();
+    e.version = unit.version.clone();
     e
 }

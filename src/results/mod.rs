@@ -88,6 +88,9 @@ pub struct Entry {
     /// Runs flagged by the modified z-score (reported, never dropped).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outliers: Option<u32>,
+    /// A runtime peer's version, from its `--version`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// median(strategy) / median(reference), with a 95% CI from a bootstrap over paired

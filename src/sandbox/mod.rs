@@ -7,7 +7,7 @@ mod runtime_binary;
 mod worker;
 
 pub use runtime_binary::RuntimeBinary;
-pub use worker::in_sandbox;
+pub use worker::{in_sandbox, Options};
 
 use std::path::{Path, PathBuf};
 use strategies::{Result, Target};
@@ -21,6 +21,8 @@ pub const SCRATCH_MOUNT: &str = "/tmp";
 pub struct Sandbox {
     root: PathBuf,
     exe_size: u64,
+    /// The bundle given with --bundle, bound into the scratch space; else made on demand.
+    bundle: std::cell::OnceCell<PathBuf>,
 }
 
 impl Sandbox {
@@ -43,6 +45,21 @@ impl Sandbox {
         let work = self.subdir(&format!("work/{owner}"))?;
         let target = Target::new(&binary.path, &work)?;
         Ok((binary, target))
+    }
+
+    /// The OCI bundle of the run: the one given with `--bundle`, or one made here once.
+    pub fn bundle(&self) -> Result<PathBuf> {
+        if let Some(b) = self.bundle.get() {
+            return Ok(b.clone());
+        }
+        let dir = self.subdir("bundle")?;
+        crate::bundle::create(&dir)?;
+        Ok(self.bundle.get_or_init(|| dir).clone())
+    }
+
+    /// The bundle, if a workload has asked for one.
+    pub fn bundle_if_made(&self) -> Option<PathBuf> {
+        self.bundle.get().cloned()
     }
 
     /// A fresh directory for one purpose inside the scratch space.

@@ -32,3 +32,16 @@ pub fn enter_private(at: &str) -> Result<()> {
     )
     .ctx(|| format!("mount -t tmpfs sealbench {at}"))
 }
+
+/// On a hybrid cgroup layout (v1 controllers, v2 at /sys/fs/cgroup/unified), detach the v2
+/// mount in this namespace only. Elsewhere, nothing to do.
+pub fn hide_cgroup_v2_of_hybrid() -> Result<()> {
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").ctx(|| "read mountinfo".into())?;
+    let hybrid = mounts.lines().any(|l| l.contains(" /sys/fs/cgroup/unified ") && l.contains(" - cgroup2 "))
+        && mounts.lines().any(|l| l.contains(" - cgroup "));
+    if hybrid {
+        rustix::mount::unmount(c"/sys/fs/cgroup/unified", rustix::mount::UnmountFlags::DETACH)
+            .ctx(|| "umount /sys/fs/cgroup/unified (in the run's namespace)".into())?;
+    }
+    Ok(())
+}

@@ -10,17 +10,34 @@ enum Outcome<T> {
     Failed(String),
 }
 
-/// Run `job` in a forked worker inside the run's private namespace, with the runtime
-/// binary installed at `exe_size` bytes, and hand its result back. The caller stays in the
-/// host namespace, so files it writes afterwards (exports) land where the user asked.
-pub fn in_sandbox<T, F>(exe_size: u64, job: F) -> Result<T>
+/// How to set a run's sandbox up.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Size runtime binaries are padded to.
+    pub exe_size: u64,
+    /// A bundle of the user's to run containers from (else one is made in the scratch).
+    pub bundle: Option<PathBuf>,
+    /// Runtime peers will run: on a hybrid cgroup host, hide the v2 hierarchy inside the
+    /// run's namespace so that runc and crun both use v1 (crun refuses hybrid mode).
+    pub cgroup_v1_only: bool,
+}
+
+/// Run `job` in a forked worker inside the run's private namespace and hand its result
+/// back. The caller stays in the host namespace, so files it writes afterwards (exports)
+/// land where the user asked.
+pub fn in_sandbox<T, F>(options: Options, job: F) -> Result<T>
 where
     T: Serialize + DeserializeOwned,
     F: FnOnce(&Sandbox) -> Result<T>,
 {
     let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
+    // Opened before the scratch tmpfs covers /tmp, where the bundle may live.
+    let bundle = match &options.bundle {
+        Some(p) => Some(std::fs::File::open(p).ctx(|| format!("open bundle {}", p.display()))?),
+        None => None,
+    };
     let run = move || -> i32 {
-        let outcome = match setup(exe_size).and_then(|sb| job(&sb)) {
+        let outcome = match setup(&options, bundle).and_then(|sb| job(&sb)) {
             Ok(v) => Outcome::Done(v),
             Err(e) => Outcome::Failed(e.to_string()),
         };
@@ -54,9 +71,20 @@ where
     }
 }
 
-fn setup(exe_size: u64) -> Result<Sandbox> {
+fn setup(options: &Options, bundle: Option<std::fs::File>) -> Result<Sandbox> {
+    use std::os::fd::AsRawFd;
     namespace::enter_private(SCRATCH_MOUNT)?;
+    if options.cgroup_v1_only {
+        namespace::hide_cgroup_v2_of_hybrid()?;
+    }
     let root = PathBuf::from(SCRATCH_MOUNT).join("sealbench");
     std::fs::create_dir_all(&root).ctx(|| format!("mkdir {}", root.display()))?;
-    Ok(Sandbox { root, exe_size })
+    let sandbox = Sandbox { root, exe_size: options.exe_size, bundle: Default::default() };
+    if let Some(dir) = bundle {
+        let at = sandbox.subdir("user-bundle")?;
+        let from = format!("/proc/self/fd/{}", dir.as_raw_fd());
+        rustix::mount::mount_bind_recursive(from.as_str(), &at).ctx(|| "bind the --bundle into the run".into())?;
+        let _ = sandbox.bundle.set(at);
+    }
+    Ok(sandbox)
 }

@@ -21,6 +21,9 @@ extern "C" {
     fn readlink(path: *const c_char, buf: *mut u8, len: usize) -> isize;
     fn write(fd: c_int, buf: *const u8, len: usize) -> isize;
     fn dup2(old: c_int, new: c_int) -> c_int;
+    fn getpid() -> c_int;
+    fn gethostname(name: *mut u8, len: usize) -> c_int;
+    fn stat(path: *const c_char, buf: *mut u64) -> c_int;
     fn close(fd: c_int) -> c_int;
     fn __errno_location() -> *mut c_int;
     fn _exit(code: c_int) -> !;
@@ -97,7 +100,8 @@ fn errno() -> c_long {
     unsafe { *__errno_location() as c_long }
 }
 
-/// Report lines: `exe <readlink>` and `write-running <0 or errno>`.
+/// Report lines: `exe <readlink>`, `write-running <0 or errno>`, and where it runs:
+/// `pid`, `hostname`, `root <dev>:<ino>` of "/".
 unsafe fn inspect() {
     let mut line = Line::new();
     line.push(b"exe ");
@@ -113,6 +117,23 @@ unsafe fn inspect() {
         line.number(0);
     } else {
         line.number(errno());
+    }
+    line.push(b"\npid ");
+    line.number(getpid() as c_long);
+    line.push(b"\nhostname ");
+    let mut host = [0u8; 256];
+    if gethostname(host.as_mut_ptr(), host.len()) == 0 {
+        let len = host.iter().position(|&b| b == 0).unwrap_or(host.len());
+        line.push(&host[..len]);
+    }
+    // struct stat starts with st_dev and st_ino (u64 each) on x86-64 and arm64; 18 words
+    // cover the whole struct on both.
+    let mut st = [0u64; 18];
+    if stat(c"/".as_ptr(), st.as_mut_ptr()) == 0 {
+        line.push(b"\nroot ");
+        line.number(st[0] as c_long);
+        line.push(b":");
+        line.number(st[1] as c_long);
     }
     line.push(b"\n");
     say(REPORT_FD, line.bytes());

@@ -1,6 +1,7 @@
 use super::{Starter, Workload};
 use crate::process::{self, Argv, ChildExit, Spawn};
 use crate::sandbox::Sandbox;
+use rustix::fd::BorrowedFd;
 use strategies::{Exec, Result};
 
 /// runc's BenchmarkExecTrue: re-exec the runtime binary, which execs /bin/true.
@@ -20,8 +21,12 @@ impl Workload for ExecTrue {
     }
 
     fn prepare(&self, _sandbox: &Sandbox) -> Result<Box<dyn Starter>> {
+        // Inspected, the payload is sealbench itself, reached through this process: the
+        // container side of CVE-2019-5736, reopening the held fd once stage 2 is gone.
+        let myself = format!("/proc/{}/exe", std::process::id());
         Ok(Box::new(ExecTrueStarter {
             argv: Argv::new(["sealbench-stage2", "/bin/true"]),
+            inspect_argv: Argv::new(["sealbench-stage2", "--inspect", myself.as_str(), "__reopen-held"]),
             envp: Argv::minimal_env(),
         }))
     }
@@ -29,16 +34,18 @@ impl Workload for ExecTrue {
 
 struct ExecTrueStarter {
     argv: Argv,
+    inspect_argv: Argv,
     envp: Argv,
 }
 
 impl Starter for ExecTrueStarter {
-    fn run(&self, exec: &Exec) -> Result<ChildExit> {
+    fn run(&self, exec: &Exec, inspect: Option<BorrowedFd>) -> Result<ChildExit> {
+        let report: Vec<(BorrowedFd, libc::c_int)> = inspect.map(|fd| (fd, 3)).into_iter().collect();
         let spec = Spawn {
-            argv: &self.argv,
+            argv: if inspect.is_some() { &self.inspect_argv } else { &self.argv },
             envp: &self.envp,
             clone_flags: 0,
-            fds: &[],
+            fds: &report,
             pre_exec: None,
             pre_exec_steps: &[],
         };

@@ -1,9 +1,12 @@
 //! What one timed start does with the sealed runtime binary.
 
+mod container;
+mod container_start;
 mod exec_true;
 
 use crate::process::ChildExit;
 use crate::sandbox::Sandbox;
+use rustix::fd::BorrowedFd;
 use strategies::{Exec, Result};
 
 /// A kind of start. Like strategies, workloads are listed in [`registry`] and the driver
@@ -24,9 +27,11 @@ pub trait Workload: Sync {
 /// A workload set up in a sandbox.
 pub trait Starter {
     /// Start the sealed runtime binary as stage 2, let it exec its payload, and reap it.
-    fn run(&self, exec: &Exec) -> Result<ChildExit>;
+    /// With `inspect`, stage 2 first reports what it sees of itself on that pipe (fd 3 in
+    /// the child): the tests' and the audit's view from the container side.
+    fn run(&self, exec: &Exec, inspect: Option<BorrowedFd>) -> Result<ChildExit>;
 }
 
 pub fn registry() -> Vec<&'static dyn Workload> {
-    vec![&exec_true::ExecTrue]
+    vec![&exec_true::ExecTrue, &container_start::ContainerStart]
 }

@@ -59,19 +59,19 @@ impl Keeper {
             rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
         let (control_r, control_w) =
             rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
-        let parent_end = control_w.as_raw_fd();
         // SAFETY: the child only makes raw syscalls on the CStrings and fds prepared above.
         let pid = unsafe {
             sys::fork_with(|| {
-                // The keeper must not hold the write end itself, or it would never see EOF.
-                // SAFETY (both calls): the child's copies of these fds are used by nothing else.
-                libc::close(parent_end);
+                // The keeper holds only what it needs: not the write end of its own control
+                // pipe, nor anything else of the parent's, or it would never see EOF.
+                sys::close_all_except(&mut [memfd.as_raw_fd(), slot_raw, ready_w.as_raw_fd(), control_r.as_raw_fd()]);
                 let bound = rustix::fs::open(
                     memfd_link.as_c_str(),
                     OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
                     Mode::empty(),
                 )
                 .and_then(|link| {
+                    // SAFETY: slot_raw is this child's copy of the reserved descriptor.
                     if libc::dup3(link.as_raw_fd(), slot_raw, libc::O_CLOEXEC) < 0 {
                         return Err(rustix::io::Errno::from_raw_os_error(libc::EBADF));
                     }

@@ -113,17 +113,38 @@ pub unsafe fn clone_with(
     if pid == 0 {
         let dead =
             rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
-        // The parent may have died before the death signal was armed.
-        let code = if dead.is_err() || rustix::process::getppid() != Some(parent) {
-            125
-        } else {
-            child()
-        };
+        // The parent may have died before the death signal was armed. In a new pid
+        // namespace the parent is outside it and getppid() says 0, so that check is moot.
+        let ppid = rustix::process::getppid();
+        let orphaned = ppid != Some(parent) && !(flags & libc::CLONE_NEWPID != 0 && ppid.is_none());
+        let code = if dead.is_err() || orphaned { 125 } else { child() };
         // SAFETY: _exit skips atexit handlers and stdio flushing, which belong to the parent.
         unsafe { libc::_exit(code) }
     }
     // SAFETY: clone returned a positive pid.
     Ok(unsafe { rustix::process::Pid::from_raw_unchecked(pid as i32) })
+}
+
+/// Close every fd from 3 up except those in `keep` (sorted in place). Allocation-free, for
+/// a forked child that never execs: CLOEXEC does nothing for it, and a pipe end it keeps by
+/// accident (another keeper's control pipe, say) stops that pipe from ever reporting EOF.
+pub fn close_all_except(keep: &mut [std::os::fd::RawFd]) {
+    let close_range = |first: u32, last: u32| {
+        // SAFETY: closing descriptors this child owns copies of and will not use.
+        unsafe { libc::syscall(libc::SYS_close_range, first, last, 0u32) };
+    };
+    keep.sort_unstable();
+    let mut from: u32 = 3;
+    for &k in keep.iter() {
+        let k = k as u32;
+        if k >= from {
+            if k > from {
+                close_range(from, k - 1);
+            }
+            from = k + 1;
+        }
+    }
+    close_range(from, u32::MAX);
 }
 
 /// Reap `pid`, retrying on EINTR, and return its wait status and resource usage.

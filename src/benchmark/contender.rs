@@ -1,0 +1,41 @@
+use crate::process::ChildExit;
+use crate::workload::Starter;
+use strategies::{Result, Sealer};
+
+/// Something whose starts are timed: a strategy under a workload, or a runtime peer.
+pub trait Contender {
+    /// One start. The timed span is this call: for a strategy, seal to reap.
+    fn start(&mut self) -> Result<ChildExit>;
+
+    /// Work between starts that is not part of a start's cost (deleting a peer's
+    /// container, say).
+    fn after_start(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Undo the set-up. Safe to call more than once.
+    fn teardown(&mut self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// A strategy's sealer driving a workload's starter.
+pub struct SealedStart {
+    pub sealer: Box<dyn Sealer>,
+    pub starter: Box<dyn Starter>,
+}
+
+impl Contender for SealedStart {
+    fn start(&mut self) -> Result<ChildExit> {
+        let exec = self.sealer.seal()?;
+        let exit = self.starter.run(&exec, None);
+        // Closing what the seal made (a memfd freed, a detached mount torn down) is part
+        // of the cost a runtime pays, so it happens inside the timed span.
+        drop(exec);
+        exit
+    }
+
+    fn teardown(&mut self) -> Result<()> {
+        self.sealer.teardown()
+    }
+}

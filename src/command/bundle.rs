@@ -1,0 +1,13 @@
+use crate::cli::{BundleAction, BundleArgs};
+use crate::error::{AppError, AppResult};
+
+/// `sealbench bundle create DIR`.
+pub fn run(args: &BundleArgs) -> AppResult<i32> {
+    match &args.action {
+        BundleAction::Create { dir } => {
+            crate::bundle::create(dir).map_err(|e| AppError::usage(e.to_string()))?;
+            println!("{}", dir.display());
+            Ok(0)
+        }
+    }
+}

@@ -1,0 +1,70 @@
+use super::container::{ContainerPlan, STEPS};
+use super::{Starter, Workload};
+use crate::process::{self, Argv, ChildExit, Spawn};
+use crate::sandbox::Sandbox;
+use rustix::fd::{BorrowedFd, OwnedFd};
+use rustix::fs::{Mode, OFlags};
+use strategies::{Exec, Result, ResultExt};
+
+/// `runc run` without the runtime around it: seal, clone into new namespaces, make the
+/// bundle's rootfs the root (pivot_root), mount /proc and /dev, set the hostname, exec the
+/// sealed binary as stage 2 ("init"), which execs the bundle's process; reap.
+pub struct ContainerStart;
+
+impl Workload for ContainerStart {
+    fn name(&self) -> &'static str {
+        "container-start"
+    }
+
+    fn bench_name(&self) -> &'static str {
+        "BenchmarkContainerStart"
+    }
+
+    fn description(&self) -> &'static str {
+        "seal, clone into new namespaces, pivot_root into the bundle, exec stage 2 as init"
+    }
+
+    fn prepare(&self, sandbox: &Sandbox) -> Result<Box<dyn Starter>> {
+        let plan = ContainerPlan::from_bundle(&sandbox.bundle()?)?;
+        let stage2 = |inspect: bool| {
+            let head = if inspect { vec!["sealbench-stage2".to_string(), "--inspect".into()] } else { vec!["sealbench-stage2".into()] };
+            Argv::new(head.into_iter().chain(plan.args.iter().cloned()))
+        };
+        Ok(Box::new(ContainerStarter { argv: stage2(false), inspect_argv: stage2(true), envp: Argv::new(plan.env.clone()), plan }))
+    }
+}
+
+struct ContainerStarter {
+    plan: ContainerPlan,
+    argv: Argv,
+    inspect_argv: Argv,
+    envp: Argv,
+}
+
+impl Starter for ContainerStarter {
+    fn run(&self, exec: &Exec, inspect: Option<BorrowedFd>) -> Result<ChildExit> {
+        // The container cannot see the host's paths once it has pivoted, so a strategy
+        // that hands over a path is opened here, as runc holds /proc/self/exe.
+        let opened: Exec;
+        let exec_ref = match exec {
+            Exec::Fd(_) => exec,
+            Exec::Path(p) => {
+                let fd: OwnedFd = rustix::fs::open(p.as_c_str(), OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
+                    .ctx(|| format!("open({p:?}, O_PATH)"))?;
+                opened = Exec::Fd(fd);
+                &opened
+            }
+        };
+        let report: Vec<(BorrowedFd, libc::c_int)> = inspect.map(|fd| (fd, 3)).into_iter().collect();
+        let enter = || self.plan.enter();
+        let spec = Spawn {
+            argv: if inspect.is_some() { &self.inspect_argv } else { &self.argv },
+            envp: &self.envp,
+            clone_flags: self.plan.clone_flags,
+            fds: &report,
+            pre_exec: Some(&enter),
+            pre_exec_steps: STEPS,
+        };
+        process::reap(process::spawn(exec_ref, &spec)?)
+    }
+}
