@@ -82,3 +82,10 @@ impl HostState {
         }
     }
 }
+
+/// Tests that compare the host's state before and after must not overlap with tests that
+/// change it for a moment (a runc container's cgroups), within one test binary.
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
