@@ -90,8 +90,9 @@ pub fn spawn(exec: &Exec, spec: &Spawn) -> Result<Pid> {
         };
         fail(2, 0, e)
     };
-    // SAFETY: `child` only makes raw syscalls on data prepared before the fork.
-    let pid = unsafe { sys::clone_with(spec.clone_flags, child) }?;
+    // SAFETY: `child` only makes raw syscalls on data prepared before the call, and writes
+    // only to its own locals.
+    let pid = unsafe { sys::spawn_with(spec.clone_flags, child) }?;
     drop(err_w);
     let mut msg = [0u8; 6];
     let n = loop {

@@ -80,18 +80,8 @@ pub fn sealed_memfd_copy(name: &CStr, src: impl AsFd) -> Result<OwnedFd> {
 /// The caller may be multi-threaded, so `child` must make async-signal-safe calls only:
 /// raw syscalls on data prepared before the call. No allocation, no locks, no panics.
 pub unsafe fn fork_with(child: impl FnOnce() -> i32) -> Result<rustix::process::Pid> {
-    clone_with(0, child)
-}
-
-/// [`fork_with`] with extra `CLONE_*` flags (new namespaces for a container start).
-///
-/// # Safety
-/// As for [`fork_with`].
-pub unsafe fn clone_with(
-    flags: libc::c_int,
-    child: impl FnOnce() -> i32,
-) -> Result<rustix::process::Pid> {
     let parent = rustix::process::getpid();
+    let flags = 0;
     // SAFETY: a raw clone with no new stack behaves as fork(2): the child continues on a
     // copy of this stack. Only the async-signal-safe `child` runs there, then `_exit`.
     let pid = unsafe {
@@ -111,18 +101,88 @@ pub unsafe fn clone_with(
         .ctx(|| "clone".into());
     }
     if pid == 0 {
-        let dead =
-            rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
-        // The parent may have died before the death signal was armed. In a new pid
-        // namespace the parent is outside it and getppid() says 0, so that check is moot.
-        let ppid = rustix::process::getppid();
-        let orphaned = ppid != Some(parent) && !(flags & libc::CLONE_NEWPID != 0 && ppid.is_none());
-        let code = if dead.is_err() || orphaned { 125 } else { child() };
+        let code = armed_child(parent, flags, child);
         // SAFETY: _exit skips atexit handlers and stdio flushing, which belong to the parent.
         unsafe { libc::_exit(code) }
     }
     // SAFETY: clone returned a positive pid.
     Ok(unsafe { rustix::process::Pid::from_raw_unchecked(pid as i32) })
+}
+
+/// Start a child for an exec, as posix_spawn and Go's os/exec do: `CLONE_VM|CLONE_VFORK`,
+/// so the child runs `child` on a stack of its own in this address space while this thread
+/// waits until it execs or exits. No page tables are copied, so a start costs the same
+/// whatever sealbench's own size. `flags` adds `CLONE_NEW*` namespaces.
+///
+/// # Safety
+/// `child` runs in this process's memory: it may only make syscalls on data prepared
+/// before the call and write to its own locals; it must exec, or return an exit code.
+pub unsafe fn spawn_with<F: FnOnce() -> i32>(flags: libc::c_int, child: F) -> Result<rustix::process::Pid> {
+    struct Start<F> {
+        child: std::mem::ManuallyDrop<F>,
+        parent: rustix::process::Pid,
+        flags: libc::c_int,
+        mask: libc::sigset_t,
+    }
+    extern "C" fn trampoline<F: FnOnce() -> i32>(arg: *mut libc::c_void) -> libc::c_int {
+        // SAFETY: `arg` is the Start below, alive until this child execs or exits. The
+        // closure is moved out by a plain read (no write to the shared memory) and runs
+        // at most once.
+        let code = unsafe {
+            let start = &*(arg as *const Start<F>);
+            // Signals stay blocked until here, so no handler of the parent's runs on
+            // this stack; the payload gets the parent's mask back.
+            libc::pthread_sigmask(libc::SIG_SETMASK, &start.mask, std::ptr::null_mut());
+            let child = std::ptr::read(&*start.child);
+            armed_child(start.parent, start.flags, child)
+        };
+        // SAFETY: _exit skips atexit handlers and stdio flushing, which belong to the parent.
+        unsafe { libc::_exit(code) }
+    }
+    let mut stack = vec![0u8; 256 << 10];
+    // SAFETY: the top of the allocation, rounded down to the 16 bytes the ABI wants.
+    let top = unsafe { stack.as_mut_ptr().add(stack.len()) } as usize & !15;
+    // SAFETY: sigset_t is plain data; the calls fill it in.
+    let mut start = unsafe {
+        let mut all: libc::sigset_t = std::mem::zeroed();
+        let mut old: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut all);
+        libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
+        Start { child: std::mem::ManuallyDrop::new(child), parent: rustix::process::getpid(), flags, mask: old }
+    };
+    // SAFETY: the stack and `start` outlive the child's use of them, since CLONE_VFORK
+    // suspends this thread until the child has exec'd or exited.
+    let pid = unsafe {
+        libc::clone(
+            trampoline::<F>,
+            top as *mut libc::c_void,
+            flags | libc::CLONE_VM | libc::CLONE_VFORK | libc::SIGCHLD,
+            &mut start as *mut _ as *mut libc::c_void,
+        )
+    };
+    let err = std::io::Error::last_os_error();
+    // SAFETY: restores the mask saved above.
+    unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &start.mask, std::ptr::null_mut()) };
+    drop(stack);
+    if pid < 0 {
+        return Err(Errno::from_raw_os_error(err.raw_os_error().unwrap_or(0))).ctx(|| "clone(CLONE_VFORK)".into());
+    }
+    // SAFETY: clone returned a positive pid.
+    Ok(unsafe { rustix::process::Pid::from_raw_unchecked(pid) })
+}
+
+/// Arm the death signal, then run `child`, in a new child process.
+fn armed_child(parent: rustix::process::Pid, flags: libc::c_int, child: impl FnOnce() -> i32) -> i32 {
+    let dead = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
+    // The parent may have died before the death signal was armed. In a new pid namespace
+    // the parent is outside it and getppid() says 0, so that check is moot.
+    let ppid = rustix::process::getppid();
+    let orphaned = ppid != Some(parent) && !(flags & libc::CLONE_NEWPID != 0 && ppid.is_none());
+    if dead.is_err() || orphaned {
+        125
+    } else {
+        child()
+    }
 }
 
 /// Close every fd from 3 up except those in `keep` (sorted in place). Allocation-free, for
