@@ -13,6 +13,11 @@ pub trait Contender {
         Ok(())
     }
 
+    /// The strategy that actually ran, where a fallback chain chose one.
+    fn used(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Undo the set-up. Safe to call more than once.
     fn teardown(&mut self) -> Result<()> {
         Ok(())
@@ -27,12 +32,16 @@ pub struct SealedStart {
 
 impl Contender for SealedStart {
     fn start(&mut self) -> Result<ChildExit> {
-        let exec = self.sealer.seal()?;
-        let exit = self.starter.run(&exec, None);
+        let sealed = self.sealer.seal()?;
+        let exit = self.starter.run(&sealed, None);
         // Closing what the seal made (a memfd freed, a detached mount torn down) is part
         // of the cost a runtime pays, so it happens inside the timed span.
-        drop(exec);
+        drop(sealed);
         exit
+    }
+
+    fn used(&self) -> Option<&'static str> {
+        self.sealer.used()
     }
 
     fn teardown(&mut self) -> Result<()> {

@@ -35,12 +35,15 @@ pub struct Unit {
     pub target_runs: u32,
     /// A runtime peer's `--version`.
     pub version: Option<String>,
+    /// The strategy a fallback chain used.
+    pub used: Option<&'static str>,
 }
 
 impl Unit {
     pub fn new(strategy: &str, workload: &str, state: UnitState) -> Unit {
         Unit {
             version: None,
+            used: None,
             strategy: strategy.into(),
             workload: workload.into(),
             state,
@@ -60,6 +63,7 @@ impl Unit {
     /// Tear the strategy's set-up down, keeping the first error as the unit's failure.
     pub fn finish(&mut self) {
         if let UnitState::Ready(contender) = &mut self.state {
+            self.used = contender.used();
             if let Err(e) = contender.teardown() {
                 self.state = UnitState::Failed(format!("teardown: {e}"));
             }

@@ -46,17 +46,17 @@ pub fn run(args: &InspectArgs) -> AppResult<i32> {
         let starter = workload.prepare(sb)?;
         let rootfs = sb.bundle_if_made().map(|b| b.join("rootfs"));
         let mut sealer = strategy.prepare(&target)?;
-        let exec = sealer.seal()?;
-        let exe_meta = match &exec {
+        let sealed = sealer.seal()?;
+        let exe_meta = match &sealed.exec {
             Exec::Fd(fd) => rustix::fs::fstat(fd.as_fd()).ok().map(|s| (s.st_dev, s.st_ino)),
             Exec::Path(p) => rustix::fs::stat(p.as_c_str()).ok().map(|s| (s.st_dev, s.st_ino)),
         };
         let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
-        let exit = starter.run(&exec, Some(w.as_fd()));
+        let exit = starter.run(&sealed, Some(w.as_fd()));
         drop(w);
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::fs::File::from(r), &mut text).ctx(|| "read report".into())?;
-        drop(exec);
+        drop(sealed);
         sealer.teardown()?;
         let exit = exit?;
         if !exit.success() {

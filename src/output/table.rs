@@ -21,7 +21,11 @@ pub fn results_table(results: &Results, reference: &str) -> Table {
         "outliers",
     ]);
     for e in &results.results {
-        let mut row = vec![Cell::new(&e.workload), Cell::new(&e.strategy)];
+        let name = match &e.used {
+            Some(used) => format!("{} → {used}", e.strategy),
+            None => e.strategy.clone(),
+        };
+        let mut row = vec![Cell::new(&e.workload), Cell::new(name)];
         if e.is_ok() {
             let (Some(median), Some(mean), Some(sd), Some(min), Some(max)) =
                 (e.median, e.mean, e.stddev, e.min, e.max)

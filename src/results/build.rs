@@ -22,5 +22,6 @@ pub fn entry(unit: &Unit) -> Entry {
     e.rounds = unit.samples.iter().map(|s| s.round).collect();
     e.max_rss_bytes = unit.samples.iter().map(|s| s.max_rss_kib * 1024).max();
     e.version = unit.version.clone();
+    e.used = unit.used.map(String::from);
     e
 }

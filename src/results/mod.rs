@@ -91,6 +91,9 @@ pub struct Entry {
     /// A runtime peer's version, from its `--version`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// For a fallback chain: the strategy that was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub used: Option<String>,
 }
 
 /// median(strategy) / median(reference), with a 95% CI from a bootstrap over paired

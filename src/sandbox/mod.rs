@@ -43,8 +43,21 @@ impl Sandbox {
     pub fn target_for(&self, owner: &str) -> Result<(RuntimeBinary, Target)> {
         let binary = RuntimeBinary::install(&self.root.join("runtime").join(owner), self.exe_size)?;
         let work = self.subdir(&format!("work/{owner}"))?;
-        let target = Target::new(&binary.path, &work)?;
+        let target = Target::new(&binary.path, &work)?.with_init(&self.init()?);
         Ok((binary, target))
+    }
+
+    /// The stage-2 program unpadded, outside any runtime binary's directory: the init a
+    /// dmz-like strategy seals (it execs its arguments, and can be inspected).
+    fn init(&self) -> Result<PathBuf> {
+        use strategies::ResultExt;
+        let path = self.root.join("init/sealbench-init");
+        if !path.exists() {
+            std::fs::create_dir_all(self.root.join("init")).ctx(|| "mkdir init".into())?;
+            std::fs::write(&path, runtime_binary::STAGE2).ctx(|| format!("write {}", path.display()))?;
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).ctx(|| "chmod init".into())?;
+        }
+        Ok(path)
     }
 
     /// The OCI bundle of the run: the one given with `--bundle`, or one made here once.

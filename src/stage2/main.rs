@@ -9,6 +9,13 @@
 //! `sealbench-stage2 --inspect PAYLOAD [ARGS…]` first reports on fd 3, one `key value` line
 //! each, what the container side sees of the sealed binary (errnos as numbers), then holds
 //! an O_PATH fd to /proc/self/exe on fd 4 for the payload, as CVE-2019-5736's exploit does.
+//!
+//! `sealbench-stage2 --dmz ARGS…` execs the sealed init on fd 5 with ARGS (runc-dmz).
+//!
+//! `sealbench-stage2 --parent-of ARGS…` stands in for the runtime's own process (`runc run`
+//! runs the unsealed binary): it spawns the sealed binary on fd 6 with ARGS, waits until
+//! that child has exec'd its payload (fd 7, close-on-exec in the child, reads EOF), and
+//! exits, so that afterwards no process runs the runtime binary.
 #![no_std]
 #![no_main]
 
@@ -24,6 +31,22 @@ extern "C" {
     fn getpid() -> c_int;
     fn gethostname(name: *mut u8, len: usize) -> c_int;
     fn stat(path: *const c_char, buf: *mut u64) -> c_int;
+    fn getppid() -> c_int;
+    fn fexecve(fd: c_int, argv: *const *const c_char, envp: *const *const c_char) -> c_int;
+    fn fcntl(fd: c_int, cmd: c_int, ...) -> c_int;
+    fn pipe(fds: *mut c_int) -> c_int;
+    fn read(fd: c_int, buf: *mut u8, len: usize) -> isize;
+    fn pread(fd: c_int, buf: *mut u8, len: usize, offset: i64) -> isize;
+    fn getauxval(kind: core::ffi::c_ulong) -> core::ffi::c_ulong;
+    fn posix_spawn(
+        pid: *mut c_int,
+        path: *const c_char,
+        actions: *const core::ffi::c_void,
+        attr: *const core::ffi::c_void,
+        argv: *const *const c_char,
+        envp: *const *const c_char,
+    ) -> c_int;
+    static __ehdr_start: u8;
     fn close(fd: c_int) -> c_int;
     fn __errno_location() -> *mut c_int;
     fn _exit(code: c_int) -> !;
@@ -32,8 +55,14 @@ extern "C" {
 const O_WRONLY: c_int = 0o1;
 const O_CLOEXEC: c_int = 0o2000000;
 const O_PATH: c_int = 0o10000000;
+const O_RDONLY: c_int = 0;
+const F_SETFD: c_int = 2;
+const FD_CLOEXEC: c_int = 1;
 const REPORT_FD: c_int = 3;
 const HELD_FD: c_int = 4;
+const INIT_FD: c_int = 5;
+const SEALED_FD: c_int = 6;
+const SYNC_FD: c_int = 7;
 
 /// The precompiled libcore refers to this symbol even when nothing can unwind (panic=abort).
 #[no_mangle]
@@ -54,6 +83,16 @@ pub extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *co
             return usage();
         }
         let first = *argv.add(1);
+        if is(first, b"--dmz\0") {
+            // The init gets "--dmz" as its argv[0] and the rest as its arguments.
+            fcntl(INIT_FD, F_SETFD, FD_CLOEXEC);
+            fexecve(INIT_FD, argv.add(1), envp);
+            say(2, b"sealbench-stage2: cannot exec the sealed init\n");
+            return 127;
+        }
+        if is(first, b"--parent-of\0") {
+            return parent_of(argv.add(1), envp);
+        }
         if is(first, b"--inspect\0") {
             if argc < 3 {
                 return usage();
@@ -100,9 +139,71 @@ fn errno() -> c_long {
     unsafe { *__errno_location() as c_long }
 }
 
-/// Report lines: `exe <readlink>`, `write-running <0 or errno>`, and where it runs:
-/// `pid`, `hostname`, `root <dev>:<ino>` of "/".
+/// Spawn the sealed binary (fd 6) with `argv`, wait until it has exec'd its payload, exit.
+unsafe fn parent_of(argv: *const *const c_char, envp: *const *const c_char) -> c_int {
+    let mut sync = [0 as c_int; 2];
+    if pipe(sync.as_mut_ptr()) != 0 {
+        return 126;
+    }
+    if sync[1] != SYNC_FD {
+        dup2(sync[1], SYNC_FD);
+        close(sync[1]);
+    }
+    fcntl(SEALED_FD, F_SETFD, FD_CLOEXEC);
+    fcntl(sync[0], F_SETFD, FD_CLOEXEC);
+    let mut pid: c_int = 0;
+    let r = posix_spawn(&mut pid, c"/proc/self/fd/6".as_ptr(), core::ptr::null(), core::ptr::null(), argv, envp);
+    close(SYNC_FD);
+    if r != 0 {
+        say(2, b"sealbench-stage2: cannot spawn the sealed binary\n");
+        return 126;
+    }
+    let mut byte = [0u8; 1];
+    while read(sync[0], byte.as_mut_ptr(), 1) > 0 {}
+    0
+}
+
+/// The page of this program's own text that holds `main`: its offset in the executable
+/// and the physical frame it sits in, from /proc/self/pagemap. Equal frames for the
+/// runtime binary's page mean the sealed object shares its page cache.
+unsafe fn text_page(line: &mut Line) {
+    let ehdr = core::ptr::addr_of!(__ehdr_start) as usize;
+    let phoff = core::ptr::read_unaligned((ehdr + 32) as *const u64) as usize;
+    let phnum = core::ptr::read_unaligned((ehdr + 56) as *const u16) as usize;
+    let addr = main as usize;
+    let vaddr = (addr - ehdr) as u64;
+    let mut offset = None;
+    for i in 0..phnum {
+        let ph = ehdr + phoff + i * 56;
+        let kind = core::ptr::read_unaligned(ph as *const u32);
+        let p_offset = core::ptr::read_unaligned((ph + 8) as *const u64);
+        let p_vaddr = core::ptr::read_unaligned((ph + 16) as *const u64);
+        let p_filesz = core::ptr::read_unaligned((ph + 32) as *const u64);
+        if kind == 1 && p_vaddr <= vaddr && vaddr < p_vaddr + p_filesz {
+            offset = Some(p_offset + (vaddr - p_vaddr));
+        }
+    }
+    let fd = open(c"/proc/self/pagemap".as_ptr(), O_RDONLY | O_CLOEXEC);
+    let mut entry = [0u8; 8];
+    let page = (addr / 4096) as i64;
+    if let (Some(off), true) = (offset, fd >= 0 && pread(fd, entry.as_mut_ptr(), 8, page * 8) == 8) {
+        let entry = u64::from_le_bytes(entry);
+        line.push(b"\ntext-page ");
+        line.number((off & !4095) as c_long);
+        line.push(b" ");
+        line.number(if entry >> 63 == 1 { (entry & ((1 << 55) - 1)) as c_long } else { -1 });
+    }
+    if fd >= 0 {
+        close(fd);
+    }
+}
+
+/// Report lines: `exe <readlink>`, `write-running <0 or errno>`, `write-parent-exe <0,
+/// errno or none>`, where it runs (`pid`, `hostname`, `root <dev>:<ino>` of "/"), and
+/// `text-page <offset> <pfn>`.
 unsafe fn inspect() {
+    // A --parent-of waits for EOF here: it comes when this process execs its payload.
+    fcntl(SYNC_FD, F_SETFD, FD_CLOEXEC);
     let mut line = Line::new();
     line.push(b"exe ");
     let mut target = [0u8; 1024];
@@ -118,6 +219,24 @@ unsafe fn inspect() {
     } else {
         line.number(errno());
     }
+    line.push(b"\nwrite-parent-exe ");
+    let ppid = getppid();
+    if ppid > 0 {
+        let mut path = Line::new();
+        path.push(b"/proc/");
+        path.number(ppid as c_long);
+        path.push(b"/exe\0");
+        let fd = open(path.bytes().as_ptr() as *const c_char, O_WRONLY | O_CLOEXEC);
+        if fd >= 0 {
+            close(fd);
+            line.number(0);
+        } else {
+            line.number(errno());
+        }
+    } else {
+        line.push(b"none");
+    }
+    text_page(&mut line);
     line.push(b"\npid ");
     line.number(getpid() as c_long);
     line.push(b"\nhostname ");

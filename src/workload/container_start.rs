@@ -1,10 +1,10 @@
 use super::container::{ContainerPlan, STEPS};
-use super::{Starter, Workload};
+use super::{stage2_fds, Stage2Argv, Starter, Workload};
 use crate::process::{self, Argv, ChildExit, Spawn};
 use crate::sandbox::Sandbox;
 use rustix::fd::{BorrowedFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
-use strategies::{Exec, Result, ResultExt};
+use strategies::{Exec, Result, ResultExt, Sealed};
 
 /// `runc run` without the runtime around it: seal, clone into new namespaces, make the
 /// bundle's rootfs the root (pivot_root), mount /proc and /dev, set the hostname, exec the
@@ -26,23 +26,23 @@ impl Workload for ContainerStart {
 
     fn prepare(&self, sandbox: &Sandbox) -> Result<Box<dyn Starter>> {
         let plan = ContainerPlan::from_bundle(&sandbox.bundle()?)?;
-        let stage2 = |inspect: bool| {
-            let head = if inspect { vec!["sealbench-stage2".to_string(), "--inspect".into()] } else { vec!["sealbench-stage2".into()] };
-            Argv::new(head.into_iter().chain(plan.args.iter().cloned()))
-        };
-        Ok(Box::new(ContainerStarter { argv: stage2(false), inspect_argv: stage2(true), envp: Argv::new(plan.env.clone()), plan }))
+        Ok(Box::new(ContainerStarter {
+            argv: Stage2Argv::new(&plan.args, &plan.args),
+            envp: Argv::new(plan.env.clone()),
+            plan,
+        }))
     }
 }
 
 struct ContainerStarter {
     plan: ContainerPlan,
-    argv: Argv,
-    inspect_argv: Argv,
+    argv: Stage2Argv,
     envp: Argv,
 }
 
 impl Starter for ContainerStarter {
-    fn run(&self, exec: &Exec, inspect: Option<BorrowedFd>) -> Result<ChildExit> {
+    fn run(&self, sealed: &Sealed, inspect: Option<BorrowedFd>) -> Result<ChildExit> {
+        let exec = &sealed.exec;
         // The container cannot see the host's paths once it has pivoted, so a strategy
         // that hands over a path is opened here, as runc holds /proc/self/exe.
         let opened: Exec;
@@ -55,13 +55,13 @@ impl Starter for ContainerStarter {
                 &opened
             }
         };
-        let report: Vec<(BorrowedFd, libc::c_int)> = inspect.map(|fd| (fd, 3)).into_iter().collect();
+        let fds = stage2_fds(sealed, inspect);
         let enter = || self.plan.enter();
         let spec = Spawn {
-            argv: if inspect.is_some() { &self.inspect_argv } else { &self.argv },
+            argv: self.argv.pick(sealed, inspect.is_some()),
             envp: &self.envp,
             clone_flags: self.plan.clone_flags,
-            fds: &report,
+            fds: &fds,
             pre_exec: Some(&enter),
             pre_exec_steps: STEPS,
         };

@@ -1,8 +1,8 @@
-use super::{Starter, Workload};
+use super::{stage2_fds, Stage2Argv, Starter, Workload};
 use crate::process::{self, Argv, ChildExit, Spawn};
 use crate::sandbox::Sandbox;
 use rustix::fd::BorrowedFd;
-use strategies::{Exec, Result};
+use strategies::{Result, Sealed};
 
 /// runc's BenchmarkExecTrue: re-exec the runtime binary, which execs /bin/true.
 pub struct ExecTrue;
@@ -25,30 +25,28 @@ impl Workload for ExecTrue {
         // container side of CVE-2019-5736, reopening the held fd once stage 2 is gone.
         let myself = format!("/proc/{}/exe", std::process::id());
         Ok(Box::new(ExecTrueStarter {
-            argv: Argv::new(["sealbench-stage2", "/bin/true"]),
-            inspect_argv: Argv::new(["sealbench-stage2", "--inspect", myself.as_str(), "__reopen-held"]),
+            argv: Stage2Argv::new(&["/bin/true".into()], &[myself, "__reopen-held".into()]),
             envp: Argv::minimal_env(),
         }))
     }
 }
 
 struct ExecTrueStarter {
-    argv: Argv,
-    inspect_argv: Argv,
+    argv: Stage2Argv,
     envp: Argv,
 }
 
 impl Starter for ExecTrueStarter {
-    fn run(&self, exec: &Exec, inspect: Option<BorrowedFd>) -> Result<ChildExit> {
-        let report: Vec<(BorrowedFd, libc::c_int)> = inspect.map(|fd| (fd, 3)).into_iter().collect();
+    fn run(&self, sealed: &Sealed, inspect: Option<BorrowedFd>) -> Result<ChildExit> {
+        let fds = stage2_fds(sealed, inspect);
         let spec = Spawn {
-            argv: if inspect.is_some() { &self.inspect_argv } else { &self.argv },
+            argv: self.argv.pick(sealed, inspect.is_some()),
             envp: &self.envp,
             clone_flags: 0,
-            fds: &report,
+            fds: &fds,
             pre_exec: None,
             pre_exec_steps: &[],
         };
-        process::reap(process::spawn(exec, &spec)?)
+        process::reap(process::spawn(&sealed.exec, &spec)?)
     }
 }

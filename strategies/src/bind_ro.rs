@@ -1,4 +1,4 @@
-use crate::{Error, Exec, Result, ResultExt, SealStrategy, Sealer, Target};
+use crate::{Sealed, Error, Exec, Result, ResultExt, SealStrategy, Sealer, Target};
 use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags};
 use rustix::mount::{MountFlags, MountPropagationFlags, UnmountFlags};
@@ -106,12 +106,12 @@ struct BindRoSealer {
 }
 
 impl Sealer for BindRoSealer {
-    fn seal(&mut self) -> Result<Exec> {
+    fn seal(&mut self) -> Result<Sealed> {
         let worker = self
             .worker
             .as_ref()
             .ok_or_else(|| Error::msg("bind-ro used after teardown"))?;
-        worker.seal().map(Exec::Fd)
+        worker.seal().map(|fd| Exec::Fd(fd).into())
     }
 
     fn teardown(&mut self) -> Result<()> {

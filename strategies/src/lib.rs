@@ -9,10 +9,14 @@ pub mod sys;
 mod target;
 
 mod bind_ro;
+mod dmz;
+mod fallback;
 mod memfd;
 mod memfd_bind;
 mod noclone;
+mod open_tree;
 mod overlayfs;
+mod tmpfile;
 
 use std::os::fd::OwnedFd;
 
@@ -20,7 +24,21 @@ pub use error::{errno_name, Error, Result, ResultExt};
 use std::ffi::CString;
 pub use target::Target;
 
-/// What a sealed start executes.
+/// What a sealed start executes: the runtime binary as stage 2 and, for a strategy like
+/// runc-dmz, a sealed init that stage 2 execs in place of the payload, and that execs it.
+#[derive(Debug)]
+pub struct Sealed {
+    pub exec: Exec,
+    pub init: Option<OwnedFd>,
+}
+
+impl From<Exec> for Sealed {
+    fn from(exec: Exec) -> Sealed {
+        Sealed { exec, init: None }
+    }
+}
+
+/// How stage 2 is executed.
 #[derive(Debug)]
 pub enum Exec {
     /// Run with `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`.
@@ -56,7 +74,7 @@ pub trait SealStrategy: Sync {
 /// A strategy set up for one run on one target.
 pub trait Sealer {
     /// The per-start sealing step. The timed span of every workload starts here.
-    fn seal(&mut self) -> Result<Exec>;
+    fn seal(&mut self) -> Result<Sealed>;
 
     /// The strategy that actually sealed the last start, where it can differ from the
     /// configured one (a fallback chain).
@@ -94,6 +112,10 @@ pub fn registry() -> Vec<&'static dyn SealStrategy> {
         &memfd_bind::MemfdBind,
         &bind_ro::BindRo,
         &overlayfs::Overlayfs,
+        &tmpfile::Tmpfile,
+        &open_tree::OpenTree,
+        &dmz::Dmz,
+        &fallback::Fallback { chain: &[&overlayfs::Overlayfs, &memfd::Memfd] },
     ]
 }
 

@@ -1,4 +1,4 @@
-use crate::{sys, Exec, Result, ResultExt, SealStrategy, Sealer, Target};
+use crate::{Sealed, sys, Exec, Result, ResultExt, SealStrategy, Sealer, Target};
 use rustix::fs::{Mode, OFlags};
 use std::ffi::CString;
 
@@ -26,7 +26,7 @@ struct MemfdSealer {
 }
 
 impl Sealer for MemfdSealer {
-    fn seal(&mut self) -> Result<Exec> {
+    fn seal(&mut self) -> Result<Sealed> {
         // Opened per start, as runc opens /proc/self/exe per start.
         let src = rustix::fs::open(
             self.exe.as_c_str(),
@@ -34,6 +34,6 @@ impl Sealer for MemfdSealer {
             Mode::empty(),
         )
         .ctx(|| format!("open({:?})", self.exe))?;
-        Ok(Exec::Fd(sys::sealed_memfd_copy(c"sealbench-memfd", &src)?))
+        Ok(Exec::Fd(sys::sealed_memfd_copy(c"sealbench-memfd", &src)?).into())
     }
 }

@@ -1,4 +1,4 @@
-use crate::{sys, Error, Exec, Result, ResultExt, SealStrategy, Sealer, Target};
+use crate::{Sealed, sys, Error, Exec, Result, ResultExt, SealStrategy, Sealer, Target};
 use rustix::fd::{AsRawFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 use rustix::mount::UnmountFlags;
@@ -138,7 +138,7 @@ struct MemfdBindSealer {
 }
 
 impl Sealer for MemfdBindSealer {
-    fn seal(&mut self) -> Result<Exec> {
+    fn seal(&mut self) -> Result<Sealed> {
         let fd = rustix::fs::open(
             self.exe.as_c_str(),
             OFlags::RDONLY | OFlags::CLOEXEC,
@@ -154,7 +154,7 @@ impl Sealer for MemfdBindSealer {
                 self.exe
             )));
         }
-        Ok(Exec::Fd(fd))
+        Ok(Exec::Fd(fd).into())
     }
 
     fn teardown(&mut self) -> Result<()> {

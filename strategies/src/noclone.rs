@@ -1,4 +1,4 @@
-use crate::{Exec, Result, SealStrategy, Sealer, Target};
+use crate::{Sealed, Exec, Result, SealStrategy, Sealer, Target};
 use std::ffi::CString;
 
 /// The unprotected baseline: what every other strategy is measured against.
@@ -25,7 +25,7 @@ struct NoCloneSealer {
 }
 
 impl Sealer for NoCloneSealer {
-    fn seal(&mut self) -> Result<Exec> {
-        Ok(Exec::Path(self.exe.clone()))
+    fn seal(&mut self) -> Result<Sealed> {
+        Ok(Exec::Path(self.exe.clone()).into())
     }
 }

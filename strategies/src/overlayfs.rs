@@ -1,4 +1,4 @@
-use crate::{Error, Exec, Result, ResultExt, SealStrategy, Sealer, Target};
+use crate::{Sealed, Error, Exec, Result, ResultExt, SealStrategy, Sealer, Target};
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 use rustix::mount::{FsMountFlags, FsOpenFlags, MountAttrFlags};
@@ -64,7 +64,7 @@ struct OverlaySealer {
 }
 
 impl Sealer for OverlaySealer {
-    fn seal(&mut self) -> Result<Exec> {
+    fn seal(&mut self) -> Result<Sealed> {
         let fs = rustix::mount::fsopen(c"overlay", FsOpenFlags::FSOPEN_CLOEXEC)
             .ctx(|| "fsopen(\"overlay\")".into())?;
         rustix::mount::fsconfig_set_string(&fs, c"lowerdir", self.lowerdir.as_c_str())
@@ -87,7 +87,7 @@ impl Sealer for OverlaySealer {
             Mode::empty(),
         )
         .ctx(|| format!("openat(overlay, {:?}, O_PATH)", self.name))?;
-        Ok(Exec::Fd(exe))
+        Ok(Exec::Fd(exe).into())
     }
 
     fn teardown(&mut self) -> Result<()> {

@@ -258,3 +258,39 @@ pub fn execve_path(
     unsafe { libc::execve(path.as_ptr(), argv, envp) };
     Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
 }
+
+/// The kernel's `struct mount_attr` (MOUNT_ATTR_SIZE_VER0).
+#[repr(C)]
+struct MountAttr {
+    attr_set: u64,
+    attr_clr: u64,
+    propagation: u64,
+    userns_fd: u64,
+}
+
+/// `mount_setattr(fd, "", AT_EMPTY_PATH, …)` on the mount behind `fd`, which rustix does
+/// not wrap.
+pub fn mount_setattr(
+    fd: impl AsFd,
+    set: rustix::mount::MountAttrFlags,
+    clear: rustix::mount::MountAttrFlags,
+) -> std::result::Result<(), Errno> {
+    use std::os::fd::AsRawFd;
+    let attr = MountAttr { attr_set: u64::from(set.bits()), attr_clr: u64::from(clear.bits()), propagation: 0, userns_fd: 0 };
+    // SAFETY: a valid C string path and a pointer to a live mount_attr of the given size.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            fd.as_fd().as_raw_fd(),
+            c"".as_ptr(),
+            libc::AT_EMPTY_PATH as libc::c_uint,
+            &attr as *const MountAttr,
+            std::mem::size_of::<MountAttr>(),
+        )
+    };
+    if r < 0 {
+        Err(Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(0)))
+    } else {
+        Ok(())
+    }
+}

@@ -12,6 +12,7 @@ pub struct Target {
     dir: CString,
     name: CString,
     scratch: PathBuf,
+    init: Option<PathBuf>,
 }
 
 impl Target {
@@ -28,6 +29,7 @@ impl Target {
             dir: c(dir.as_os_str().as_bytes())?,
             name: c(name.as_bytes())?,
             scratch: scratch.to_path_buf(),
+            init: None,
         })
     }
 
@@ -48,6 +50,17 @@ impl Target {
 
     pub fn exe_path(&self) -> &Path {
         Path::new(std::ffi::OsStr::from_bytes(self.exe.as_bytes()))
+    }
+
+    /// Also offer `init`: a small static program that execs its arguments, for a strategy
+    /// that puts a sealed init between the runtime and the container's process (dmz).
+    pub fn with_init(mut self, init: &Path) -> Target {
+        self.init = Some(init.to_path_buf());
+        self
+    }
+
+    pub fn init(&self) -> Option<&Path> {
+        self.init.as_deref()
     }
 
     /// A writable directory, outside [`Target::dir`], for a strategy's own files.

@@ -1,0 +1,41 @@
+use crate::{sys, Exec, Result, ResultExt, SealStrategy, Sealed, Sealer, Target};
+use rustix::mount::{MountAttrFlags, OpenTreeFlags};
+use std::ffi::CString;
+
+/// crun's detached bind: `open_tree(OPEN_TREE_CLONE)` of the binary and
+/// `mount_setattr(MOUNT_ATTR_RDONLY)` on the copy. No mount namespace is made and no mount
+/// ever appears in one, so no mount event and no lock on the namespace.
+pub struct OpenTree;
+
+impl SealStrategy for OpenTree {
+    fn name(&self) -> &'static str {
+        "open-tree"
+    }
+
+    fn description(&self) -> &'static str {
+        "per start, open_tree(OPEN_TREE_CLONE) of the binary, mount_setattr(RDONLY), exec it"
+    }
+
+    fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
+        Ok(Box::new(OpenTreeSealer { exe: target.exe().to_owned() }))
+    }
+}
+
+struct OpenTreeSealer {
+    exe: CString,
+}
+
+impl Sealer for OpenTreeSealer {
+    fn seal(&mut self) -> Result<Sealed> {
+        let tree = rustix::mount::open_tree(
+            rustix::fs::CWD,
+            self.exe.as_c_str(),
+            OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC,
+        )
+        .ctx(|| format!("open_tree({:?}, OPEN_TREE_CLONE)", self.exe))?;
+        sys::mount_setattr(&tree, MountAttrFlags::MOUNT_ATTR_RDONLY, MountAttrFlags::empty())
+            .ctx(|| "mount_setattr(MOUNT_ATTR_RDONLY)".into())?;
+        // The detached tree's root is the binary itself: its fd is the O_PATH view to exec.
+        Ok(Exec::Fd(tree).into())
+    }
+}
