@@ -30,9 +30,9 @@ pub enum Command {
     /// Show what stage 2 sees of one strategy's sealed binary (used by the tests).
     #[command(hide = true)]
     Inspect(InspectArgs),
-    /// The container side of CVE-2019-5736: reopen the held fd 4 for writing.
-    #[command(hide = true, name = "__reopen-held")]
-    ReopenHeld,
+    /// The container side of an audit attack (stage 2's payload).
+    #[command(hide = true, name = "__attack")]
+    Attack { attack: String, arg: Option<String> },
 }
 
 #[derive(Args, Debug)]

@@ -43,7 +43,7 @@ fn main() {
         Command::Bundle(a) => command::bundle::run(a),
         Command::Plot(a) => command::report::plot(a),
         Command::Inspect(a) => command::inspect::run(a),
-        Command::ReopenHeld => Ok(command::reopen_held::run()),
+        Command::Attack { attack, arg } => Ok(command::attack::run(attack, arg.as_deref())),
     };
     let code = match outcome {
         Ok(code) => code,

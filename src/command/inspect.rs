@@ -84,7 +84,7 @@ pub fn run(args: &InspectArgs) -> AppResult<i32> {
 
 /// Stage 2 reports errnos as numbers (it has no table of names); 0 means success.
 fn errno_word(key: &str, v: &str) -> String {
-    if key != "write-running" {
+    if !key.starts_with("write-") {
         return v.to_string();
     }
     match v.parse::<i32>() {

@@ -1,11 +1,11 @@
 //! One file per subcommand.
 
+pub mod attack;
 pub mod bundle;
 pub mod compare;
 pub mod inspect;
 pub mod list;
 pub mod render;
-pub mod reopen_held;
 pub mod report;
 
 use crate::error::{AppError, AppResult};

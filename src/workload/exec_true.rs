@@ -25,7 +25,7 @@ impl Workload for ExecTrue {
         // container side of CVE-2019-5736, reopening the held fd once stage 2 is gone.
         let myself = format!("/proc/{}/exe", std::process::id());
         Ok(Box::new(ExecTrueStarter {
-            argv: Stage2Argv::new(&["/bin/true".into()], &[myself, "__reopen-held".into()]),
+            argv: Stage2Argv::new(&["/bin/true".into()], &[myself, "__attack".into(), "reopen-after-exit".into()]),
             envp: Argv::minimal_env(),
         }))
     }
