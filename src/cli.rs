@@ -25,6 +25,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Draw the charts of a saved results file.
     Plot(PlotArgs),
+    /// Attack every strategy the way a container would, against decoy copies.
+    Audit(AuditArgs),
     /// OCI bundles for container-start and the runtime peers.
     Bundle(BundleArgs),
     /// Show what stage 2 sees of one strategy's sealed binary (used by the tests).
@@ -138,6 +140,22 @@ pub struct PlotArgs {
     pub out: PathBuf,
     #[arg(long, default_value = "noclone")]
     pub reference: String,
+}
+
+#[derive(Args, Debug)]
+pub struct AuditArgs {
+    /// `all`, or a comma-separated list of strategy names.
+    #[arg(long, default_value = "all")]
+    pub strategies: String,
+    /// Size the decoy runtime binaries are padded to.
+    #[arg(long, default_value = "4MiB", value_parser = parse_size)]
+    pub exe_size: u64,
+    /// The findings as JSON, schema sealbench-audit/1.
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
+    /// The matrix as Markdown.
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -1,6 +1,7 @@
 //! sealbench: compare, with real kernel behaviour, the ways a container runtime can seal
 //! its own binary against being overwritten through /proc/<pid>/exe (CVE-2019-5736).
 
+mod audit;
 mod benchmark;
 mod bundle;
 mod cli;
@@ -41,6 +42,7 @@ fn main() {
         Command::Compare(a) => command::compare::run(a),
         Command::Report(a) => command::report::run(a),
         Command::Bundle(a) => command::bundle::run(a),
+        Command::Audit(a) => command::audit::run(a),
         Command::Plot(a) => command::report::plot(a),
         Command::Inspect(a) => command::inspect::run(a),
         Command::Attack { attack, arg } => Ok(command::attack::run(attack, arg.as_deref())),

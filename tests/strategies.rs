@@ -30,7 +30,7 @@ fn noclone_runs_the_binary_itself_and_leaves_it_writable_after_exit() {
     assert_eq!(report(&v, "write-running"), "ETXTBSY");
     // The vulnerability the others exist to prevent: once nothing runs the binary, the
     // held fd reopens for writing and the write goes through.
-    assert_eq!(report(&v, "reopen-after-exit"), "ok", "{v}");
+    assert_eq!(report(&v, "attack"), "ok", "{v}");
     assert_eq!(
         v["decoy_unchanged"], true,
         "the rewrite wrote the same byte back"
@@ -50,7 +50,7 @@ fn memfd_runs_a_sealed_copy() {
     assert_eq!(v["exe_is_decoy"], false);
     assert_eq!(report(&v, "write-running"), "ETXTBSY");
     assert_eq!(
-        report(&v, "reopen-after-exit"),
+        report(&v, "attack"),
         "EPERM",
         "F_SEAL_WRITE refuses the write"
     );
@@ -68,7 +68,7 @@ fn memfd_bind_runs_the_bound_sealed_copy() {
         "{v}"
     );
     assert_eq!(report(&v, "write-running"), "ETXTBSY");
-    assert_eq!(report(&v, "reopen-after-exit"), "EPERM");
+    assert_eq!(report(&v, "attack"), "EPERM");
     assert_eq!(v["decoy_unchanged"], true);
 }
 
@@ -82,7 +82,7 @@ fn bind_ro_runs_the_binary_through_a_detached_read_only_bind() {
     assert_eq!(v["exe_is_decoy"], true, "{v}");
     assert_eq!(report(&v, "exe"), "/");
     assert_eq!(report(&v, "write-running"), "ETXTBSY");
-    assert_eq!(report(&v, "reopen-after-exit"), "EROFS");
+    assert_eq!(report(&v, "attack"), "EROFS");
     assert_eq!(v["decoy_unchanged"], true);
 }
 
@@ -97,6 +97,6 @@ fn overlayfs_runs_the_file_in_the_detached_overlay() {
     assert_eq!(v["exe_is_decoy"], false);
     // The overlay superblock is read-only, which is checked before the write count.
     assert_eq!(report(&v, "write-running"), "EROFS");
-    assert_eq!(report(&v, "reopen-after-exit"), "EROFS");
+    assert_eq!(report(&v, "attack"), "EROFS");
     assert_eq!(v["decoy_unchanged"], true);
 }

@@ -1,7 +1,8 @@
 //! The container side of the audit: the payload stage 2 execs, holding an O_PATH fd to
 //! the sealed binary on fd 4 (as CVE-2019-5736's exploit holds /proc/self/exe), with the
-//! report pipe on fd 3. Each attack writes one line: `<attack> ok <dev>:<ino>` when its
-//! write went through (to the file with that inode), or `<attack> <ERRNO> <detail>`.
+//! report pipe on fd 3. Each attack writes one line: `attack ok <dev>:<ino>` when its
+//! write went through (to the file with that inode), or `attack <ERRNO> <detail>`.
+//! (Stage 2's own checks, write-running and write-parent-exe, need no payload.)
 
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
@@ -24,15 +25,15 @@ pub fn run(attack: &str, arg: Option<&str>) -> i32 {
         "open-by-handle" => open_by_handle(arg.unwrap_or("/")),
         "truncate-sealed" => truncate_sealed(),
         // Checked by stage 2 itself before it execs this payload.
-        _ => Ok(None),
+        _ => return 0,
     };
     let line = match result {
         Ok(Some(fd)) => {
             let st = rustix::fs::fstat(&fd).ok();
-            format!("{attack} ok {}", st.map(|s| format!("{}:{}", s.st_dev, s.st_ino)).unwrap_or_default())
+            format!("attack ok {}", st.map(|s| format!("{}:{}", s.st_dev, s.st_ino)).unwrap_or_default())
         }
-        Ok(None) => format!("{attack} none"),
-        Err((e, detail)) => format!("{attack} {} {detail}", errno_name(e)),
+        Ok(None) => "attack none".to_string(),
+        Err((e, detail)) => format!("attack {} {detail}", errno_name(e)),
     };
     // SAFETY: the audit placed the report pipe on fd 3 for exactly this line.
     let report = unsafe { BorrowedFd::borrow_raw(REPORT_FD) };

@@ -1,6 +1,7 @@
 //! One file per subcommand.
 
 pub mod attack;
+pub mod audit;
 pub mod bundle;
 pub mod compare;
 pub mod inspect;

@@ -211,6 +211,14 @@ unsafe fn inspect() {
     if n >= 0 {
         line.push(&target[..n as usize]);
     }
+    // Which file that is: the runtime binary itself, or a copy.
+    let mut st = [0u64; 18];
+    if stat(c"/proc/self/exe".as_ptr(), st.as_mut_ptr()) == 0 {
+        line.push(b"\nexe-id ");
+        line.number(st[0] as c_long);
+        line.push(b":");
+        line.number(st[1] as c_long);
+    }
     line.push(b"\nwrite-running ");
     let fd = open(c"/proc/self/exe".as_ptr(), O_WRONLY | O_CLOEXEC);
     if fd >= 0 {

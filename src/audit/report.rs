@@ -1,0 +1,92 @@
+use super::judge::Outcome;
+use super::{ATTACKS, PAGE_CACHE};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use serde::{Deserialize, Serialize};
+use std::fmt::Write;
+
+pub const SCHEMA: &str = "sealbench-audit/1";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Finding {
+    pub strategy: String,
+    pub attack: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+impl Finding {
+    pub fn new(strategy: &str, attack: &str, outcome: Outcome) -> Finding {
+        Finding { strategy: strategy.into(), attack: attack.into(), outcome }
+    }
+
+    /// `blocked (EROFS)`, `writable`, `n/a`, `yes`.
+    pub fn cell(&self) -> String {
+        match (&self.outcome.outcome[..], &self.outcome.errno) {
+            ("not-applicable", _) => "n/a".into(),
+            (o, Some(e)) => format!("{o} ({e})"),
+            (o, None) => o.to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AuditReport {
+    pub schema: String,
+    pub kernel: String,
+    /// Where the decoys lived, and why there.
+    pub decoy: String,
+    /// Every decoy was byte-identical to its original after the whole audit (each was
+    /// restored after any attack that changed it).
+    pub decoys_intact: bool,
+    pub results: Vec<Finding>,
+}
+
+fn columns() -> Vec<&'static str> {
+    ATTACKS.iter().map(|a| a.id).chain([PAGE_CACHE]).collect()
+}
+
+fn strategies(report: &AuditReport) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for f in &report.results {
+        if !out.contains(&f.strategy.as_str()) {
+            out.push(&f.strategy);
+        }
+    }
+    out
+}
+
+fn cell(report: &AuditReport, strategy: &str, attack: &str) -> String {
+    report.results.iter().find(|f| f.strategy == strategy && f.attack == attack).map(Finding::cell).unwrap_or_default()
+}
+
+/// The strategy × attack matrix for the terminal.
+pub fn matrix_table(report: &AuditReport) -> Table {
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header(std::iter::once("strategy").chain(columns()));
+    for s in strategies(report) {
+        table.add_row(std::iter::once(s.to_string()).chain(columns().into_iter().map(|a| cell(report, s, a))));
+    }
+    table
+}
+
+impl AuditReport {
+    /// The matrix as Markdown, then one line per distinct outcome saying why.
+    pub fn markdown(&self) -> String {
+        let mut out = format!("| strategy | {} |\n|:---|{}\n", columns().join(" | "), ":---|".repeat(columns().len()));
+        for s in strategies(self) {
+            let cells: Vec<String> = columns().into_iter().map(|a| cell(self, s, a)).collect();
+            let _ = writeln!(out, "| {s} | {} |", cells.join(" | "));
+        }
+        let _ = writeln!(out, "\nKernel {}. Decoys: {}.\n", self.kernel, self.decoy);
+        let mut seen = Vec::new();
+        for f in &self.results {
+            let key = (f.cell(), f.outcome.explanation.clone());
+            if !seen.contains(&key) {
+                let _ = writeln!(out, "- **{}**: {}", key.0, key.1);
+                seen.push(key);
+            }
+        }
+        out
+    }
+}

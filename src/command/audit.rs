@@ -1,0 +1,60 @@
+use crate::audit::{self, AuditReport, Finding};
+use crate::cli::AuditArgs;
+use crate::error::{AppError, AppResult};
+use crate::export::{check_writable, write_atomic};
+use crate::sandbox::{in_sandbox, Options};
+use crate::selection;
+
+/// `sealbench audit`: the matrix of attacks against strategies on this kernel.
+pub fn run(args: &AuditArgs) -> AppResult<i32> {
+    let strategies = selection::strategies(&args.strategies)?;
+    for p in [&args.export_json, &args.export_markdown].into_iter().flatten() {
+        check_writable(p)?;
+    }
+    super::require_root("audit")?;
+    let options = Options { exe_size: args.exe_size, ..Options::default() };
+    let (results, decoys_intact): (Vec<Finding>, bool) = in_sandbox(options, |sb| {
+        let (mut all, mut intact) = (Vec::new(), true);
+        for s in &strategies {
+            let (findings, ok) = audit::audit_strategy(sb, *s)?;
+            all.extend(findings);
+            intact &= ok;
+        }
+        Ok((all, intact))
+    })?;
+    let report = AuditReport {
+        schema: audit::SCHEMA.into(),
+        kernel: crate::host::describe(args.exe_size).kernel,
+        decoy: format!(
+            "a copy of stage 2 per strategy on the run's private tmpfs ({}), which exports file handles, so open_by_handle_at is meaningful",
+            audit::DECOY_MOUNT
+        ),
+        decoys_intact,
+        results,
+    };
+    println!("{}", audit::matrix_table(&report));
+    if let Some(p) = &args.export_json {
+        let mut bytes = serde_json::to_vec_pretty(&report).expect("serialize");
+        bytes.push(b'\n');
+        write_atomic(p, &bytes)?;
+    }
+    if let Some(p) = &args.export_markdown {
+        write_atomic(p, report.markdown().as_bytes())?;
+    }
+    match audit::differences(&report) {
+        None => {
+            eprintln!("sealbench: no expected outcomes are recorded for kernel {}; nothing was checked", report.kernel);
+            Ok(0)
+        }
+        Some(diffs) if diffs.is_empty() => {
+            eprintln!("sealbench: every outcome is the one recorded for this kernel family");
+            Ok(0)
+        }
+        Some(diffs) => {
+            for d in &diffs {
+                eprintln!("differs: {d}");
+            }
+            Err(AppError::failure(format!("{} outcome(s) differ from those recorded for this kernel family", diffs.len())))
+        }
+    }
+}
