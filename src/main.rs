@@ -16,6 +16,7 @@ mod process;
 mod results;
 mod sandbox;
 mod selection;
+mod side_effects;
 mod size;
 mod stats;
 mod workload;

@@ -1,5 +1,7 @@
 use crate::process::ChildExit;
-use crate::workload::Starter;
+use rustix::fd::{AsFd, OwnedFd};
+use rustix::process::Pid;
+use crate::workload::{Channel, Starter};
 use strategies::{Result, Sealer};
 
 /// Something whose starts are timed: a strategy under a workload, or a runtime peer.
@@ -11,6 +13,12 @@ pub trait Contender {
     /// container, say).
     fn after_start(&mut self) -> Result<()> {
         Ok(())
+    }
+
+    /// Start stage 2 from a fresh seal and leave it alive until `stdin` closes, the
+    /// caller's handles on the sealed object closed. `None` if this contender cannot.
+    fn hold(&mut self, _stdin: &OwnedFd) -> Result<Option<Pid>> {
+        Ok(None)
     }
 
     /// The strategy that actually ran, where a fallback chain chose one.
@@ -33,7 +41,7 @@ pub struct SealedStart {
 impl Contender for SealedStart {
     fn start(&mut self) -> Result<ChildExit> {
         let sealed = self.sealer.seal()?;
-        let exit = self.starter.run(&sealed, None);
+        let exit = self.starter.run(&sealed, Channel::None);
         // Closing what the seal made (a memfd freed, a detached mount torn down) is part
         // of the cost a runtime pays, so it happens inside the timed span.
         drop(sealed);
@@ -42,6 +50,12 @@ impl Contender for SealedStart {
 
     fn used(&self) -> Option<&'static str> {
         self.sealer.used()
+    }
+
+    fn hold(&mut self, stdin: &OwnedFd) -> Result<Option<Pid>> {
+        let sealed = self.sealer.seal()?;
+        let pid = self.starter.spawn(&sealed, Channel::HoldUntilClosed(stdin.as_fd()))?;
+        Ok(Some(pid))
     }
 
     fn teardown(&mut self) -> Result<()> {

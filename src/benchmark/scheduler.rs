@@ -75,6 +75,7 @@ pub fn run(units: &mut [Unit], plan: &Plan, progress: &Progress) {
                 match time_one(unit, round) {
                     Ok(sample) => {
                         unit.samples.push(sample);
+
                         progress.tick(&unit.strategy);
                     }
                     Err(e) => {

@@ -37,6 +37,10 @@ pub struct Unit {
     pub version: Option<String>,
     /// The strategy a fallback chain used.
     pub used: Option<&'static str>,
+    /// Mount events in the run's namespace per start.
+    pub mount_events: Option<f64>,
+    /// Memory per live container: (MemAvailable drop, Shmem rise) in bytes.
+    pub memory_per_live: Option<(i64, i64)>,
 }
 
 impl Unit {
@@ -44,6 +48,8 @@ impl Unit {
         Unit {
             version: None,
             used: None,
+            mount_events: None,
+            memory_per_live: None,
             strategy: strategy.into(),
             workload: workload.into(),
             state,

@@ -5,6 +5,7 @@ use crate::output::Progress;
 use crate::results::{self, Results, Status, SCHEMA};
 use crate::sandbox::{in_sandbox, Options, Sandbox};
 use crate::selection;
+use crate::side_effects::{self, MountWatch};
 use crate::workload::Workload;
 use strategies::SealStrategy;
 
@@ -90,12 +91,22 @@ pub fn measure(
     }
     units.extend(runtimes.iter().map(|name| crate::peer::unit(name, sb)));
     benchmark::run(&mut units, plan, &Progress::new(quiet));
+    let mut watch = MountWatch::new();
+    for unit in units.iter_mut() {
+        if let UnitState::Ready(contender) = &mut unit.state {
+            if let Some(w) = watch.as_mut() {
+                unit.mount_events = side_effects::events_per_start(contender.as_mut(), w).ok();
+            }
+            unit.memory_per_live = side_effects::per_live(contender.as_mut()).ok().flatten();
+        }
+    }
     units.iter_mut().for_each(Unit::finish);
+    let method = watch.as_ref().map(MountWatch::method);
     Results {
         schema: SCHEMA.into(),
         host: crate::host::describe(sb.exe_size()),
         plan: Some(plan.clone()),
-        results: units.iter().map(results::entry).collect(),
+        results: units.iter().map(|u| results::entry(u, method)).collect(),
     }
 }
 

@@ -52,7 +52,7 @@ pub fn run(args: &InspectArgs) -> AppResult<i32> {
             Exec::Path(p) => rustix::fs::stat(p.as_c_str()).ok().map(|s| (s.st_dev, s.st_ino)),
         };
         let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
-        let exit = starter.run(&sealed, Some(w.as_fd()));
+        let exit = starter.run(&sealed, crate::workload::Channel::Report(w.as_fd()));
         drop(w);
         let mut text = String::new();
         std::io::Read::read_to_string(&mut std::fs::File::from(r), &mut text).ctx(|| "read report".into())?;

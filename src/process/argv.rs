@@ -6,6 +6,10 @@ pub struct Argv {
     ptrs: Vec<*const c_char>,
 }
 
+// SAFETY: the pointers point into the CStrings this Argv owns, which move with it and are
+// never mutated; nothing else refers to them.
+unsafe impl Send for Argv {}
+
 impl Argv {
     pub fn new<I, S>(items: I) -> Argv
     where

@@ -2,7 +2,7 @@ use super::{Entry, Status};
 use crate::benchmark::{Unit, UnitState};
 
 /// The results row of a measured unit.
-pub fn entry(unit: &Unit) -> Entry {
+pub fn entry(unit: &Unit, mount_events_method: Option<&str>) -> Entry {
     let mut e = Entry {
         strategy: unit.strategy.clone(),
         workload: unit.workload.clone(),
@@ -23,5 +23,17 @@ pub fn entry(unit: &Unit) -> Entry {
     e.max_rss_bytes = unit.samples.iter().map(|s| s.max_rss_kib * 1024).max();
     e.version = unit.version.clone();
     e.used = unit.used.map(String::from);
+    if e.is_ok() && !unit.samples.is_empty() {
+        e.mount_events_per_start = unit.mount_events;
+        e.mount_events_method = unit.mount_events.and(mount_events_method).map(String::from);
+        e.stage2_max_rss_bytes = e.max_rss_bytes;
+    }
+    if let Some((available, shmem)) = unit.memory_per_live {
+        // A copy on shmem (memfd, a tmpfile on tmpfs) shows in Shmem exactly, while
+        // MemAvailable, an estimate, counts part of it as reclaimable; anything else
+        // shows only in MemAvailable. The larger of the two is what a live container costs.
+        e.extra_memory_bytes_per_live = Some(available.max(shmem));
+        e.extra_shmem_bytes_per_live = Some(shmem);
+    }
     e
 }

@@ -94,6 +94,23 @@ pub struct Entry {
     /// For a fallback chain: the strategy that was used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used: Option<String>,
+    /// Mount and unmount events in the run's "host" namespace per start, counted over
+    /// starts of this strategy alone after the timed runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mount_events_per_start: Option<f64>,
+    /// `fanotify` (exact) or `mountinfo-poll` (changes seen; events can merge).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mount_events_method: Option<String>,
+    /// With several stage 2s alive at once, per live one: the larger of the drop in
+    /// MemAvailable and the rise in Shmem.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_memory_bytes_per_live: Option<i64>,
+    /// … and the rise in Shmem (memfd copies are shmem) per live one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_shmem_bytes_per_live: Option<i64>,
+    /// The largest max RSS of stage 2 (and the payload it became) over the starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage2_max_rss_bytes: Option<u64>,
 }
 
 /// median(strategy) / median(reference), with a 95% CI from a bootstrap over paired

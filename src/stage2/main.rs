@@ -12,6 +12,9 @@
 //!
 //! `sealbench-stage2 --dmz ARGS…` execs the sealed init on fd 5 with ARGS (runc-dmz).
 //!
+//! `sealbench-stage2 --hold` stays alive until its stdin closes: a live container's
+//! runtime-side memory, for measuring what each live container costs.
+//!
 //! `sealbench-stage2 --parent-of ARGS…` stands in for the runtime's own process (`runc run`
 //! runs the unsealed binary): it spawns the sealed binary on fd 6 with ARGS, waits until
 //! that child has exec'd its payload (fd 7, close-on-exec in the child, reads EOF), and
@@ -89,6 +92,12 @@ pub extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *co
             fexecve(INIT_FD, argv.add(1), envp);
             say(2, b"sealbench-stage2: cannot exec the sealed init\n");
             return 127;
+        }
+        if is(first, b"--hold\0") {
+            // Stay alive, running from the sealed object, until stdin closes.
+            let mut byte = [0u8; 1];
+            while read(0, byte.as_mut_ptr(), 1) > 0 {}
+            return 0;
         }
         if is(first, b"--parent-of\0") {
             return parent_of(argv.add(1), envp);

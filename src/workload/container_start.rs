@@ -1,8 +1,9 @@
 use super::container::{ContainerPlan, STEPS};
-use super::{stage2_fds, Stage2Argv, Starter, Workload};
-use crate::process::{self, Argv, ChildExit, Spawn};
+use super::{Channel, Stage2Argv, Starter, Workload};
+use crate::process::{self, Argv, Spawn};
+use rustix::process::Pid;
 use crate::sandbox::Sandbox;
-use rustix::fd::{BorrowedFd, OwnedFd};
+use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags};
 use strategies::{Exec, Result, ResultExt, Sealed};
 
@@ -41,7 +42,7 @@ struct ContainerStarter {
 }
 
 impl Starter for ContainerStarter {
-    fn run(&self, sealed: &Sealed, inspect: Option<BorrowedFd>) -> Result<ChildExit> {
+    fn spawn(&self, sealed: &Sealed, channel: Channel) -> Result<Pid> {
         let exec = &sealed.exec;
         // The container cannot see the host's paths once it has pivoted, so a strategy
         // that hands over a path is opened here, as runc holds /proc/self/exe.
@@ -55,16 +56,16 @@ impl Starter for ContainerStarter {
                 &opened
             }
         };
-        let fds = stage2_fds(sealed, inspect);
+        let fds = channel.fds(sealed);
         let enter = || self.plan.enter();
         let spec = Spawn {
-            argv: self.argv.pick(sealed, inspect.is_some()),
+            argv: self.argv.pick(sealed, channel.mode()),
             envp: &self.envp,
             clone_flags: self.plan.clone_flags,
             fds: &fds,
             pre_exec: Some(&enter),
             pre_exec_steps: STEPS,
         };
-        process::reap(process::spawn(exec_ref, &spec)?)
+        process::spawn(exec_ref, &spec)
     }
 }

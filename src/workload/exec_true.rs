@@ -1,7 +1,7 @@
-use super::{stage2_fds, Stage2Argv, Starter, Workload};
-use crate::process::{self, Argv, ChildExit, Spawn};
+use super::{Channel, Stage2Argv, Starter, Workload};
+use crate::process::{self, Argv, Spawn};
+use rustix::process::Pid;
 use crate::sandbox::Sandbox;
-use rustix::fd::BorrowedFd;
 use strategies::{Result, Sealed};
 
 /// runc's BenchmarkExecTrue: re-exec the runtime binary, which execs /bin/true.
@@ -37,16 +37,16 @@ struct ExecTrueStarter {
 }
 
 impl Starter for ExecTrueStarter {
-    fn run(&self, sealed: &Sealed, inspect: Option<BorrowedFd>) -> Result<ChildExit> {
-        let fds = stage2_fds(sealed, inspect);
+    fn spawn(&self, sealed: &Sealed, channel: Channel) -> Result<Pid> {
+        let fds = channel.fds(sealed);
         let spec = Spawn {
-            argv: self.argv.pick(sealed, inspect.is_some()),
+            argv: self.argv.pick(sealed, channel.mode()),
             envp: &self.envp,
             clone_flags: 0,
             fds: &fds,
             pre_exec: None,
             pre_exec_steps: &[],
         };
-        process::reap(process::spawn(&sealed.exec, &spec)?)
+        process::spawn(&sealed.exec, &spec)
     }
 }

@@ -4,7 +4,7 @@ mod container;
 mod container_start;
 mod exec_true;
 
-use crate::process::ChildExit;
+use crate::process::{self, ChildExit};
 use crate::sandbox::Sandbox;
 use crate::process::Argv;
 use rustix::fd::{AsFd, BorrowedFd};
@@ -31,17 +31,33 @@ pub trait Workload: Sync {
 }
 
 /// A workload set up in a sandbox.
-pub trait Starter {
+pub trait Starter: Send {
     /// Start the sealed runtime binary as stage 2, let it exec its payload, and reap it.
-    /// With `inspect`, stage 2 first reports what it sees of itself on that pipe (fd 3 in
-    /// the child): the tests' and the audit's view from the container side.
-    fn run(&self, sealed: &Sealed, inspect: Option<BorrowedFd>) -> Result<ChildExit>;
+    /// With a report channel, stage 2 first reports what it sees of itself on that pipe
+    /// (fd 3 in the child): the tests' view from the container side.
+    fn run(&self, sealed: &Sealed, channel: Channel) -> Result<ChildExit> {
+        process::reap(self.spawn(sealed, channel)?)
+    }
+
+    /// Start stage 2 as [`Starter::run`] does, without waiting for it.
+    fn spawn(&self, sealed: &Sealed, channel: Channel) -> Result<rustix::process::Pid>;
 }
 
-/// Stage 2's argument vectors for one payload: plain or inspected, and straight to the
-/// payload or through a sealed init (dmz). Built before any start, so a start only picks.
+/// What stage 2 is asked to do.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Exec the payload.
+    Run,
+    /// Report what it sees of itself on fd 3, then exec the payload.
+    Inspect,
+    /// Stay alive until stdin closes (memory per live container).
+    Hold,
+}
+
+/// Stage 2's argument vectors for one payload, per [`Mode`], straight to the payload or
+/// through a sealed init (dmz). Built before any start, so a start only picks.
 pub struct Stage2Argv {
-    vectors: [Argv; 4],
+    vectors: [Argv; 6],
 }
 
 impl Stage2Argv {
@@ -53,22 +69,52 @@ impl Stage2Argv {
             vectors: [
                 make(&[], payload),
                 make(&["--inspect"], inspect_payload),
+                make(&["--hold"], &[]),
                 make(&["--dmz"], payload),
                 make(&["--dmz", "--inspect"], inspect_payload),
+                make(&["--dmz", "--hold"], &[]),
             ],
         }
     }
 
-    pub fn pick(&self, sealed: &Sealed, inspect: bool) -> &Argv {
-        &self.vectors[usize::from(inspect) + 2 * usize::from(sealed.init.is_some())]
+    pub fn pick(&self, sealed: &Sealed, mode: Mode) -> &Argv {
+        let m = match mode {
+            Mode::Run => 0,
+            Mode::Inspect => 1,
+            Mode::Hold => 2,
+        };
+        &self.vectors[m + 3 * usize::from(sealed.init.is_some())]
     }
 }
 
-/// The descriptors stage 2 is given: the report pipe, and the sealed init if any.
-pub fn stage2_fds<'a>(sealed: &'a Sealed, inspect: Option<BorrowedFd<'a>>) -> Vec<(BorrowedFd<'a>, libc::c_int)> {
-    let mut fds: Vec<(BorrowedFd, libc::c_int)> = inspect.map(|fd| (fd, REPORT_FD)).into_iter().collect();
-    fds.extend(sealed.init.as_ref().map(|fd| (fd.as_fd(), INIT_FD)));
-    fds
+/// How one start talks to stage 2: nothing, a report pipe (inspect), or a stdin whose
+/// closing ends a held stage 2.
+#[derive(Clone, Copy)]
+pub enum Channel<'a> {
+    None,
+    Report(BorrowedFd<'a>),
+    HoldUntilClosed(BorrowedFd<'a>),
+}
+
+impl<'a> Channel<'a> {
+    pub fn mode(&self) -> Mode {
+        match self {
+            Channel::None => Mode::Run,
+            Channel::Report(_) => Mode::Inspect,
+            Channel::HoldUntilClosed(_) => Mode::Hold,
+        }
+    }
+
+    /// The descriptors stage 2 is given: the channel, and the sealed init if any.
+    pub fn fds(self, sealed: &'a Sealed) -> Vec<(BorrowedFd<'a>, libc::c_int)> {
+        let mut fds = match self {
+            Channel::None => Vec::new(),
+            Channel::Report(fd) => vec![(fd, REPORT_FD)],
+            Channel::HoldUntilClosed(fd) => vec![(fd, 0)],
+        };
+        fds.extend(sealed.init.as_ref().map(|fd| (fd.as_fd(), INIT_FD)));
+        fds
+    }
 }
 
 pub fn registry() -> Vec<&'static dyn Workload> {

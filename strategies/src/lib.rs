@@ -9,6 +9,7 @@ pub mod sys;
 mod target;
 
 mod bind_ro;
+mod bind_ro_host;
 mod dmz;
 mod fallback;
 mod memfd;
@@ -72,7 +73,7 @@ pub trait SealStrategy: Sync {
 }
 
 /// A strategy set up for one run on one target.
-pub trait Sealer {
+pub trait Sealer: Send {
     /// The per-start sealing step. The timed span of every workload starts here.
     fn seal(&mut self) -> Result<Sealed>;
 
@@ -116,6 +117,7 @@ pub fn registry() -> Vec<&'static dyn SealStrategy> {
         &open_tree::OpenTree,
         &dmz::Dmz,
         &fallback::Fallback { chain: &[&overlayfs::Overlayfs, &memfd::Memfd] },
+        &bind_ro_host::BindRoHost,
     ]
 }
 

@@ -1,0 +1,52 @@
+use crate::benchmark::Contender;
+use strategies::{Error, Result, ResultExt};
+
+/// How many stage 2s are kept alive at once to measure memory per live container.
+pub const LIVE_HOLDS: usize = 8;
+
+fn meminfo() -> Result<(i64, i64)> {
+    let text = std::fs::read_to_string("/proc/meminfo").ctx(|| "read /proc/meminfo".into())?;
+    let field = |name: &str| -> Option<i64> {
+        text.lines().find_map(|l| l.strip_prefix(name)).and_then(|r| r.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
+    };
+    match (field("MemAvailable:"), field("Shmem:")) {
+        (Some(a), Some(s)) => Ok((a * 1024, s * 1024)),
+        _ => Err(Error::msg("/proc/meminfo lacks MemAvailable or Shmem")),
+    }
+}
+
+/// Memory each live container costs with this contender: keep [`LIVE_HOLDS`] stage 2s
+/// alive from their sealed objects (the caller's handles closed, as a runtime closes them
+/// after a start), and take the drop in MemAvailable and the rise in Shmem, divided by
+/// the count. `None` for a contender that cannot hold (a runtime peer).
+pub fn per_live(contender: &mut dyn Contender) -> Result<Option<(i64, i64)>> {
+    let (stdin_r, stdin_w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
+    let before = meminfo()?;
+    let mut pids = Vec::new();
+    let mut held = Ok(());
+    for _ in 0..LIVE_HOLDS {
+        match contender.hold(&stdin_r) {
+            Ok(Some(pid)) => pids.push(pid),
+            Ok(None) => break,
+            Err(e) => {
+                held = Err(e);
+                break;
+            }
+        }
+    }
+    // Give the kernel a moment to settle freed pages of the starts' own set-up.
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    let during = meminfo();
+    drop(stdin_w);
+    drop(stdin_r);
+    for pid in &pids {
+        crate::process::reap(*pid)?;
+    }
+    held?;
+    if pids.is_empty() {
+        return Ok(None);
+    }
+    let during = during?;
+    let k = pids.len() as i64;
+    Ok(Some(((before.0 - during.0) / k, (during.1 - before.1) / k)))
+}

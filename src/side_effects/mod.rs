@@ -1,0 +1,8 @@
+//! What a strategy costs beyond its start time: mount events seen by the "host" (the run's
+//! own mount namespace, which stands in for it), and memory held per live container.
+
+mod memory;
+mod mount_events;
+
+pub use memory::{per_live, LIVE_HOLDS};
+pub use mount_events::{events_per_start, MountWatch, EVENT_STARTS};
