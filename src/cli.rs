@@ -25,6 +25,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Draw the charts of a saved results file.
     Plot(PlotArgs),
+    /// Measure how each strategy's cost grows with one parameter.
+    Sweep(SweepArgs),
     /// Attack every strategy the way a container would, against decoy copies.
     Audit(AuditArgs),
     /// OCI bundles for container-start and the runtime peers.
@@ -61,6 +63,10 @@ pub struct CompareArgs {
     /// An OCI bundle for container-start and the peers (default: one made for the run).
     #[arg(long, value_name = "DIR")]
     pub bundle: Option<PathBuf>,
+    /// Run inside a new user namespace, root mapped to an unprivileged uid: which
+    /// strategies work without real root.
+    #[arg(long)]
+    pub rootless: bool,
     #[command(flatten)]
     pub run: RunArgs,
     #[command(flatten)]
@@ -140,6 +146,41 @@ pub struct PlotArgs {
     pub out: PathBuf,
     #[arg(long, default_value = "noclone")]
     pub reference: String,
+}
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// exe-size, host-mounts or concurrency.
+    #[arg(long)]
+    pub param: String,
+    /// The values, comma-separated: sizes (1M,16M), mount counts (0,1000) or starters (1,4).
+    #[arg(long)]
+    pub values: String,
+    #[arg(long, default_value = "all")]
+    pub strategies: String,
+    #[arg(long, default_value = "exec-true")]
+    pub workload: String,
+    /// Measured starts per strategy and value (per starter, for concurrency).
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
+    #[arg(long, default_value_t = 3)]
+    pub warmup: u32,
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Runtime binary size for the sweeps that do not vary it.
+    #[arg(long, default_value = "12MiB", value_parser = parse_size)]
+    pub exe_size: u64,
+    /// Run inside a new user namespace, root mapped to an unprivileged uid.
+    #[arg(long)]
+    pub rootless: bool,
+    /// The sweep as JSON, schema sealbench-sweep/1.
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
+    /// Write the sweep's chart (SVG and PNG) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args, Debug)]

@@ -19,6 +19,7 @@ mod selection;
 mod side_effects;
 mod size;
 mod stats;
+mod sweep;
 mod workload;
 
 use clap::Parser;
@@ -44,6 +45,7 @@ fn main() {
         Command::Report(a) => command::report::run(a),
         Command::Bundle(a) => command::bundle::run(a),
         Command::Audit(a) => command::audit::run(a),
+        Command::Sweep(a) => command::sweep::run(a),
         Command::Plot(a) => command::report::plot(a),
         Command::Inspect(a) => command::inspect::run(a),
         Command::Attack { attack, arg } => Ok(command::attack::run(attack, arg.as_deref())),

@@ -5,7 +5,7 @@ use crate::workload::{Channel, Starter};
 use strategies::{Result, Sealer};
 
 /// Something whose starts are timed: a strategy under a workload, or a runtime peer.
-pub trait Contender {
+pub trait Contender: Send {
     /// One start. The timed span is this call: for a strategy, seal to reap.
     fn start(&mut self) -> Result<ChildExit>;
 

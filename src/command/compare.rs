@@ -17,18 +17,21 @@ pub fn run(args: &CompareArgs) -> AppResult<i32> {
         selection::strategies(&args.reference)?;
     }
     let runtimes = peers(args.runtimes.as_deref())?;
+    if args.rootless && !runtimes.is_empty() {
+        return Err(AppError::usage("--runtimes is not run with --rootless: the peers need real root for their cgroups"));
+    }
     if !runtimes.is_empty() && !workloads.iter().any(|w| w.name() == crate::peer::WORKLOAD) {
         return Err(AppError::usage(format!("--runtimes runs peers on the {} workload: add --workload {0}", crate::peer::WORKLOAD)));
     }
     super::render::check_outputs(&args.export)?;
-    super::require_root("compare")?;
+    super::require_root_unless_rootless("compare", args.rootless, &strategies)?;
     let plan = plan(&args.run);
     eprintln!(
         "sealbench: seed {} (repeat with --seed {})",
         plan.seed, plan.seed
     );
     let quiet = args.run.quiet;
-    let options = Options { exe_size: args.run.exe_size, bundle: args.bundle.clone(), cgroup_v1_only: !runtimes.is_empty() };
+    let options = Options { exe_size: args.run.exe_size, bundle: args.bundle.clone(), cgroup_v1_only: !runtimes.is_empty(), rootless: args.rootless };
     let results = in_sandbox(options, |sb| Ok(measure(sb, &strategies, &workloads, &runtimes, &plan, quiet)))?;
     let results = super::render::render(results, &args.reference, &args.export)?;
     let failed: Vec<_> = results
@@ -76,17 +79,7 @@ pub fn measure(
     let mut units = Vec::new();
     for w in workloads {
         for s in strategies {
-            let state = match sb.target_for(&format!("{}-{}", w.name(), s.name())) {
-                Err(e) => UnitState::Failed(format!("set-up: {e}")),
-                Ok((_, target)) => match s.probe(&target) {
-                    Err(why) => UnitState::Unsupported(why.0),
-                    Ok(()) => match (s.prepare(&target), w.prepare(sb)) {
-                        (Ok(sealer), Ok(starter)) => UnitState::Ready(Box::new(SealedStart { sealer, starter })),
-                        (Err(e), _) | (_, Err(e)) => UnitState::Failed(format!("set-up: {e}")),
-                    },
-                },
-            };
-            units.push(Unit::new(s.name(), w.name(), state));
+            units.push(unit_for(sb, *s, *w, &format!("{}-{}", w.name(), s.name())));
         }
     }
     units.extend(runtimes.iter().map(|name| crate::peer::unit(name, sb)));
@@ -108,6 +101,22 @@ pub fn measure(
         plan: Some(plan.clone()),
         results: units.iter().map(|u| results::entry(u, method)).collect(),
     }
+}
+
+/// A unit of `strategy` under `workload`, on a runtime binary of its own named `owner`:
+/// ready, or why not.
+pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &str) -> Unit {
+    let state = match sb.target_for(owner) {
+        Err(e) => UnitState::Failed(format!("set-up: {e}")),
+        Ok((_, target)) => match s.probe(&target) {
+            Err(why) => UnitState::Unsupported(why.0),
+            Ok(()) => match (s.prepare(&target), w.prepare(sb)) {
+                (Ok(sealer), Ok(starter)) => UnitState::Ready(Box::new(SealedStart { sealer, starter })),
+                (Err(e), _) | (_, Err(e)) => UnitState::Failed(format!("set-up: {e}")),
+            },
+        },
+    };
+    Unit::new(s.name(), w.name(), state)
 }
 
 /// `--runtimes runc,crun`: names sealbench knows how to drive.

@@ -8,8 +8,21 @@ pub mod inspect;
 pub mod list;
 pub mod render;
 pub mod report;
+pub mod sweep;
 
 use crate::error::{AppError, AppResult};
+
+/// Without root, a run needs `--rootless`; this names what needs root and why.
+pub fn require_root_unless_rootless(what: &str, rootless: bool, strategies: &[&dyn strategies::SealStrategy]) -> AppResult<()> {
+    if rootless || rustix::process::geteuid().is_root() {
+        return Ok(());
+    }
+    let names: Vec<&str> = strategies.iter().map(|s| s.name()).collect();
+    Err(AppError::privilege(format!(
+        "{what} needs root for its private mount namespace, and so do the strategies {}: run as root, or add --rootless to run in a user namespace",
+        names.join(", ")
+    )))
+}
 
 /// Every subcommand that mounts or creates namespaces needs CAP_SYS_ADMIN.
 pub fn require_root(what: &str) -> AppResult<()> {

@@ -5,6 +5,7 @@ mod distribution;
 mod font;
 mod medians;
 mod panel;
+mod sweep;
 
 use crate::error::{AppError, AppResult};
 use crate::results::Results;
@@ -34,6 +35,40 @@ pub fn write_charts(results: &Results, reference: &str, dir: &Path) -> AppResult
     let mut written = Vec::new();
     write_chart::<medians::Medians>(results, reference, dir, &mut written)?;
     write_chart::<distribution::Distribution>(results, reference, dir, &mut written)?;
+    Ok(written)
+}
+
+/// Write one chart per workload of a sweep, `sweep-<param>[-<workload>].{svg,png}`.
+pub fn write_sweep_charts(sweep: &crate::sweep::SweepResults, dir: &Path) -> AppResult<Vec<PathBuf>> {
+    font::register();
+    std::fs::create_dir_all(dir).map_err(|e| AppError::usage(format!("cannot create {}: {e}", dir.display())))?;
+    let mut workloads: Vec<&str> = Vec::new();
+    for r in &sweep.results {
+        if !workloads.contains(&r.workload.as_str()) {
+            workloads.push(&r.workload);
+        }
+    }
+    let mut written = Vec::new();
+    for w in &workloads {
+        let name = if workloads.len() == 1 { format!("sweep-{}", sweep.param) } else { format!("sweep-{}-{w}", sweep.param) };
+        let fail = |p: &Path, e: String| AppError::failure(format!("cannot draw {}: {e}", p.display()));
+        let (svg_path, png_path) = (dir.join(format!("{name}.svg")), dir.join(format!("{name}.png")));
+        let (svg_tmp, png_tmp) = (dir.join(format!(".{name}.svg.tmp")), dir.join(format!(".{name}.tmp.png")));
+        {
+            let area = SVGBackend::new(&svg_tmp, (PANEL_W, 560)).into_drawing_area();
+            sweep::draw(&area, sweep, w).map_err(|e| fail(&svg_path, e))?;
+            area.present().map_err(|e| fail(&svg_path, e.to_string()))?;
+        }
+        {
+            let area = BitMapBackend::new(&png_tmp, (PANEL_W, 560)).into_drawing_area();
+            sweep::draw(&area, sweep, w).map_err(|e| fail(&png_path, e))?;
+            area.present().map_err(|e| fail(&png_path, e.to_string()))?;
+        }
+        for (tmp, path) in [(svg_tmp, svg_path), (png_tmp, png_path)] {
+            std::fs::rename(&tmp, &path).map_err(|e| fail(&path, e.to_string()))?;
+            written.push(path);
+        }
+    }
     Ok(written)
 }
 

@@ -20,7 +20,9 @@ pub const SCRATCH_MOUNT: &str = "/tmp";
 /// The run's private space, as seen from inside its namespace.
 pub struct Sandbox {
     root: PathBuf,
-    exe_size: u64,
+    exe_size: std::cell::Cell<u64>,
+    /// Extra mounts made in the run's namespace (the host-mounts sweep).
+    extra_mounts: std::cell::RefCell<Vec<PathBuf>>,
     /// The bundle given with --bundle, bound into the scratch space; else made on demand.
     bundle: std::cell::OnceCell<PathBuf>,
 }
@@ -33,7 +35,30 @@ impl Sandbox {
 
     /// The size every runtime binary of this run is padded to.
     pub fn exe_size(&self) -> u64 {
-        self.exe_size
+        self.exe_size.get()
+    }
+
+    /// Pad the runtime binaries made from now on to `size`.
+    pub fn set_exe_size(&self, size: u64) {
+        self.exe_size.set(size);
+    }
+
+    /// Bring the run's namespace, which stands in for the host's, to `n` extra mounts
+    /// (bind mounts of one empty directory), as a host with many mounts has.
+    pub fn set_extra_mounts(&self, n: usize) -> Result<()> {
+        use strategies::ResultExt;
+        let mut mounts = self.extra_mounts.borrow_mut();
+        let source = self.subdir("extra-mounts/source")?;
+        while mounts.len() < n {
+            let at = self.subdir(&format!("extra-mounts/{}", mounts.len()))?;
+            rustix::mount::mount_bind(&source, &at).ctx(|| format!("mount --bind {}", at.display()))?;
+            mounts.push(at);
+        }
+        while mounts.len() > n {
+            let at = mounts.pop().expect("non-empty");
+            rustix::mount::unmount(&at, rustix::mount::UnmountFlags::DETACH).ctx(|| format!("umount {}", at.display()))?;
+        }
+        Ok(())
     }
 
     /// A runtime binary of its own for `owner` (a strategy, an audit): the padded copy of
@@ -41,7 +66,7 @@ impl Sandbox {
     /// because memfd-bind mounts over its binary's path for the whole run, which would
     /// change what every other strategy sealed if they shared one.
     pub fn target_for(&self, owner: &str) -> Result<(RuntimeBinary, Target)> {
-        let binary = RuntimeBinary::install(&self.root.join("runtime").join(owner), self.exe_size)?;
+        let binary = RuntimeBinary::install(&self.root.join("runtime").join(owner), self.exe_size.get())?;
         let work = self.subdir(&format!("work/{owner}"))?;
         let target = Target::new(&binary.path, &work)?.with_init(&self.init()?);
         Ok((binary, target))

@@ -45,3 +45,37 @@ pub fn hide_cgroup_v2_of_hybrid() -> Result<()> {
     }
     Ok(())
 }
+
+/// The uid an unprivileged run maps root to when sealbench was started as root.
+pub const NOBODY: u32 = 65534;
+
+/// Enter a new user namespace in which this (single-threaded) process is root, mapped to
+/// an unprivileged uid outside: the caller's own, or nobody's when the caller is root (so
+/// that a rootless run proves what works without any privilege).
+pub fn enter_rootless() -> Result<()> {
+    use rustix::process::{getegid, geteuid};
+    if geteuid().is_root() {
+        // SAFETY: plain credential syscalls on this single-threaded process.
+        let dropped = unsafe {
+            libc::setgroups(0, std::ptr::null()) == 0
+                && libc::setresgid(NOBODY, NOBODY, NOBODY) == 0
+                && libc::setresuid(NOBODY, NOBODY, NOBODY) == 0
+        };
+        if !dropped {
+            return Err(Error::msg(format!("--rootless: cannot drop to uid {NOBODY}: {}", std::io::Error::last_os_error())));
+        }
+    }
+    // A change of credentials clears the death signal and makes /proc/self root's; both
+    // are needed back.
+    rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL)).ctx(|| "PR_SET_PDEATHSIG".into())?;
+    // SAFETY: prctl with integer arguments.
+    unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0) };
+    let (uid, gid) = (geteuid().as_raw(), getegid().as_raw());
+    // SAFETY: single-threaded, as checked by the caller; a new user namespace changes no
+    // memory or descriptors.
+    unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWUSER) }
+        .map_err(|e| Error::msg(format!("unsupported: user namespaces are not available here (unshare(CLONE_NEWUSER): {})", strategies::errno_name(e))))?;
+    std::fs::write("/proc/self/setgroups", "deny").ctx(|| "write /proc/self/setgroups".into())?;
+    std::fs::write("/proc/self/uid_map", format!("0 {uid} 1")).ctx(|| "write /proc/self/uid_map".into())?;
+    std::fs::write("/proc/self/gid_map", format!("0 {gid} 1")).ctx(|| "write /proc/self/gid_map".into())
+}

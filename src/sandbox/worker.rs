@@ -20,6 +20,8 @@ pub struct Options {
     /// Runtime peers will run: on a hybrid cgroup host, hide the v2 hierarchy inside the
     /// run's namespace so that runc and crun both use v1 (crun refuses hybrid mode).
     pub cgroup_v1_only: bool,
+    /// Enter a new user namespace first, root mapped to an unprivileged uid.
+    pub rootless: bool,
 }
 
 /// Run `job` in a forked worker inside the run's private namespace and hand its result
@@ -73,13 +75,16 @@ where
 
 fn setup(options: &Options, bundle: Option<std::fs::File>) -> Result<Sandbox> {
     use std::os::fd::AsRawFd;
+    if options.rootless {
+        namespace::enter_rootless()?;
+    }
     namespace::enter_private(SCRATCH_MOUNT)?;
     if options.cgroup_v1_only {
         namespace::hide_cgroup_v2_of_hybrid()?;
     }
     let root = PathBuf::from(SCRATCH_MOUNT).join("sealbench");
     std::fs::create_dir_all(&root).ctx(|| format!("mkdir {}", root.display()))?;
-    let sandbox = Sandbox { root, exe_size: options.exe_size, bundle: Default::default() };
+    let sandbox = Sandbox { root, exe_size: options.exe_size.into(), extra_mounts: Default::default(), bundle: Default::default() };
     if let Some(dir) = bundle {
         let at = sandbox.subdir("user-bundle")?;
         let from = format!("/proc/self/fd/{}", dir.as_raw_fd());

@@ -1,0 +1,77 @@
+use crate::benchmark::{Plan, RunCount};
+use crate::cli::SweepArgs;
+use crate::error::{AppError, AppResult};
+use crate::export::write_atomic;
+use crate::sandbox::{in_sandbox, Options};
+use crate::selection;
+use crate::sweep::{self, Param, SweepResults};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+
+/// `sealbench sweep`: one measurement per value of a parameter.
+pub fn run(args: &SweepArgs) -> AppResult<i32> {
+    let param = Param::parse(&args.param).map_err(AppError::usage)?;
+    let values = param.values(&args.values).map_err(AppError::usage)?;
+    let strategies = selection::strategies(&args.strategies)?;
+    let workloads = selection::workloads(&args.workload)?;
+    let export = crate::cli::ExportArgs { export_json: args.export_json.clone(), plot: args.plot.clone(), ..Default::default() };
+    super::render::check_outputs(&export)?;
+    super::require_root_unless_rootless("sweep", args.rootless, &strategies)?;
+    let plan = Plan { warmup: args.warmup, runs: RunCount::Fixed(args.runs), block: 1, seed: args.seed.unwrap_or_else(rand::random) };
+    eprintln!("sealbench: seed {} (repeat with --seed {})", plan.seed, plan.seed);
+    let options = Options { exe_size: args.exe_size, rootless: args.rootless, ..Options::default() };
+    let quiet = args.quiet;
+    let results = in_sandbox(options, |sb| sweep::run(sb, param, &values, &strategies, &workloads, &plan, quiet))?;
+    let sweep = SweepResults {
+        schema: sweep::SCHEMA.into(),
+        param: param.name().into(),
+        host: crate::host::describe(args.exe_size),
+        plan,
+        results,
+    };
+    println!("{}", table(&sweep));
+    if let Some(p) = &args.export_json {
+        let mut bytes = serde_json::to_vec_pretty(&sweep).expect("serialize");
+        bytes.push(b'\n');
+        write_atomic(p, &bytes)?;
+    }
+    if let Some(dir) = &args.plot {
+        for path in crate::plot::write_sweep_charts(&sweep, dir)? {
+            eprintln!("sealbench: wrote {}", path.display());
+        }
+    }
+    Ok(0)
+}
+
+/// Medians per (workload, strategy) across the values; throughput too when measured.
+fn table(sweep: &SweepResults) -> Table {
+    let mut values: Vec<&str> = Vec::new();
+    for e in &sweep.results {
+        if !values.contains(&e.value.as_str()) {
+            values.push(&e.value);
+        }
+    }
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(["workload", "strategy"].into_iter().map(String::from).chain(values.iter().map(|v| format!("{} = {v}", sweep.param))));
+    let mut rows: Vec<(&str, &str)> = Vec::new();
+    for e in &sweep.results {
+        if !rows.contains(&(e.workload.as_str(), e.strategy.as_str())) {
+            rows.push((&e.workload, &e.strategy));
+        }
+    }
+    for (w, s) in rows {
+        let cells = values.iter().map(|v| {
+            let e = sweep.results.iter().find(|e| e.workload == w && e.strategy == s && e.value == *v);
+            match e {
+                Some(e) => match (e.median, e.throughput) {
+                    (Some(m), Some(tp)) => format!("{} ({tp:.0}/s)", crate::output::duration(m)),
+                    (Some(m), None) => crate::output::duration(m),
+                    _ => serde_json::to_value(e.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+                },
+                None => String::new(),
+            }
+        });
+        t.add_row([w.to_string(), s.to_string()].into_iter().chain(cells));
+    }
+    t
+}

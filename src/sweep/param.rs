@@ -1,0 +1,81 @@
+/// What a sweep varies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Param {
+    /// Size of the runtime binary: memfd's copy should grow with it.
+    ExeSize,
+    /// Extra mounts in the "host" namespace: CLONE_NEWNS copies them all.
+    HostMounts,
+    /// Starters running in parallel.
+    Concurrency,
+}
+
+impl Param {
+    pub const NAMES: [&'static str; 3] = ["exe-size", "host-mounts", "concurrency"];
+
+    pub fn parse(name: &str) -> Result<Param, String> {
+        match name {
+            "exe-size" => Ok(Param::ExeSize),
+            "host-mounts" => Ok(Param::HostMounts),
+            "concurrency" => Ok(Param::Concurrency),
+            other => Err(format!("unknown sweep parameter {other:?} (valid: {})", Param::NAMES.join(", "))),
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Param::ExeSize => "exe-size",
+            Param::HostMounts => "host-mounts",
+            Param::Concurrency => "concurrency",
+        }
+    }
+
+    /// The axis label of a sweep chart.
+    pub fn axis(&self) -> &'static str {
+        match self {
+            Param::ExeSize => "runtime binary size [MiB]",
+            Param::HostMounts => "extra mounts in the host namespace",
+            Param::Concurrency => "parallel starters",
+        }
+    }
+
+    /// A value as a number: bytes, a count of mounts, a count of starters.
+    pub fn value(&self, v: &str) -> Result<f64, String> {
+        match self {
+            Param::ExeSize => crate::size::parse_size(v).map(|b| b as f64),
+            Param::HostMounts => match v.trim().parse::<u32>() {
+                Ok(n) if n <= 100_000 => Ok(f64::from(n)),
+                _ => Err(format!("{v:?} is not a mount count (0 to 100000)")),
+            },
+            Param::Concurrency => match v.trim().parse::<u32>() {
+                Ok(n) if (1..=256).contains(&n) => Ok(f64::from(n)),
+                _ => Err(format!("{v:?} is not a count of parallel starters (1 to 256)")),
+            },
+        }
+    }
+
+    /// All values of `--values`, as given and as numbers.
+    pub fn values(&self, list: &str) -> Result<Vec<(String, f64)>, String> {
+        let values: Vec<(String, f64)> =
+            list.split(',').map(str::trim).map(|v| self.value(v).map(|n| (v.to_string(), n))).collect::<Result<_, _>>()?;
+        if values.is_empty() {
+            return Err("--values is empty".into());
+        }
+        Ok(values)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Param;
+
+    #[test]
+    fn values_parse_and_nonsense_is_refused() {
+        let v = Param::ExeSize.values("1M, 16M").unwrap();
+        assert_eq!(v, vec![("1M".to_string(), 1048576.0), ("16M".to_string(), 16777216.0)]);
+        assert_eq!(Param::HostMounts.values("0,100").unwrap()[1].1, 100.0);
+        assert!(Param::Concurrency.values("0").is_err());
+        assert!(Param::HostMounts.values("-3").is_err());
+        assert!(Param::ExeSize.values("1M,,2M").is_err());
+        assert!(Param::parse("speed").is_err());
+    }
+}
