@@ -18,10 +18,20 @@ fn main() {
             "--crate-type=bin",
             "--crate-name=sealbench_stage2",
         ])
-        .args(["-Copt-level=3", "-Cpanic=abort", "-Cstrip=symbols", "-Ctarget-feature=+crt-static"])
+        .args([
+            "-Copt-level=3",
+            "-Cpanic=abort",
+            "-Cstrip=symbols",
+            "-Ctarget-feature=+crt-static",
+        ])
         // Static glibc with rust-lld gives a binary that crashes at start; the system
         // linker gets it right. Static glibc itself needs libgcc's unwinder stubs.
-        .args(["-Clinker-features=-lld", "-Clink-arg=-lgcc_eh", "-Clink-arg=-lgcc", "-Clink-arg=-lc"])
+        .args([
+            "-Clinker-features=-lld",
+            "-Clink-arg=-lgcc_eh",
+            "-Clink-arg=-lgcc",
+            "-Clink-arg=-lc",
+        ])
         .arg("-o")
         .arg(&out)
         .arg(src)

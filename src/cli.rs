@@ -25,6 +25,10 @@ pub enum Command {
     Report(ReportArgs),
     /// Draw the charts of a saved results file.
     Plot(PlotArgs),
+    /// Fail (exit 1) on a significant slowdown against a baseline, for CI.
+    Gate(GateArgs),
+    /// Combine runs from several machines or kernels into one comparison.
+    Merge(MergeArgs),
     /// Measure how each strategy's cost grows with one parameter.
     Sweep(SweepArgs),
     /// Attack every strategy the way a container would, against decoy copies.
@@ -146,6 +150,39 @@ pub struct PlotArgs {
     pub out: PathBuf,
     #[arg(long, default_value = "noclone")]
     pub reference: String,
+}
+
+#[derive(Args, Debug)]
+pub struct GateArgs {
+    /// The reference run (`compare --export-json`), e.g. results/baseline.json.
+    #[arg(long)]
+    pub baseline: PathBuf,
+    /// A run to gate; without it, one is made now with the baseline's settings.
+    #[arg(long)]
+    pub current: Option<PathBuf>,
+    /// How much a strategy's ratio to the reference may rise (and then only if the rise is
+    /// significant). 20% was chosen from three honest reruns on a noisy 2-core VM.
+    #[arg(long, default_value = "20%")]
+    pub max_regression: String,
+    #[arg(long, default_value = "noclone")]
+    pub reference: String,
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// Results files (`compare --export-json`) from different hosts or kernels.
+    pub files: Vec<PathBuf>,
+    #[arg(long, default_value = "noclone")]
+    pub reference: String,
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
+    /// Write the grouped bar chart (SVG and PNG) into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
 }
 
 #[derive(Args, Debug)]

@@ -14,31 +14,72 @@ fn audit_matrix_is_the_recorded_one_and_leaves_decoys_and_host_intact() {
     let json_path = dir.path("audit.json");
     let md_path = dir.path("audit.md");
     // Exit 0 means every outcome equals the one recorded in the source for this kernel.
-    let out = run_ok(sealbench().args(["audit", "--strategies", "all", "--export-json"]).arg(&json_path).arg("--export-markdown").arg(&md_path));
+    let out = run_ok(
+        sealbench()
+            .args(["audit", "--strategies", "all", "--export-json"])
+            .arg(&json_path)
+            .arg("--export-markdown")
+            .arg(&md_path),
+    );
     let table = String::from_utf8_lossy(&out.stdout);
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
     assert_eq!(v["schema"], "sealbench-audit/1");
-    assert_eq!(v["decoys_intact"], true, "a decoy was not byte-identical after the audit");
+    assert_eq!(
+        v["decoys_intact"], true,
+        "a decoy was not byte-identical after the audit"
+    );
     let results = v["results"].as_array().unwrap();
-    let strategies: std::collections::BTreeSet<&str> = results.iter().map(|r| r["strategy"].as_str().unwrap()).collect();
+    let strategies: std::collections::BTreeSet<&str> = results
+        .iter()
+        .map(|r| r["strategy"].as_str().unwrap())
+        .collect();
     assert!(strategies.len() >= 9, "{strategies:?}");
-    let attacks = ["write-running", "write-parent-exe", "reopen-after-exit", "remount-rw", "open-by-handle", "truncate-sealed", "shares-page-cache"];
+    let attacks = [
+        "write-running",
+        "write-parent-exe",
+        "reopen-after-exit",
+        "remount-rw",
+        "open-by-handle",
+        "truncate-sealed",
+        "shares-page-cache",
+    ];
     assert_eq!(results.len(), strategies.len() * attacks.len());
     for r in results {
         assert!(attacks.contains(&r["attack"].as_str().unwrap()), "{r}");
         assert!(!r["explanation"].as_str().unwrap().is_empty(), "{r}");
-        assert!(["blocked", "writable", "not-applicable", "yes", "no"].contains(&r["outcome"].as_str().unwrap()), "{r}");
+        assert!(
+            ["blocked", "writable", "not-applicable", "yes", "no"]
+                .contains(&r["outcome"].as_str().unwrap()),
+            "{r}"
+        );
     }
     // The unprotected baseline must be writable after exit: the audit can find a hole.
-    let cell = |s: &str, a: &str| results.iter().find(|r| r["strategy"] == s && r["attack"] == a).unwrap()["outcome"].clone();
+    let cell = |s: &str, a: &str| {
+        results
+            .iter()
+            .find(|r| r["strategy"] == s && r["attack"] == a)
+            .unwrap()["outcome"]
+            .clone()
+    };
     assert_eq!(cell("noclone", "reopen-after-exit"), "writable");
     assert_eq!(cell("memfd", "reopen-after-exit"), "blocked");
-    assert!(table.contains("open-by-handle") && std::fs::read_to_string(&md_path).unwrap().contains("| noclone |"));
+    assert!(
+        table.contains("open-by-handle")
+            && std::fs::read_to_string(&md_path)
+                .unwrap()
+                .contains("| noclone |")
+    );
     assert_eq!(HostState::now(), before);
 }
 
 fn inspect(strategy: &str) -> serde_json::Value {
-    json(&run_ok(sealbench().args(["inspect", "--strategy", strategy, "--exe-size", "4MiB"])))
+    json(&run_ok(sealbench().args([
+        "inspect",
+        "--strategy",
+        strategy,
+        "--exe-size",
+        "4MiB",
+    ])))
 }
 
 #[test]
@@ -50,14 +91,27 @@ fn the_new_strategies_run_stage_2_from_the_sealed_object() {
     let exe = |v: &serde_json::Value| v["report"]["exe"].as_str().unwrap().to_string();
     let tmpfile = inspect("tmpfile");
     assert_eq!(tmpfile["exe_is_decoy"], false, "{tmpfile}");
-    assert!(exe(&tmpfile).ends_with("(deleted)"), "an O_TMPFILE file has no name: {tmpfile}");
+    assert!(
+        exe(&tmpfile).ends_with("(deleted)"),
+        "an O_TMPFILE file has no name: {tmpfile}"
+    );
     let open_tree = inspect("open-tree");
-    assert_eq!(open_tree["exe_is_decoy"], true, "the same inode through a detached read-only mount: {open_tree}");
+    assert_eq!(
+        open_tree["exe_is_decoy"], true,
+        "the same inode through a detached read-only mount: {open_tree}"
+    );
     assert_eq!(exe(&open_tree), "/");
     let dmz = inspect("dmz");
-    assert!(exe(&dmz).starts_with("/memfd:sealbench-dmz"), "what the container runs is the sealed init: {dmz}");
+    assert!(
+        exe(&dmz).starts_with("/memfd:sealbench-dmz"),
+        "what the container runs is the sealed init: {dmz}"
+    );
     let fallback = inspect("fallback");
-    assert_eq!(exe(&fallback), "/sealbench-stage2", "overlayfs is available here: {fallback}");
+    assert_eq!(
+        exe(&fallback),
+        "/sealbench-stage2",
+        "overlayfs is available here: {fallback}"
+    );
     for v in [&tmpfile, &open_tree, &dmz, &fallback] {
         assert_eq!(v["decoy_unchanged"], true);
     }
@@ -70,11 +124,30 @@ fn compare_runs_the_new_strategies_and_names_what_fallback_used() {
     }
     let dir = TempDir::new("compare-new");
     let out = dir.path("r.json");
-    run_ok(sealbench().args(["compare", "--strategies", "tmpfile,open-tree,dmz,fallback", "--runs", "5", "--warmup", "1", "-q", "--export-json"]).arg(&out));
+    run_ok(
+        sealbench()
+            .args([
+                "compare",
+                "--strategies",
+                "tmpfile,open-tree,dmz,fallback",
+                "--runs",
+                "5",
+                "--warmup",
+                "1",
+                "-q",
+                "--export-json",
+            ])
+            .arg(&out),
+    );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     for r in v["results"].as_array().unwrap() {
         assert_eq!(r["status"], "ok", "{r}");
     }
-    let fallback = v["results"].as_array().unwrap().iter().find(|r| r["strategy"] == "fallback").unwrap();
+    let fallback = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["strategy"] == "fallback")
+        .unwrap();
     assert_eq!(fallback["used"], "overlayfs");
 }

@@ -4,7 +4,15 @@ mod common;
 use common::*;
 
 fn inspect(strategy: &str) -> serde_json::Value {
-    json(&run_ok(sealbench().args(["inspect", "--strategy", strategy, "--workload", "container-start", "--exe-size", "4MiB"])))
+    json(&run_ok(sealbench().args([
+        "inspect",
+        "--strategy",
+        strategy,
+        "--workload",
+        "container-start",
+        "--exe-size",
+        "4MiB",
+    ])))
 }
 
 /// Inside the container, stage 2 is pid 1 of a new pid namespace, its root is the bundle's
@@ -20,10 +28,16 @@ fn stage2_runs_as_init_of_the_container_from_the_sealed_object() {
         let r = &v["report"];
         assert_eq!(r["pid"], "1", "{strategy}: {v}");
         assert_eq!(r["hostname"], "sealbench", "{strategy}: {v}");
-        assert_eq!(r["root"], v["rootfs"], "{strategy}: root is not the bundle's rootfs: {v}");
+        assert_eq!(
+            r["root"], v["rootfs"],
+            "{strategy}: root is not the bundle's rootfs: {v}"
+        );
         let exe = r["exe"].as_str().unwrap();
         match strategy {
-            "memfd" | "memfd-bind" => assert!(exe.starts_with(&format!("/memfd:sealbench-{strategy}")), "{v}"),
+            "memfd" | "memfd-bind" => assert!(
+                exe.starts_with(&format!("/memfd:sealbench-{strategy}")),
+                "{v}"
+            ),
             "overlayfs" => assert_eq!(exe, "/sealbench-stage2", "{v}"),
             _ => assert_eq!(v["exe_is_decoy"], true, "{v}"),
         }
@@ -35,7 +49,10 @@ fn cgroups() -> Vec<String> {
     let mut all = Vec::new();
     for ctrl in ["memory", "pids", "cpu", "unified"] {
         if let Ok(dir) = std::fs::read_dir(format!("/sys/fs/cgroup/{ctrl}")) {
-            all.extend(dir.filter_map(|e| e.ok()).map(|e| format!("{ctrl}/{}", e.file_name().to_string_lossy())));
+            all.extend(
+                dir.filter_map(|e| e.ok())
+                    .map(|e| format!("{ctrl}/{}", e.file_name().to_string_lossy())),
+            );
         }
     }
     all.sort();
@@ -45,7 +62,13 @@ fn cgroups() -> Vec<String> {
 fn run_dirs() -> Vec<String> {
     let mut all: Vec<String> = ["/run/runc", "/run/crun"]
         .iter()
-        .flat_map(|d| std::fs::read_dir(d).into_iter().flatten().filter_map(|e| e.ok()).map(|e| e.path().display().to_string()))
+        .flat_map(|d| {
+            std::fs::read_dir(d)
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.ok())
+                .map(|e| e.path().display().to_string())
+        })
         .collect();
     all.sort();
     all
@@ -62,34 +85,67 @@ fn peers_run_on_the_same_bundle_and_leave_nothing_behind() {
     let out = dir.path("r.json");
     run_ok(
         sealbench()
-            .args(["compare", "--strategies", "noclone,overlayfs", "--workload", "container-start", "--runtimes", "runc,crun"])
+            .args([
+                "compare",
+                "--strategies",
+                "noclone,overlayfs",
+                "--workload",
+                "container-start",
+                "--runtimes",
+                "runc,crun",
+            ])
             .args(["--runs", "5", "--warmup", "1", "-q", "--export-json"])
             .arg(&out),
     );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     let rows = v["results"].as_array().unwrap();
     for peer in ["runc", "crun"] {
-        let row = rows.iter().find(|r| r["strategy"] == peer).unwrap_or_else(|| panic!("no {peer} row"));
+        let row = rows
+            .iter()
+            .find(|r| r["strategy"] == peer)
+            .unwrap_or_else(|| panic!("no {peer} row"));
         assert_eq!(row["workload"], "container-start");
         match row["status"].as_str().unwrap() {
             "ok" => {
                 assert_eq!(row["runs"], 5, "{row}");
-                assert!(row["version"].as_str().unwrap().starts_with(&format!("{peer} version")), "{row}");
+                assert!(
+                    row["version"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with(&format!("{peer} version")),
+                    "{row}"
+                );
             }
             // Only acceptable when the runtime is really missing: setup.sh installs both.
-            "unavailable" => assert!(which(peer).is_none(), "{peer} is installed but was unavailable: {row}"),
+            "unavailable" => assert!(
+                which(peer).is_none(),
+                "{peer} is installed but was unavailable: {row}"
+            ),
             other => panic!("{peer}: {other}: {row}"),
         }
     }
-    assert!(rows.iter().any(|r| r["strategy"] == "overlayfs" && r["status"] == "ok"));
-    assert_eq!((HostState::now(), cgroups(), run_dirs()), before, "peers left mounts, cgroups or state behind");
+    assert!(rows
+        .iter()
+        .any(|r| r["strategy"] == "overlayfs" && r["status"] == "ok"));
+    assert_eq!(
+        (HostState::now(), cgroups(), run_dirs()),
+        before,
+        "peers left mounts, cgroups or state behind"
+    );
 }
 
 fn which(name: &str) -> Option<std::path::PathBuf> {
-    ["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/bin", "/usr/local/sbin"]
-        .iter()
-        .map(|d| std::path::Path::new(d).join(name))
-        .find(|p| p.exists())
+    [
+        "/usr/sbin",
+        "/usr/bin",
+        "/sbin",
+        "/bin",
+        "/usr/local/bin",
+        "/usr/local/sbin",
+    ]
+    .iter()
+    .map(|d| std::path::Path::new(d).join(name))
+    .find(|p| p.exists())
 }
 
 /// The bundle is a standard one: real runc accepts it unchanged.
@@ -106,7 +162,8 @@ fn runc_accepts_the_bundle_unchanged() {
     let dir = TempDir::new("bundle");
     let bundle = dir.path("bundle");
     run_ok(sealbench().args(["bundle", "create"]).arg(&bundle));
-    let config: serde_json::Value = serde_json::from_slice(&std::fs::read(bundle.join("config.json")).unwrap()).unwrap();
+    let config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(bundle.join("config.json")).unwrap()).unwrap();
     assert_eq!(config["process"]["args"], serde_json::json!(["/bin/true"]));
     assert_eq!(config["process"]["terminal"], false);
     let status = std::process::Command::new(runc)

@@ -19,7 +19,16 @@ fn report_reproduces_every_export_of_a_compare_run() {
     }
     let dir = TempDir::new("report");
     let mut compare = sealbench();
-    compare.args(["compare", "--strategies", "noclone,memfd,overlayfs", "--runs", "8", "--warmup", "1", "-q"]);
+    compare.args([
+        "compare",
+        "--strategies",
+        "noclone,memfd,overlayfs",
+        "--runs",
+        "8",
+        "--warmup",
+        "1",
+        "-q",
+    ]);
     for (flag, file) in EXPORTS {
         compare.arg(flag).arg(dir.path(&format!("run-{file}")));
     }
@@ -33,7 +42,10 @@ fn report_reproduces_every_export_of_a_compare_run() {
     }
     report.arg("--plot").arg(dir.path("report-plots"));
     let out = run_ok(&mut report);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("noclone ran"), "hyperfine-style summary");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("noclone ran"),
+        "hyperfine-style summary"
+    );
 
     for (_, file) in EXPORTS {
         let a = std::fs::read(dir.path(&format!("run-{file}"))).unwrap();
@@ -41,9 +53,16 @@ fn report_reproduces_every_export_of_a_compare_run() {
         assert!(!a.is_empty(), "{file} is empty");
         assert!(a == b, "{file} differs between compare and report");
     }
-    for chart in ["medians.svg", "medians.png", "distribution.svg", "distribution.png"] {
+    for chart in [
+        "medians.svg",
+        "medians.png",
+        "distribution.svg",
+        "distribution.png",
+    ] {
         for run in ["run-plots", "report-plots"] {
-            let len = std::fs::metadata(dir.path(run).join(chart)).map(|m| m.len()).unwrap_or(0);
+            let len = std::fs::metadata(dir.path(run).join(chart))
+                .map(|m| m.len())
+                .unwrap_or(0);
             assert!(len > 5_000, "{run}/{chart}: {len} bytes");
         }
     }

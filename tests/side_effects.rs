@@ -6,12 +6,23 @@ use common::*;
 fn compare(args: &[&str]) -> serde_json::Value {
     let dir = TempDir::new("side-effects");
     let out = dir.path("r.json");
-    run_ok(sealbench().arg("compare").args(args).args(["-q", "--export-json"]).arg(&out));
+    run_ok(
+        sealbench()
+            .arg("compare")
+            .args(args)
+            .args(["-q", "--export-json"])
+            .arg(&out),
+    );
     serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
 }
 
 fn row<'a>(v: &'a serde_json::Value, strategy: &str) -> &'a serde_json::Value {
-    v["results"].as_array().unwrap().iter().find(|r| r["strategy"] == strategy).unwrap()
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["strategy"] == strategy)
+        .unwrap()
 }
 
 #[test]
@@ -20,18 +31,43 @@ fn mount_events_and_memory_per_live_container() {
         return;
     }
     let _serial = serial();
-    let v = compare(&["--strategies", "memfd,overlayfs,bind-ro-host", "--runs", "5", "--warmup", "1", "--exe-size", "8MiB"]);
+    let v = compare(&[
+        "--strategies",
+        "memfd,overlayfs,bind-ro-host",
+        "--runs",
+        "5",
+        "--warmup",
+        "1",
+        "--exe-size",
+        "8MiB",
+    ]);
     let events = |s: &str| row(&v, s)["mount_events_per_start"].as_f64().unwrap();
     assert!(row(&v, "overlayfs")["mount_events_method"].is_string());
     // The host-namespace bind of runc 1.1: a mount and an unmount per start.
-    assert!((events("bind-ro-host") - 2.0).abs() < 0.5, "{}", events("bind-ro-host"));
-    assert!(events("overlayfs") < 0.5, "fsmount's mount is anonymous: {}", events("overlayfs"));
+    assert!(
+        (events("bind-ro-host") - 2.0).abs() < 0.5,
+        "{}",
+        events("bind-ro-host")
+    );
+    assert!(
+        events("overlayfs") < 0.5,
+        "fsmount's mount is anonymous: {}",
+        events("overlayfs")
+    );
     assert!(events("memfd") < 0.5);
     let memory = |s: &str| row(&v, s)["extra_memory_bytes_per_live"].as_f64().unwrap();
     let exe = 8.0 * 1048576.0;
     // Each live container keeps its own copy of the binary with memfd, nothing with overlayfs.
-    assert!((memory("memfd") - exe).abs() < 0.25 * exe, "memfd: {} per live", memory("memfd"));
-    assert!(memory("overlayfs").abs() < 0.1 * exe, "overlayfs: {} per live", memory("overlayfs"));
+    assert!(
+        (memory("memfd") - exe).abs() < 0.25 * exe,
+        "memfd: {} per live",
+        memory("memfd")
+    );
+    assert!(
+        memory("overlayfs").abs() < 0.1 * exe,
+        "overlayfs: {} per live",
+        memory("overlayfs")
+    );
     assert!(row(&v, "memfd")["stage2_max_rss_bytes"].as_u64().unwrap() > 0);
 }
 
@@ -45,7 +81,18 @@ fn an_exe_size_sweep_shows_memfd_growing_and_overlayfs_flat() {
     let out = dir.path("s.json");
     run_ok(
         sealbench()
-            .args(["sweep", "--param", "exe-size", "--values", "1M,32M", "--strategies", "memfd,overlayfs", "--runs", "9", "-q"])
+            .args([
+                "sweep",
+                "--param",
+                "exe-size",
+                "--values",
+                "1M,32M",
+                "--strategies",
+                "memfd,overlayfs",
+                "--runs",
+                "9",
+                "-q",
+            ])
             .arg("--export-json")
             .arg(&out)
             .arg("--plot")
@@ -54,8 +101,16 @@ fn an_exe_size_sweep_shows_memfd_growing_and_overlayfs_flat() {
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(v["schema"], "sealbench-sweep/1");
     let median = |s: &str, value: &str| {
-        let r = v["results"].as_array().unwrap().iter().find(|r| r["strategy"] == s && r["value"] == value).unwrap();
-        assert_eq!(r["value_num"].as_f64().unwrap(), if value == "1M" { 1048576.0 } else { 33554432.0 });
+        let r = v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["strategy"] == s && r["value"] == value)
+            .unwrap();
+        assert_eq!(
+            r["value_num"].as_f64().unwrap(),
+            if value == "1M" { 1048576.0 } else { 33554432.0 }
+        );
         r["median"].as_f64().unwrap()
     };
     // Ratios within one run: the copy grows with the binary, the overlay does not.
@@ -64,7 +119,10 @@ fn an_exe_size_sweep_shows_memfd_growing_and_overlayfs_flat() {
     assert!(memfd > 2.0, "memfd grew only {memfd:.2}x from 1M to 32M");
     assert!(overlay < 1.5, "overlayfs grew {overlay:.2}x from 1M to 32M");
     for f in ["sweep-exe-size.svg", "sweep-exe-size.png"] {
-        assert!(std::fs::metadata(dir.path("plots").join(f)).unwrap().len() > 5_000, "{f}");
+        assert!(
+            std::fs::metadata(dir.path("plots").join(f)).unwrap().len() > 5_000,
+            "{f}"
+        );
     }
 }
 
@@ -75,7 +133,17 @@ fn rootless_overlayfs_runs() {
     }
     // As root, --rootless drops to nobody before it makes its user namespace, so this
     // shows what runs with no privilege at all.
-    let v = compare(&["--rootless", "--strategies", "overlayfs,noclone", "--workload", "all", "--runs", "3", "--warmup", "1"]);
+    let v = compare(&[
+        "--rootless",
+        "--strategies",
+        "overlayfs,noclone",
+        "--workload",
+        "all",
+        "--runs",
+        "3",
+        "--warmup",
+        "1",
+    ]);
     for r in v["results"].as_array().unwrap() {
         assert_eq!(r["status"], "ok", "{r}");
     }

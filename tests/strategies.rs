@@ -16,7 +16,9 @@ fn inspect(strategy: &str) -> serde_json::Value {
 
 /// The outcome word of a report line (`ok`, or an errno name), without its detail.
 fn report<'a>(v: &'a serde_json::Value, key: &str) -> &'a str {
-    let line = v["report"][key].as_str().unwrap_or_else(|| panic!("no {key} in {v}"));
+    let line = v["report"][key]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {key} in {v}"));
     line.split_whitespace().next().unwrap_or("")
 }
 

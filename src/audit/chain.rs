@@ -13,14 +13,21 @@ const SEALED_FD: libc::c_int = 6;
 /// stage 2, which inspects itself and execs the attacker (sealbench `__attack`), then
 /// exits so that no process runs the runtime binary. Returns stage 2's and the attacker's
 /// report lines, `key value`.
-pub fn run(sealed: &Sealed, decoy: &std::fs::File, attack: &str, arg: Option<&str>) -> Result<BTreeMap<String, String>> {
+pub fn run(
+    sealed: &Sealed,
+    decoy: &std::fs::File,
+    attack: &str,
+    arg: Option<&str>,
+) -> Result<BTreeMap<String, String>> {
     // Orphans (stage 2, once its stand-in parent exits) come back to this process.
-    rustix::process::set_child_subreaper(Some(rustix::process::getpid())).ctx(|| "PR_SET_CHILD_SUBREAPER".into())?;
+    rustix::process::set_child_subreaper(Some(rustix::process::getpid()))
+        .ctx(|| "PR_SET_CHILD_SUBREAPER".into())?;
     let opened: OwnedFd;
     let sealed_fd: BorrowedFd = match &sealed.exec {
         Exec::Fd(fd) => fd.as_fd(),
         Exec::Path(p) => {
-            opened = rustix::fs::open(p.as_c_str(), OFlags::PATH | OFlags::CLOEXEC, Mode::empty()).ctx(|| format!("open {p:?}"))?;
+            opened = rustix::fs::open(p.as_c_str(), OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
+                .ctx(|| format!("open {p:?}"))?;
             opened.as_fd()
         }
     };
@@ -37,23 +44,41 @@ pub fn run(sealed: &Sealed, decoy: &std::fs::File, attack: &str, arg: Option<&st
     let mut fds = vec![(w.as_fd(), REPORT_FD), (sealed_fd, SEALED_FD)];
     fds.extend(sealed.init.as_ref().map(|fd| (fd.as_fd(), INIT_FD)));
     let parent = Exec::Fd(rustix::io::fcntl_dupfd_cloexec(decoy, 0).ctx(|| "dup decoy".into())?);
-    let spec = Spawn { argv: &argv, envp: &envp, clone_flags: 0, fds: &fds, pre_exec: None, pre_exec_steps: &[] };
+    let spec = Spawn {
+        argv: &argv,
+        envp: &envp,
+        clone_flags: 0,
+        fds: &fds,
+        pre_exec: None,
+        pre_exec_steps: &[],
+    };
     let holder = process::reap(process::spawn(&parent, &spec)?)?;
     drop(fds);
     drop(w);
     let mut text = String::new();
-    std::io::Read::read_to_string(&mut std::fs::File::from(r), &mut text).ctx(|| "read the attack report".into())?;
-    let report: BTreeMap<String, String> =
-        text.lines().filter_map(|l| l.split_once(' ')).map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    std::io::Read::read_to_string(&mut std::fs::File::from(r), &mut text)
+        .ctx(|| "read the attack report".into())?;
+    let report: BTreeMap<String, String> = text
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     // The attacker is stage 2's pid after its exec; reap it.
-    if let Some(pid) = report.get("pid").and_then(|p| p.parse::<i32>().ok()).and_then(rustix::process::Pid::from_raw) {
+    if let Some(pid) = report
+        .get("pid")
+        .and_then(|p| p.parse::<i32>().ok())
+        .and_then(rustix::process::Pid::from_raw)
+    {
         let exit = process::reap(pid)?;
         if !exit.success() {
             return Err(Error::msg(format!("attacker {}", exit.describe())));
         }
     }
     if !holder.success() {
-        return Err(Error::msg(format!("the runtime-parent stand-in {}", holder.describe())));
+        return Err(Error::msg(format!(
+            "the runtime-parent stand-in {}",
+            holder.describe()
+        )));
     }
     Ok(report)
 }

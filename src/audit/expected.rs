@@ -28,17 +28,31 @@ pub fn for_kernel(kernel: &str) -> Option<&'static [(&'static str, &'static [&'s
 /// `None` when no expectations are recorded for this kernel family.
 pub fn differences(report: &AuditReport) -> Option<Vec<String>> {
     let expected = for_kernel(&report.kernel)?;
-    let columns: Vec<&str> = super::ATTACKS.iter().map(|a| a.id).chain([super::PAGE_CACHE]).collect();
+    let columns: Vec<&str> = super::ATTACKS
+        .iter()
+        .map(|a| a.id)
+        .chain([super::PAGE_CACHE])
+        .collect();
     let mut out = Vec::new();
     for f in &report.results {
         let Some((_, cells)) = expected.iter().find(|(s, _)| *s == f.strategy) else {
-            out.push(format!("{}: no expectation recorded for this strategy", f.strategy));
+            out.push(format!(
+                "{}: no expectation recorded for this strategy",
+                f.strategy
+            ));
             continue;
         };
-        let Some(i) = columns.iter().position(|c| *c == f.attack) else { continue };
+        let Some(i) = columns.iter().position(|c| *c == f.attack) else {
+            continue;
+        };
         let want = cells.get(i).copied().unwrap_or("?");
         if f.cell() != want {
-            out.push(format!("{}/{}: expected {want}, got {}", f.strategy, f.attack, f.cell()));
+            out.push(format!(
+                "{}/{}: expected {want}, got {}",
+                f.strategy,
+                f.attack,
+                f.cell()
+            ));
         }
     }
     out.dedup();
@@ -51,7 +65,11 @@ mod tests {
     use super::*;
 
     fn report(kernel: &str, cells: &[&str]) -> AuditReport {
-        let columns: Vec<&str> = super::super::ATTACKS.iter().map(|a| a.id).chain([super::super::PAGE_CACHE]).collect();
+        let columns: Vec<&str> = super::super::ATTACKS
+            .iter()
+            .map(|a| a.id)
+            .chain([super::super::PAGE_CACHE])
+            .collect();
         let results = columns
             .iter()
             .zip(cells)
@@ -60,11 +78,22 @@ mod tests {
                     Some((o, e)) => (o.to_string(), Some(e.trim_end_matches(')').to_string())),
                     None => (cell.to_string(), None),
                 };
-                let outcome = super::super::judge::Outcome { outcome, errno, explanation: "x".into(), detail: None };
+                let outcome = super::super::judge::Outcome {
+                    outcome,
+                    errno,
+                    explanation: "x".into(),
+                    detail: None,
+                };
                 Finding::new("memfd", attack, outcome)
             })
             .collect();
-        AuditReport { schema: super::super::SCHEMA.into(), kernel: kernel.into(), decoy: String::new(), decoys_intact: true, results }
+        AuditReport {
+            schema: super::super::SCHEMA.into(),
+            kernel: kernel.into(),
+            decoy: String::new(),
+            decoys_intact: true,
+            results,
+        }
     }
 
     #[test]
@@ -74,7 +103,14 @@ mod tests {
         let mut changed: Vec<&str> = memfd.to_vec();
         changed[2] = "writable";
         let diffs = differences(&report("6.18.0", &changed)).unwrap();
-        assert_eq!(diffs, vec!["memfd/reopen-after-exit: expected blocked (EPERM), got writable".to_string()]);
-        assert_eq!(differences(&report("5.15.0", memfd)), None, "no expectations for 5.x");
+        assert_eq!(
+            diffs,
+            vec!["memfd/reopen-after-exit: expected blocked (EPERM), got writable".to_string()]
+        );
+        assert_eq!(
+            differences(&report("5.15.0", memfd)),
+            None,
+            "no expectations for 5.x"
+        );
     }
 }

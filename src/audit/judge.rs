@@ -15,8 +15,18 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn new(outcome: &str, errno: Option<String>, explanation: impl Into<String>, detail: Option<String>) -> Outcome {
-        Outcome { outcome: outcome.into(), errno, explanation: explanation.into(), detail }
+    fn new(
+        outcome: &str,
+        errno: Option<String>,
+        explanation: impl Into<String>,
+        detail: Option<String>,
+    ) -> Outcome {
+        Outcome {
+            outcome: outcome.into(),
+            errno,
+            explanation: explanation.into(),
+            detail,
+        }
     }
 
     pub fn not_applicable(why: String) -> Outcome {
@@ -27,12 +37,22 @@ impl Outcome {
         if yes {
             Outcome::new("yes", None, "stage 2 ran from the very page-cache pages of the host binary (same physical frame)", None)
         } else {
-            Outcome::new("no", None, "stage 2 ran from pages of its own: a copy, not a view of the host binary", None)
+            Outcome::new(
+                "no",
+                None,
+                "stage 2 ran from pages of its own: a copy, not a view of the host binary",
+                None,
+            )
         }
     }
 
     fn blocked(errno: &str, detail: Option<String>) -> Outcome {
-        Outcome::new("blocked", Some(errno.to_string()), why_blocked(errno), detail)
+        Outcome::new(
+            "blocked",
+            Some(errno.to_string()),
+            why_blocked(errno),
+            detail,
+        )
     }
 }
 
@@ -60,33 +80,63 @@ fn errno_from_number(v: &str) -> Option<String> {
 
 /// Judge one attacked start from its report. `changed`: the decoy's sha256 differed
 /// afterwards, which is `writable` whatever the attack said.
-pub fn judge(attack: &str, report: &BTreeMap<String, String>, decoy: (u64, u64), changed: bool) -> Outcome {
+pub fn judge(
+    attack: &str,
+    report: &BTreeMap<String, String>,
+    decoy: (u64, u64),
+    changed: bool,
+) -> Outcome {
     let is_decoy = |id: &str| id == format!("{}:{}", decoy.0, decoy.1);
     if changed {
-        return Outcome::new("writable", None, "the decoy's bytes changed (sha256): the attack wrote to the runtime binary", None);
+        return Outcome::new(
+            "writable",
+            None,
+            "the decoy's bytes changed (sha256): the attack wrote to the runtime binary",
+            None,
+        );
     }
-    let key = if attack.starts_with("write-") { attack } else { "attack" };
+    let key = if attack.starts_with("write-") {
+        attack
+    } else {
+        "attack"
+    };
     let Some(line) = report.get(key) else {
         return Outcome::not_applicable(format!("no report from the {attack} attack"));
     };
     match attack {
         "write-running" => match errno_from_number(line) {
             Some(e) => Outcome::blocked(&e, None),
-            None if report.get("exe-id").is_some_and(|id| is_decoy(id)) => {
-                Outcome::new("writable", None, "/proc/self/exe is the runtime binary and opened for writing", None)
-            }
-            None => Outcome::new("blocked", None, "opened for writing, but it is a private copy: the runtime binary is untouched", None),
+            None if report.get("exe-id").is_some_and(|id| is_decoy(id)) => Outcome::new(
+                "writable",
+                None,
+                "/proc/self/exe is the runtime binary and opened for writing",
+                None,
+            ),
+            None => Outcome::new(
+                "blocked",
+                None,
+                "opened for writing, but it is a private copy: the runtime binary is untouched",
+                None,
+            ),
         },
-        "write-parent-exe" if line == "none" => {
-            Outcome::not_applicable("the runtime's own process is not visible from here (another pid namespace)".into())
-        }
+        "write-parent-exe" if line == "none" => Outcome::not_applicable(
+            "the runtime's own process is not visible from here (another pid namespace)".into(),
+        ),
         "write-parent-exe" => match errno_from_number(line) {
             Some(e) => Outcome::blocked(&e, None),
-            None => Outcome::new("writable", None, "the runtime's own process runs the unsealed binary, and it opened for writing", None),
+            None => Outcome::new(
+                "writable",
+                None,
+                "the runtime's own process runs the unsealed binary, and it opened for writing",
+                None,
+            ),
         },
         _ => {
             let mut words = line.splitn(3, ' ');
-            let (status, rest) = (words.next().unwrap_or(""), words.collect::<Vec<_>>().join(" "));
+            let (status, rest) = (
+                words.next().unwrap_or(""),
+                words.collect::<Vec<_>>().join(" "),
+            );
             match status {
                 "ok" if is_decoy(rest.trim()) => Outcome::new(
                     "writable",
@@ -94,7 +144,12 @@ pub fn judge(attack: &str, report: &BTreeMap<String, String>, decoy: (u64, u64),
                     "the write reached the runtime binary's own inode",
                     None,
                 ),
-                "ok" => Outcome::new("blocked", None, "the write reached only a private copy; the runtime binary is untouched", Some(format!("wrote to {rest}"))),
+                "ok" => Outcome::new(
+                    "blocked",
+                    None,
+                    "the write reached only a private copy; the runtime binary is untouched",
+                    Some(format!("wrote to {rest}")),
+                ),
                 "none" => Outcome::not_applicable("the attack does not apply".into()),
                 errno => Outcome::blocked(errno, (!rest.is_empty()).then_some(rest)),
             }

@@ -42,22 +42,35 @@ impl Decoy {
             .ctx(|| format!("open {} O_PATH", path.display()))?;
         let reader = std::fs::File::open(path).ctx(|| format!("open {}", path.display()))?;
         let meta = reader.metadata().ctx(|| "stat decoy".into())?;
-        Ok(Decoy { o_path, reader, digest: Sha256::digest(&original).into(), original, dev_ino: (meta.dev(), meta.ino()) })
+        Ok(Decoy {
+            o_path,
+            reader,
+            digest: Sha256::digest(&original).into(),
+            original,
+            dev_ino: (meta.dev(), meta.ino()),
+        })
     }
 
     /// Compare the decoy's sha256 with the original; if it changed, put it back.
     fn changed_and_restored(&self) -> Result<bool> {
         let len = self.reader.metadata().ctx(|| "stat decoy".into())?.len() as usize;
         let mut now = vec![0u8; len];
-        self.reader.read_exact_at(&mut now, 0).ctx(|| "read decoy".into())?;
+        self.reader
+            .read_exact_at(&mut now, 0)
+            .ctx(|| "read decoy".into())?;
         if <[u8; 32]>::from(Sha256::digest(&now)) == self.digest {
             return Ok(false);
         }
         use std::os::fd::AsRawFd;
         let path = format!("/proc/self/fd/{}", self.o_path.as_raw_fd());
-        let w = std::fs::OpenOptions::new().write(true).open(&path).ctx(|| "reopen decoy to restore it".into())?;
-        w.set_len(self.original.len() as u64).ctx(|| "restore decoy size".into())?;
-        w.write_all_at(&self.original, 0).ctx(|| "restore decoy bytes".into())?;
+        let w = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .ctx(|| "reopen decoy to restore it".into())?;
+        w.set_len(self.original.len() as u64)
+            .ctx(|| "restore decoy size".into())?;
+        w.write_all_at(&self.original, 0)
+            .ctx(|| "restore decoy bytes".into())?;
         Ok(true)
     }
 }
@@ -67,10 +80,19 @@ impl Decoy {
 pub fn audit_strategy(sb: &Sandbox, strategy: &dyn SealStrategy) -> Result<(Vec<Finding>, bool)> {
     let (binary, target) = sb.target_for(&format!("audit-{}", strategy.name()))?;
     let decoy = Decoy::open(&binary.path)?;
-    let finding = |attack: &str, outcome: judge::Outcome| Finding::new(strategy.name(), attack, outcome);
+    let finding =
+        |attack: &str, outcome: judge::Outcome| Finding::new(strategy.name(), attack, outcome);
     if let Err(why) = strategy.probe(&target) {
         let na = || judge::Outcome::not_applicable(format!("unsupported here: {why}"));
-        return Ok((ATTACKS.iter().map(|a| a.id).chain([PAGE_CACHE]).map(|a| finding(a, na())).collect(), true));
+        return Ok((
+            ATTACKS
+                .iter()
+                .map(|a| a.id)
+                .chain([PAGE_CACHE])
+                .map(|a| finding(a, na()))
+                .collect(),
+            true,
+        ));
     }
     let mut sealer = strategy.prepare(&target)?;
     let mut findings = Vec::new();
@@ -80,11 +102,17 @@ pub fn audit_strategy(sb: &Sandbox, strategy: &dyn SealStrategy) -> Result<(Vec<
         let report = chain::run(&sealed, &decoy.o_path, attack.id, attack.arg)?;
         drop(sealed);
         let changed = decoy.changed_and_restored()?;
-        findings.push(finding(attack.id, judge::judge(attack.id, &report, decoy.dev_ino, changed)));
+        findings.push(finding(
+            attack.id,
+            judge::judge(attack.id, &report, decoy.dev_ino, changed),
+        ));
         text_page = text_page.or_else(|| report.get("text-page").cloned());
     }
     sealer.teardown()?;
-    findings.push(finding(PAGE_CACHE, page_cache::judge(&decoy.reader, text_page.as_deref())?));
+    findings.push(finding(
+        PAGE_CACHE,
+        page_cache::judge(&decoy.reader, text_page.as_deref())?,
+    ));
     let intact = !decoy.changed_and_restored()?;
     Ok((findings, intact))
 }

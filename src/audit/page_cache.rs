@@ -8,7 +8,9 @@ use strategies::{Error, Result};
 /// shares them; a copy has pages of its own.
 pub fn judge(decoy: &std::fs::File, text_page: Option<&str>) -> Result<Outcome> {
     let Some((offset, pfn)) = text_page.and_then(|t| t.split_once(' ')) else {
-        return Ok(Outcome::not_applicable("stage 2 could not read its own pagemap".into()));
+        return Ok(Outcome::not_applicable(
+            "stage 2 could not read its own pagemap".into(),
+        ));
     };
     let (offset, pfn): (u64, i64) = (offset.parse().unwrap_or(0), pfn.parse().unwrap_or(-1));
     let host = decoy_pfn(decoy, offset)?;
@@ -23,15 +25,27 @@ fn decoy_pfn(decoy: &std::fs::File, offset: u64) -> Result<Option<u64>> {
     // SAFETY: a fresh read-only shared mapping of one page of a file we hold open,
     // unmapped before returning; nothing else refers to it.
     unsafe {
-        let page = libc::mmap(std::ptr::null_mut(), 4096, libc::PROT_READ, libc::MAP_SHARED, decoy.as_raw_fd(), offset as libc::off_t);
+        let page = libc::mmap(
+            std::ptr::null_mut(),
+            4096,
+            libc::PROT_READ,
+            libc::MAP_SHARED,
+            decoy.as_raw_fd(),
+            offset as libc::off_t,
+        );
         if page == libc::MAP_FAILED {
-            return Err(Error::msg(format!("mmap decoy: {}", std::io::Error::last_os_error())));
+            return Err(Error::msg(format!(
+                "mmap decoy: {}",
+                std::io::Error::last_os_error()
+            )));
         }
         std::ptr::read_volatile(page as *const u8);
-        let pagemap = std::fs::File::open("/proc/self/pagemap").map_err(|e| Error::msg(format!("pagemap: {e}")));
+        let pagemap = std::fs::File::open("/proc/self/pagemap")
+            .map_err(|e| Error::msg(format!("pagemap: {e}")));
         let mut entry = [0u8; 8];
         let read = pagemap.and_then(|f| {
-            f.read_exact_at(&mut entry, (page as u64 / 4096) * 8).map_err(|e| Error::msg(format!("pagemap: {e}")))
+            f.read_exact_at(&mut entry, (page as u64 / 4096) * 8)
+                .map_err(|e| Error::msg(format!("pagemap: {e}")))
         });
         libc::munmap(page, 4096);
         read?;

@@ -16,7 +16,11 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(strategy: &str, attack: &str, outcome: Outcome) -> Finding {
-        Finding { strategy: strategy.into(), attack: attack.into(), outcome }
+        Finding {
+            strategy: strategy.into(),
+            attack: attack.into(),
+            outcome,
+        }
     }
 
     /// `blocked (EROFS)`, `writable`, `n/a`, `yes`.
@@ -56,7 +60,12 @@ fn strategies(report: &AuditReport) -> Vec<&str> {
 }
 
 fn cell(report: &AuditReport, strategy: &str, attack: &str) -> String {
-    report.results.iter().find(|f| f.strategy == strategy && f.attack == attack).map(Finding::cell).unwrap_or_default()
+    report
+        .results
+        .iter()
+        .find(|f| f.strategy == strategy && f.attack == attack)
+        .map(Finding::cell)
+        .unwrap_or_default()
 }
 
 /// The strategy × attack matrix for the terminal.
@@ -65,7 +74,9 @@ pub fn matrix_table(report: &AuditReport) -> Table {
     table.load_preset(UTF8_FULL_CONDENSED);
     table.set_header(std::iter::once("strategy").chain(columns()));
     for s in strategies(report) {
-        table.add_row(std::iter::once(s.to_string()).chain(columns().into_iter().map(|a| cell(report, s, a))));
+        table.add_row(
+            std::iter::once(s.to_string()).chain(columns().into_iter().map(|a| cell(report, s, a))),
+        );
     }
     table
 }
@@ -73,7 +84,11 @@ pub fn matrix_table(report: &AuditReport) -> Table {
 impl AuditReport {
     /// The matrix as Markdown, then one line per distinct outcome saying why.
     pub fn markdown(&self) -> String {
-        let mut out = format!("| strategy | {} |\n|:---|{}\n", columns().join(" | "), ":---|".repeat(columns().len()));
+        let mut out = format!(
+            "| strategy | {} |\n|:---|{}\n",
+            columns().join(" | "),
+            ":---|".repeat(columns().len())
+        );
         for s in strategies(self) {
             let cells: Vec<String> = columns().into_iter().map(|a| cell(self, s, a)).collect();
             let _ = writeln!(out, "| {s} | {} |", cells.join(" | "));

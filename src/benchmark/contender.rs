@@ -1,7 +1,7 @@
 use crate::process::ChildExit;
+use crate::workload::{Channel, Starter};
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::process::Pid;
-use crate::workload::{Channel, Starter};
 use strategies::{Result, Sealer};
 
 /// Something whose starts are timed: a strategy under a workload, or a runtime peer.
@@ -54,7 +54,9 @@ impl Contender for SealedStart {
 
     fn hold(&mut self, stdin: &OwnedFd) -> Result<Option<Pid>> {
         let sealed = self.sealer.seal()?;
-        let pid = self.starter.spawn(&sealed, Channel::HoldUntilClosed(stdin.as_fd()))?;
+        let pid = self
+            .starter
+            .spawn(&sealed, Channel::HoldUntilClosed(stdin.as_fd()))?;
         Ok(Some(pid))
     }
 

@@ -12,7 +12,10 @@ pub fn time_one(unit: &mut Unit, round: u32) -> Result<Sample> {
     let wall = t0.elapsed();
     contender.after_start()?;
     if !exit.success() {
-        return Err(strategies::Error::msg(format!("the start {}", exit.describe())));
+        return Err(strategies::Error::msg(format!(
+            "the start {}",
+            exit.describe()
+        )));
     }
     Ok(Sample {
         wall: wall.as_secs_f64(),

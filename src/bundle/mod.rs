@@ -19,8 +19,10 @@ pub fn create(dir: &Path) -> Result<()> {
     }
     let true_path = rootfs.join("bin/true");
     std::fs::write(&true_path, static_true()?).ctx(|| format!("write {}", true_path.display()))?;
-    std::fs::set_permissions(&true_path, std::fs::Permissions::from_mode(0o755)).ctx(|| "chmod /bin/true".into())?;
-    let config = serde_json::to_vec_pretty(&spec::spec()).map_err(|e| Error::msg(format!("config.json: {e}")))?;
+    std::fs::set_permissions(&true_path, std::fs::Permissions::from_mode(0o755))
+        .ctx(|| "chmod /bin/true".into())?;
+    let config = serde_json::to_vec_pretty(&spec::spec())
+        .map_err(|e| Error::msg(format!("config.json: {e}")))?;
     let path = dir.join("config.json");
     std::fs::write(&path, config).ctx(|| format!("write {}", path.display()))
 }

@@ -1,5 +1,6 @@
 use oci_spec::runtime::{
-    LinuxBuilder, LinuxNamespaceBuilder, LinuxNamespaceType, MountBuilder, ProcessBuilder, RootBuilder, Spec, SpecBuilder,
+    LinuxBuilder, LinuxNamespaceBuilder, LinuxNamespaceType, MountBuilder, ProcessBuilder,
+    RootBuilder, Spec, SpecBuilder,
 };
 
 pub const HOSTNAME: &str = "sealbench";
@@ -25,11 +26,18 @@ pub fn spec() -> Spec {
         LinuxNamespaceType::Uts,
         LinuxNamespaceType::Network,
     ]
-    .map(|typ| LinuxNamespaceBuilder::default().typ(typ).build().expect("valid namespace"));
+    .map(|typ| {
+        LinuxNamespaceBuilder::default()
+            .typ(typ)
+            .build()
+            .expect("valid namespace")
+    });
     let process = ProcessBuilder::default()
         .terminal(false)
         .args(vec!["/bin/true".to_string()])
-        .env(vec!["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string()])
+        .env(vec![
+            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
+        ])
         .cwd("/")
         .no_new_privileges(true)
         .build()
@@ -37,14 +45,39 @@ pub fn spec() -> Spec {
     SpecBuilder::default()
         .version("1.0.2")
         .hostname(HOSTNAME)
-        .root(RootBuilder::default().path("rootfs").readonly(true).build().expect("valid root"))
+        .root(
+            RootBuilder::default()
+                .path("rootfs")
+                .readonly(true)
+                .build()
+                .expect("valid root"),
+        )
         .process(process)
         .mounts(vec![
             mount("/proc", "proc", &["nosuid", "noexec", "nodev"]),
-            mount("/dev", "tmpfs", &["nosuid", "strictatime", "mode=755", "size=65536k"]),
-            mount("/dev/pts", "devpts", &["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"]),
+            mount(
+                "/dev",
+                "tmpfs",
+                &["nosuid", "strictatime", "mode=755", "size=65536k"],
+            ),
+            mount(
+                "/dev/pts",
+                "devpts",
+                &[
+                    "nosuid",
+                    "noexec",
+                    "newinstance",
+                    "ptmxmode=0666",
+                    "mode=0620",
+                ],
+            ),
         ])
-        .linux(LinuxBuilder::default().namespaces(namespaces.to_vec()).build().expect("valid linux"))
+        .linux(
+            LinuxBuilder::default()
+                .namespaces(namespaces.to_vec())
+                .build()
+                .expect("valid linux"),
+        )
         .build()
         .expect("valid spec")
 }

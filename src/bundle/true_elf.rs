@@ -47,7 +47,8 @@ mod tests {
         if cfg!(target_arch = "x86_64") {
             let path = std::env::temp_dir().join(format!("sealbench-true-{}", std::process::id()));
             std::fs::write(&path, &elf).unwrap();
-            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .unwrap();
             let status = std::process::Command::new(&path).status().unwrap();
             std::fs::remove_file(&path).unwrap();
             assert!(status.success());

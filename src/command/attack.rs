@@ -30,7 +30,11 @@ pub fn run(attack: &str, arg: Option<&str>) -> i32 {
     let line = match result {
         Ok(Some(fd)) => {
             let st = rustix::fs::fstat(&fd).ok();
-            format!("attack ok {}", st.map(|s| format!("{}:{}", s.st_dev, s.st_ino)).unwrap_or_default())
+            format!(
+                "attack ok {}",
+                st.map(|s| format!("{}:{}", s.st_dev, s.st_ino))
+                    .unwrap_or_default()
+            )
         }
         Ok(None) => "attack none".to_string(),
         Err((e, detail)) => format!("attack {} {detail}", errno_name(e)),
@@ -48,11 +52,15 @@ fn step<T>(what: &str, r: rustix::io::Result<T>) -> Result<T, (Errno, String)> {
 }
 
 /// Open for writing, waiting out ETXTBSY while the runtime binary still runs somewhere.
-fn open_rw_patiently(mut open: impl FnMut() -> rustix::io::Result<OwnedFd>) -> rustix::io::Result<OwnedFd> {
+fn open_rw_patiently(
+    mut open: impl FnMut() -> rustix::io::Result<OwnedFd>,
+) -> rustix::io::Result<OwnedFd> {
     let start = Instant::now();
     loop {
         match open() {
-            Err(Errno::TXTBSY) if start.elapsed() < PATIENCE => std::thread::sleep(Duration::from_millis(2)),
+            Err(Errno::TXTBSY) if start.elapsed() < PATIENCE => {
+                std::thread::sleep(Duration::from_millis(2))
+            }
             other => return other,
         }
     }
@@ -80,7 +88,11 @@ fn reopen_and_rewrite() -> Attempt {
 fn remount_rw() -> Attempt {
     // SAFETY: fd 4 is the held O_PATH fd stage 2 left for this payload.
     let held = unsafe { BorrowedFd::borrow_raw(HELD_FD) };
-    let setattr = strategies::sys::mount_setattr(held.as_fd(), rustix::mount::MountAttrFlags::empty(), rustix::mount::MountAttrFlags::MOUNT_ATTR_RDONLY);
+    let setattr = strategies::sys::mount_setattr(
+        held.as_fd(),
+        rustix::mount::MountAttrFlags::empty(),
+        rustix::mount::MountAttrFlags::MOUNT_ATTR_RDONLY,
+    );
     let remount = rustix::mount::mount_remount(HELD, rustix::mount::MountFlags::BIND, c"");
     let detail = format!(
         "(mount_setattr clear RDONLY: {}; mount MS_REMOUNT|MS_BIND: {})",
@@ -102,23 +114,41 @@ fn open_by_handle(mount_path: &str) -> Attempt {
         kind: i32,
         data: [u8; 128],
     }
-    let mut handle = Handle { bytes: 128, kind: 0, data: [0; 128] };
+    let mut handle = Handle {
+        bytes: 128,
+        kind: 0,
+        data: [0; 128],
+    };
     let mut mount_id = 0;
     // SAFETY: handle points to a file_handle with room for MAX_HANDLE_SZ bytes.
     let r = unsafe {
-        libc::name_to_handle_at(HELD_FD, c"".as_ptr(), &mut handle as *mut Handle as *mut libc::file_handle, &mut mount_id, libc::AT_EMPTY_PATH)
+        libc::name_to_handle_at(
+            HELD_FD,
+            c"".as_ptr(),
+            &mut handle as *mut Handle as *mut libc::file_handle,
+            &mut mount_id,
+            libc::AT_EMPTY_PATH,
+        )
     };
     if r != 0 {
         return Err((last_errno(), "name_to_handle_at".into()));
     }
     let mount = step(
         "open the writable mount",
-        rustix::fs::open(mount_path, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()),
+        rustix::fs::open(
+            mount_path,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        ),
     )?;
     let fd = open_rw_patiently(|| {
         // SAFETY: a handle filled in by name_to_handle_at, and a live directory fd.
         let fd = unsafe {
-            libc::open_by_handle_at(mount.as_raw_fd(), &mut handle as *mut Handle as *mut libc::file_handle, libc::O_RDWR | libc::O_CLOEXEC)
+            libc::open_by_handle_at(
+                mount.as_raw_fd(),
+                &mut handle as *mut Handle as *mut libc::file_handle,
+                libc::O_RDWR | libc::O_CLOEXEC,
+            )
         };
         if fd < 0 {
             Err(last_errno())
@@ -141,7 +171,15 @@ fn truncate_sealed() -> Attempt {
     let grow = rustix::fs::fallocate(&fd, rustix::fs::FallocateFlags::empty(), size, 4096);
     let write = rewrite_first_byte(&fd);
     match (shrink, grow, write) {
-        (Err(a), Err(b), Err(c)) => Err((a, format!("ftruncate {}, fallocate {}, write {}", errno_name(a), errno_name(b), errno_name(c)))),
+        (Err(a), Err(b), Err(c)) => Err((
+            a,
+            format!(
+                "ftruncate {}, fallocate {}, write {}",
+                errno_name(a),
+                errno_name(b),
+                errno_name(c)
+            ),
+        )),
         _ => Ok(Some(fd)),
     }
 }

@@ -8,11 +8,17 @@ use crate::selection;
 /// `sealbench audit`: the matrix of attacks against strategies on this kernel.
 pub fn run(args: &AuditArgs) -> AppResult<i32> {
     let strategies = selection::strategies(&args.strategies)?;
-    for p in [&args.export_json, &args.export_markdown].into_iter().flatten() {
+    for p in [&args.export_json, &args.export_markdown]
+        .into_iter()
+        .flatten()
+    {
         check_writable(p)?;
     }
     super::require_root("audit")?;
-    let options = Options { exe_size: args.exe_size, ..Options::default() };
+    let options = Options {
+        exe_size: args.exe_size,
+        ..Options::default()
+    };
     let (results, decoys_intact): (Vec<Finding>, bool) = in_sandbox(options, |sb| {
         let (mut all, mut intact) = (Vec::new(), true);
         for s in &strategies {
@@ -43,7 +49,10 @@ pub fn run(args: &AuditArgs) -> AppResult<i32> {
     }
     match audit::differences(&report) {
         None => {
-            eprintln!("sealbench: no expected outcomes are recorded for kernel {}; nothing was checked", report.kernel);
+            eprintln!(
+                "sealbench: no expected outcomes are recorded for kernel {}; nothing was checked",
+                report.kernel
+            );
             Ok(0)
         }
         Some(diffs) if diffs.is_empty() => {
@@ -54,7 +63,10 @@ pub fn run(args: &AuditArgs) -> AppResult<i32> {
             for d in &diffs {
                 eprintln!("differs: {d}");
             }
-            Err(AppError::failure(format!("{} outcome(s) differ from those recorded for this kernel family", diffs.len())))
+            Err(AppError::failure(format!(
+                "{} outcome(s) differ from those recorded for this kernel family",
+                diffs.len()
+            )))
         }
     }
 }

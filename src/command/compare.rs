@@ -18,10 +18,15 @@ pub fn run(args: &CompareArgs) -> AppResult<i32> {
     }
     let runtimes = peers(args.runtimes.as_deref())?;
     if args.rootless && !runtimes.is_empty() {
-        return Err(AppError::usage("--runtimes is not run with --rootless: the peers need real root for their cgroups"));
+        return Err(AppError::usage(
+            "--runtimes is not run with --rootless: the peers need real root for their cgroups",
+        ));
     }
     if !runtimes.is_empty() && !workloads.iter().any(|w| w.name() == crate::peer::WORKLOAD) {
-        return Err(AppError::usage(format!("--runtimes runs peers on the {} workload: add --workload {0}", crate::peer::WORKLOAD)));
+        return Err(AppError::usage(format!(
+            "--runtimes runs peers on the {} workload: add --workload {0}",
+            crate::peer::WORKLOAD
+        )));
     }
     super::render::check_outputs(&args.export)?;
     super::require_root_unless_rootless("compare", args.rootless, &strategies)?;
@@ -31,8 +36,22 @@ pub fn run(args: &CompareArgs) -> AppResult<i32> {
         plan.seed, plan.seed
     );
     let quiet = args.run.quiet;
-    let options = Options { exe_size: args.run.exe_size, bundle: args.bundle.clone(), cgroup_v1_only: !runtimes.is_empty(), rootless: args.rootless };
-    let results = in_sandbox(options, |sb| Ok(measure(sb, &strategies, &workloads, &runtimes, &plan, quiet)))?;
+    let options = Options {
+        exe_size: args.run.exe_size,
+        bundle: args.bundle.clone(),
+        cgroup_v1_only: !runtimes.is_empty(),
+        rootless: args.rootless,
+    };
+    let results = in_sandbox(options, |sb| {
+        Ok(measure(
+            sb,
+            &strategies,
+            &workloads,
+            &runtimes,
+            &plan,
+            quiet,
+        ))
+    })?;
     let results = super::render::render(results, &args.reference, &args.export)?;
     let failed: Vec<_> = results
         .results
@@ -111,7 +130,9 @@ pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &st
         Ok((_, target)) => match s.probe(&target) {
             Err(why) => UnitState::Unsupported(why.0),
             Ok(()) => match (s.prepare(&target), w.prepare(sb)) {
-                (Ok(sealer), Ok(starter)) => UnitState::Ready(Box::new(SealedStart { sealer, starter })),
+                (Ok(sealer), Ok(starter)) => {
+                    UnitState::Ready(Box::new(SealedStart { sealer, starter }))
+                }
                 (Err(e), _) | (_, Err(e)) => UnitState::Failed(format!("set-up: {e}")),
             },
         },
@@ -121,13 +142,22 @@ pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &st
 
 /// `--runtimes runc,crun`: names sealbench knows how to drive.
 fn peers(spec: Option<&str>) -> AppResult<Vec<&'static str>> {
-    let Some(spec) = spec else { return Ok(Vec::new()) };
+    let Some(spec) = spec else {
+        return Ok(Vec::new());
+    };
     spec.split(',')
         .map(str::trim)
         .map(|name| {
-            crate::peer::KNOWN.iter().copied().find(|k| *k == name).ok_or_else(|| {
-                AppError::usage(format!("unknown runtime {name:?} (valid: {})", crate::peer::KNOWN.join(", ")))
-            })
+            crate::peer::KNOWN
+                .iter()
+                .copied()
+                .find(|k| *k == name)
+                .ok_or_else(|| {
+                    AppError::usage(format!(
+                        "unknown runtime {name:?} (valid: {})",
+                        crate::peer::KNOWN.join(", ")
+                    ))
+                })
         })
         .collect()
 }

@@ -37,7 +37,10 @@ pub fn run(args: &InspectArgs) -> AppResult<i32> {
         return Err(AppError::usage("inspect takes one workload"));
     };
     super::require_root("inspect")?;
-    let options = Options { exe_size: args.exe_size, ..Options::default() };
+    let options = Options {
+        exe_size: args.exe_size,
+        ..Options::default()
+    };
     let inspection = in_sandbox(options, |sb| {
         let (binary, target) = sb.target_for(strategy.name())?;
         let decoy = binary.path.clone();
@@ -48,24 +51,38 @@ pub fn run(args: &InspectArgs) -> AppResult<i32> {
         let mut sealer = strategy.prepare(&target)?;
         let sealed = sealer.seal()?;
         let exe_meta = match &sealed.exec {
-            Exec::Fd(fd) => rustix::fs::fstat(fd.as_fd()).ok().map(|s| (s.st_dev, s.st_ino)),
-            Exec::Path(p) => rustix::fs::stat(p.as_c_str()).ok().map(|s| (s.st_dev, s.st_ino)),
+            Exec::Fd(fd) => rustix::fs::fstat(fd.as_fd())
+                .ok()
+                .map(|s| (s.st_dev, s.st_ino)),
+            Exec::Path(p) => rustix::fs::stat(p.as_c_str())
+                .ok()
+                .map(|s| (s.st_dev, s.st_ino)),
         };
-        let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
+        let (r, w) =
+            rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
         let exit = starter.run(&sealed, crate::workload::Channel::Report(w.as_fd()));
         drop(w);
         let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::fs::File::from(r), &mut text).ctx(|| "read report".into())?;
+        std::io::Read::read_to_string(&mut std::fs::File::from(r), &mut text)
+            .ctx(|| "read report".into())?;
         drop(sealed);
         sealer.teardown()?;
         let exit = exit?;
         if !exit.success() {
             return Err(Error::msg(format!("stage 2 --inspect {}", exit.describe())));
         }
-        let report = text.lines().filter_map(|l| l.split_once(' ')).map(|(k, v)| (k.to_string(), errno_word(k, v))).collect();
+        let report = text
+            .lines()
+            .filter_map(|l| l.split_once(' '))
+            .map(|(k, v)| (k.to_string(), errno_word(k, v)))
+            .collect();
         let after = std::fs::read(&decoy).ctx(|| "read decoy".into())?;
         let rootfs = match rootfs {
-            Some(p) => Some(std::fs::metadata(&p).map(|m| format!("{}:{}", m.dev(), m.ino())).ctx(|| "stat rootfs".into())?),
+            Some(p) => Some(
+                std::fs::metadata(&p)
+                    .map(|m| format!("{}:{}", m.dev(), m.ino()))
+                    .ctx(|| "stat rootfs".into())?,
+            ),
             None => None,
         };
         Ok(Inspection {
@@ -78,7 +95,10 @@ pub fn run(args: &InspectArgs) -> AppResult<i32> {
             rootfs,
         })
     })?;
-    println!("{}", serde_json::to_string_pretty(&inspection).expect("serialize"));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&inspection).expect("serialize")
+    );
     Ok(0)
 }
 

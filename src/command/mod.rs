@@ -4,8 +4,10 @@ pub mod attack;
 pub mod audit;
 pub mod bundle;
 pub mod compare;
+pub mod gate;
 pub mod inspect;
 pub mod list;
+pub mod merge;
 pub mod render;
 pub mod report;
 pub mod sweep;
@@ -13,7 +15,11 @@ pub mod sweep;
 use crate::error::{AppError, AppResult};
 
 /// Without root, a run needs `--rootless`; this names what needs root and why.
-pub fn require_root_unless_rootless(what: &str, rootless: bool, strategies: &[&dyn strategies::SealStrategy]) -> AppResult<()> {
+pub fn require_root_unless_rootless(
+    what: &str,
+    rootless: bool,
+    strategies: &[&dyn strategies::SealStrategy],
+) -> AppResult<()> {
     if rootless || rustix::process::geteuid().is_root() {
         return Ok(());
     }

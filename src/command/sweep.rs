@@ -13,14 +13,32 @@ pub fn run(args: &SweepArgs) -> AppResult<i32> {
     let values = param.values(&args.values).map_err(AppError::usage)?;
     let strategies = selection::strategies(&args.strategies)?;
     let workloads = selection::workloads(&args.workload)?;
-    let export = crate::cli::ExportArgs { export_json: args.export_json.clone(), plot: args.plot.clone(), ..Default::default() };
+    let export = crate::cli::ExportArgs {
+        export_json: args.export_json.clone(),
+        plot: args.plot.clone(),
+        ..Default::default()
+    };
     super::render::check_outputs(&export)?;
     super::require_root_unless_rootless("sweep", args.rootless, &strategies)?;
-    let plan = Plan { warmup: args.warmup, runs: RunCount::Fixed(args.runs), block: 1, seed: args.seed.unwrap_or_else(rand::random) };
-    eprintln!("sealbench: seed {} (repeat with --seed {})", plan.seed, plan.seed);
-    let options = Options { exe_size: args.exe_size, rootless: args.rootless, ..Options::default() };
+    let plan = Plan {
+        warmup: args.warmup,
+        runs: RunCount::Fixed(args.runs),
+        block: 1,
+        seed: args.seed.unwrap_or_else(rand::random),
+    };
+    eprintln!(
+        "sealbench: seed {} (repeat with --seed {})",
+        plan.seed, plan.seed
+    );
+    let options = Options {
+        exe_size: args.exe_size,
+        rootless: args.rootless,
+        ..Options::default()
+    };
     let quiet = args.quiet;
-    let results = in_sandbox(options, |sb| sweep::run(sb, param, &values, &strategies, &workloads, &plan, quiet))?;
+    let results = in_sandbox(options, |sb| {
+        sweep::run(sb, param, &values, &strategies, &workloads, &plan, quiet)
+    })?;
     let sweep = SweepResults {
         schema: sweep::SCHEMA.into(),
         param: param.name().into(),
@@ -52,7 +70,12 @@ fn table(sweep: &SweepResults) -> Table {
     }
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
-    t.set_header(["workload", "strategy"].into_iter().map(String::from).chain(values.iter().map(|v| format!("{} = {v}", sweep.param))));
+    t.set_header(
+        ["workload", "strategy"]
+            .into_iter()
+            .map(String::from)
+            .chain(values.iter().map(|v| format!("{} = {v}", sweep.param))),
+    );
     let mut rows: Vec<(&str, &str)> = Vec::new();
     for e in &sweep.results {
         if !rows.contains(&(e.workload.as_str(), e.strategy.as_str())) {
@@ -61,12 +84,18 @@ fn table(sweep: &SweepResults) -> Table {
     }
     for (w, s) in rows {
         let cells = values.iter().map(|v| {
-            let e = sweep.results.iter().find(|e| e.workload == w && e.strategy == s && e.value == *v);
+            let e = sweep
+                .results
+                .iter()
+                .find(|e| e.workload == w && e.strategy == s && e.value == *v);
             match e {
                 Some(e) => match (e.median, e.throughput) {
                     (Some(m), Some(tp)) => format!("{} ({tp:.0}/s)", crate::output::duration(m)),
                     (Some(m), None) => crate::output::duration(m),
-                    _ => serde_json::to_value(e.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+                    _ => serde_json::to_value(e.status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(String::from))
+                        .unwrap_or_default(),
                 },
                 None => String::new(),
             }

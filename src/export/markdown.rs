@@ -68,7 +68,13 @@ fn row(e: &Entry) -> String {
         .ratio
         .as_ref()
         .and_then(|r| r.p_value)
-        .map(|p| if p < 1e-16 { "< 1e-16".to_string() } else { format!("{p:.2e}") })
+        .map(|p| {
+            if p < 1e-16 {
+                "< 1e-16".to_string()
+            } else {
+                format!("{p:.2e}")
+            }
+        })
         .unwrap_or_default();
     format!(
         "| {} | {} | {} | {ci} | {} ± {} | {} | {} | {} | {ratio} | {p} |",

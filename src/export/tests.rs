@@ -54,24 +54,41 @@ fn csv_has_one_line_per_row_with_the_same_numbers() {
     let header: Vec<&str> = CSV_HEADER.split(',').collect();
     let memfd: Vec<&str> = lines[2].split(',').collect();
     assert_eq!(memfd.len(), header.len());
-    let col = |name: &str| memfd[header.iter().position(|h| *h == name).unwrap()].parse::<f64>().unwrap();
+    let col = |name: &str| {
+        memfd[header.iter().position(|h| *h == name).unwrap()]
+            .parse::<f64>()
+            .unwrap()
+    };
     assert!(close(col("median"), r.results[1].median.unwrap()));
-    assert!(close(col("ratio"), r.results[1].ratio.as_ref().unwrap().value));
+    assert!(close(
+        col("ratio"),
+        r.results[1].ratio.as_ref().unwrap().value
+    ));
     assert!(close(col("ci95_hi"), r.results[1].ci95_median.unwrap()[1]));
     // The reason holds a comma, so it is quoted.
-    assert!(lines[3].ends_with("\"fsopen(\"\"overlay\"\"): ENODEV, no overlay here\""), "{}", lines[3]);
+    assert!(
+        lines[3].ends_with("\"fsopen(\"\"overlay\"\"): ENODEV, no overlay here\""),
+        "{}",
+        lines[3]
+    );
 }
 
 #[test]
 fn markdown_table_carries_the_numbers() {
     let r = analyzed();
     let text = String::from_utf8(MarkdownExporter.serialize(&r)).unwrap();
-    let memfd = text.lines().find(|l| l.starts_with("| exec-true | memfd |")).unwrap();
+    let memfd = text
+        .lines()
+        .find(|l| l.starts_with("| exec-true | memfd |"))
+        .unwrap();
     let cells: Vec<&str> = memfd.split('|').map(str::trim).collect();
     let median_ms: f64 = cells[3].parse().unwrap();
     assert!((median_ms - r.results[1].median.unwrap() * 1e3).abs() < 1e-3);
     assert!(cells[9].starts_with("2.50 ("), "{memfd}");
-    assert!(text.contains("| exec-true | overlayfs | unsupported: "), "{text}");
+    assert!(
+        text.contains("| exec-true | overlayfs | unsupported: "),
+        "{text}"
+    );
     assert!(text.contains("Kernel 6.18.0-test, 2 CPUs"));
 }
 
@@ -79,9 +96,15 @@ fn markdown_table_carries_the_numbers() {
 fn benchstat_has_one_go_benchmark_line_per_run() {
     let r = analyzed();
     let text = String::from_utf8(BenchstatExporter.serialize(&r)).unwrap();
-    let runs: Vec<&str> = text.lines().filter(|l| l.starts_with("BenchmarkExecTrue/memfd-2 ")).collect();
+    let runs: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("BenchmarkExecTrue/memfd-2 "))
+        .collect();
     assert_eq!(runs.len(), 40);
-    let ns: Vec<u64> = runs.iter().map(|l| l.split_whitespace().nth(2).unwrap().parse().unwrap()).collect();
+    let ns: Vec<u64> = runs
+        .iter()
+        .map(|l| l.split_whitespace().nth(2).unwrap().parse().unwrap())
+        .collect();
     for (got, t) in ns.iter().zip(&r.results[1].times) {
         assert_eq!(*got, (t * 1e9).round() as u64);
     }
@@ -98,6 +121,10 @@ fn atomic_write_never_leaves_a_partial_file() {
     // A path whose parent does not exist fails up front and leaves the good file alone.
     assert!(check_writable(&dir.join("missing/r.json")).is_err());
     assert_eq!(std::fs::read(&good).unwrap(), b"good");
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary left behind");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "no temporary left behind"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

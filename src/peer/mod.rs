@@ -17,7 +17,18 @@ pub const KNOWN: &[&str] = &["runc", "crun"];
 fn on_path(name: &str) -> Option<PathBuf> {
     std::env::var_os("PATH")
         .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .unwrap_or_else(|| ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"].map(PathBuf::from).to_vec())
+        .unwrap_or_else(|| {
+            [
+                "/usr/local/sbin",
+                "/usr/local/bin",
+                "/usr/sbin",
+                "/usr/bin",
+                "/sbin",
+                "/bin",
+            ]
+            .map(PathBuf::from)
+            .to_vec()
+        })
         .into_iter()
         .map(|d| d.join(name))
         .find(|p| rustix::fs::access(p, rustix::fs::Access::EXEC_OK).is_ok() && p.is_file())
@@ -25,8 +36,14 @@ fn on_path(name: &str) -> Option<PathBuf> {
 
 /// The first line of `runtime --version`.
 fn version(path: &Path) -> Option<String> {
-    let out = std::process::Command::new(path).arg("--version").output().ok()?;
-    String::from_utf8_lossy(&out.stdout).lines().next().map(|l| l.trim().to_string())
+    let out = std::process::Command::new(path)
+        .arg("--version")
+        .output()
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .map(|l| l.trim().to_string())
 }
 
 /// A unit for the runtime `name`: ready after one successful start, else unavailable with
@@ -58,7 +75,8 @@ impl Peer {
     fn new(name: &str, path: &Path, sandbox: &Sandbox) -> Result<Peer> {
         Ok(Peer {
             name: name.to_string(),
-            path: CString::new(path.as_os_str().as_bytes()).map_err(|_| Error::msg("NUL in path"))?,
+            path: CString::new(path.as_os_str().as_bytes())
+                .map_err(|_| Error::msg("NUL in path"))?,
             // State in the run's scratch space, not /run: nothing of it can outlive the run.
             root: sandbox.subdir(&format!("peer-state/{name}"))?,
             bundle: sandbox.bundle()?,
@@ -73,7 +91,10 @@ impl Peer {
         let out = std::process::Command::new(std::ffi::OsStr::from_bytes(self.path.as_bytes()))
             .args(self.args(&id).iter().skip(1))
             .env_clear()
-            .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+            .env(
+                "PATH",
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            )
             .output()
             .ctx(|| format!("run {}", self.name))?;
         self.after_start()?;
@@ -81,7 +102,12 @@ impl Peer {
             Ok(self)
         } else {
             let err = String::from_utf8_lossy(&out.stderr);
-            let last = err.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("no output").trim().to_string();
+            let last = err
+                .lines()
+                .rfind(|l| !l.trim().is_empty())
+                .unwrap_or("no output")
+                .trim()
+                .to_string();
             Err(Error::msg(format!("{} ({})", last, out.status)))
         }
     }
@@ -99,7 +125,17 @@ impl Peer {
     fn args(&self, id: &str) -> Vec<String> {
         let root = self.root.display().to_string();
         let bundle = self.bundle.display().to_string();
-        [self.name.as_str(), "--root", &root, "run", "--bundle", &bundle, id].map(String::from).to_vec()
+        [
+            self.name.as_str(),
+            "--root",
+            &root,
+            "run",
+            "--bundle",
+            &bundle,
+            id,
+        ]
+        .map(String::from)
+        .to_vec()
     }
 }
 
@@ -107,7 +143,14 @@ impl Contender for Peer {
     fn start(&mut self) -> Result<ChildExit> {
         let id = self.next_id();
         let argv = Argv::new(self.args(&id));
-        let spec = Spawn { argv: &argv, envp: &self.envp, clone_flags: 0, fds: &[], pre_exec: None, pre_exec_steps: &[] };
+        let spec = Spawn {
+            argv: &argv,
+            envp: &self.envp,
+            clone_flags: 0,
+            fds: &[],
+            pre_exec: None,
+            pre_exec_steps: &[],
+        };
         process::reap(process::spawn(&Exec::Path(self.path.clone()), &spec)?)
     }
 
@@ -116,14 +159,18 @@ impl Contender for Peer {
     fn after_start(&mut self) -> Result<()> {
         let id = self.last_id();
         if self.root.join(&id).exists() {
-            let status = std::process::Command::new(std::ffi::OsStr::from_bytes(self.path.as_bytes()))
-                .arg("--root")
-                .arg(&self.root)
-                .args(["delete", "--force", &id])
-                .status()
-                .ctx(|| format!("{} delete", self.name))?;
+            let status =
+                std::process::Command::new(std::ffi::OsStr::from_bytes(self.path.as_bytes()))
+                    .arg("--root")
+                    .arg(&self.root)
+                    .args(["delete", "--force", &id])
+                    .status()
+                    .ctx(|| format!("{} delete", self.name))?;
             if !status.success() {
-                return Err(Error::msg(format!("{} delete --force {id}: {status}", self.name)));
+                return Err(Error::msg(format!(
+                    "{} delete --force {id}: {status}",
+                    self.name
+                )));
             }
         }
         Ok(())

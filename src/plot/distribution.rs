@@ -6,16 +6,13 @@ use plotters::prelude::*;
 
 /// The distribution of start times per strategy as box plots (quartiles, 1.5 IQR
 /// whiskers). One panel per workload.
-pub struct Distribution;
+pub struct Distribution<'a> {
+    pub results: &'a Results,
+}
 
-impl super::Chart for Distribution {
-    const NAME: &'static str = "distribution";
-
-    fn draw<DB: DrawingBackend>(
-        root: &DrawingArea<DB, Shift>,
-        results: &Results,
-        _reference: &str,
-    ) -> Result<(), String> {
+impl super::Chart for Distribution<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let results = self.results;
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         root.fill(&WHITE).map_err(e)?;
         let workloads = panel::workloads(results);
@@ -40,7 +37,11 @@ impl super::Chart for Distribution {
             let pad = (hi - lo).max(1e-3) * 0.08;
             let mut chart = ChartBuilder::on(area)
                 .caption(
-                    panel::title(results, w, "start times (box: quartiles, whiskers: 1.5 IQR)"),
+                    panel::title(
+                        results,
+                        w,
+                        "start times (box: quartiles, whiskers: 1.5 IQR)",
+                    ),
                     (FAMILY, 20),
                 )
                 .margin(12)

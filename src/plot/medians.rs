@@ -6,16 +6,14 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// The median start time per strategy with its 95% CI as an error bar, and the ratio to
 /// the reference written above each bar. One panel per workload.
-pub struct Medians;
+pub struct Medians<'a> {
+    pub results: &'a Results,
+    pub reference: &'a str,
+}
 
-impl super::Chart for Medians {
-    const NAME: &'static str = "medians";
-
-    fn draw<DB: DrawingBackend>(
-        root: &DrawingArea<DB, Shift>,
-        results: &Results,
-        reference: &str,
-    ) -> Result<(), String> {
+impl super::Chart for Medians<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        let (results, reference) = (self.results, self.reference);
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         root.fill(&WHITE).map_err(e)?;
         let workloads = panel::workloads(results);
@@ -73,16 +71,28 @@ impl super::Chart for Medians {
                 .map_err(e)?;
             // The 95% CI of each median: a vertical line with short caps (pixel offsets).
             let ci = BLACK.stroke_width(2);
-            let intervals: Vec<(usize, f64, f64)> =
-                rows.iter().enumerate().filter_map(|(i, r)| r.ci95_median.map(|[lo, hi]| (i, lo * 1e3, hi * 1e3))).collect();
+            let intervals: Vec<(usize, f64, f64)> = rows
+                .iter()
+                .enumerate()
+                .filter_map(|(i, r)| r.ci95_median.map(|[lo, hi]| (i, lo * 1e3, hi * 1e3)))
+                .collect();
             chart
                 .draw_series(intervals.iter().map(|&(i, lo, hi)| {
-                    PathElement::new(vec![(SegmentValue::CenterOf(i), lo), (SegmentValue::CenterOf(i), hi)], ci)
+                    PathElement::new(
+                        vec![
+                            (SegmentValue::CenterOf(i), lo),
+                            (SegmentValue::CenterOf(i), hi),
+                        ],
+                        ci,
+                    )
                 }))
                 .map_err(e)?;
             chart
                 .draw_series(intervals.iter().flat_map(|&(i, lo, hi)| {
-                    [lo, hi].map(|y| EmptyElement::at((SegmentValue::CenterOf(i), y)) + PathElement::new(vec![(-10, 0), (10, 0)], ci))
+                    [lo, hi].map(|y| {
+                        EmptyElement::at((SegmentValue::CenterOf(i), y))
+                            + PathElement::new(vec![(-10, 0), (10, 0)], ci)
+                    })
                 }))
                 .map_err(e)?;
             chart

@@ -7,7 +7,9 @@ use crate::benchmark::{Plan, RunCount};
 /// kernel could not run.
 pub fn sample() -> Results {
     let row = |strategy: &str, scale: f64| {
-        let times: Vec<f64> = (0..40).map(|i| scale * (1.0e-3 + 1.0e-5 * f64::from((i * 7) % 13))).collect();
+        let times: Vec<f64> = (0..40)
+            .map(|i| scale * (1.0e-3 + 1.0e-5 * f64::from((i * 7) % 13)))
+            .collect();
         Entry {
             strategy: strategy.into(),
             workload: "exec-true".into(),
@@ -22,8 +24,18 @@ pub fn sample() -> Results {
     };
     Results {
         schema: SCHEMA.into(),
-        host: Host { kernel: "6.18.0-test".into(), cpus: 2, exe_size_bytes: 12 << 20, cpu_model: Some("Test CPU".into()) },
-        plan: Some(Plan { warmup: 2, runs: RunCount::Fixed(40), block: 1, seed: 99 }),
+        host: Host {
+            kernel: "6.18.0-test".into(),
+            cpus: 2,
+            exe_size_bytes: 12 << 20,
+            cpu_model: Some("Test CPU".into()),
+        },
+        plan: Some(Plan {
+            warmup: 2,
+            runs: RunCount::Fixed(40),
+            block: 1,
+            seed: 99,
+        }),
         results: vec![
             row("noclone", 1.0),
             row("memfd", 2.5),

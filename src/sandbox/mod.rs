@@ -51,12 +51,14 @@ impl Sandbox {
         let source = self.subdir("extra-mounts/source")?;
         while mounts.len() < n {
             let at = self.subdir(&format!("extra-mounts/{}", mounts.len()))?;
-            rustix::mount::mount_bind(&source, &at).ctx(|| format!("mount --bind {}", at.display()))?;
+            rustix::mount::mount_bind(&source, &at)
+                .ctx(|| format!("mount --bind {}", at.display()))?;
             mounts.push(at);
         }
         while mounts.len() > n {
             let at = mounts.pop().expect("non-empty");
-            rustix::mount::unmount(&at, rustix::mount::UnmountFlags::DETACH).ctx(|| format!("umount {}", at.display()))?;
+            rustix::mount::unmount(&at, rustix::mount::UnmountFlags::DETACH)
+                .ctx(|| format!("umount {}", at.display()))?;
         }
         Ok(())
     }
@@ -66,7 +68,8 @@ impl Sandbox {
     /// because memfd-bind mounts over its binary's path for the whole run, which would
     /// change what every other strategy sealed if they shared one.
     pub fn target_for(&self, owner: &str) -> Result<(RuntimeBinary, Target)> {
-        let binary = RuntimeBinary::install(&self.root.join("runtime").join(owner), self.exe_size.get())?;
+        let binary =
+            RuntimeBinary::install(&self.root.join("runtime").join(owner), self.exe_size.get())?;
         let work = self.subdir(&format!("work/{owner}"))?;
         let target = Target::new(&binary.path, &work)?.with_init(&self.init()?);
         Ok((binary, target))
@@ -79,8 +82,10 @@ impl Sandbox {
         let path = self.root.join("init/sealbench-init");
         if !path.exists() {
             std::fs::create_dir_all(self.root.join("init")).ctx(|| "mkdir init".into())?;
-            std::fs::write(&path, runtime_binary::STAGE2).ctx(|| format!("write {}", path.display()))?;
-            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).ctx(|| "chmod init".into())?;
+            std::fs::write(&path, runtime_binary::STAGE2)
+                .ctx(|| format!("write {}", path.display()))?;
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .ctx(|| "chmod init".into())?;
         }
         Ok(path)
     }

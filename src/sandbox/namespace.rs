@@ -37,11 +37,16 @@ pub fn enter_private(at: &str) -> Result<()> {
 /// mount in this namespace only. Elsewhere, nothing to do.
 pub fn hide_cgroup_v2_of_hybrid() -> Result<()> {
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").ctx(|| "read mountinfo".into())?;
-    let hybrid = mounts.lines().any(|l| l.contains(" /sys/fs/cgroup/unified ") && l.contains(" - cgroup2 "))
+    let hybrid = mounts
+        .lines()
+        .any(|l| l.contains(" /sys/fs/cgroup/unified ") && l.contains(" - cgroup2 "))
         && mounts.lines().any(|l| l.contains(" - cgroup "));
     if hybrid {
-        rustix::mount::unmount(c"/sys/fs/cgroup/unified", rustix::mount::UnmountFlags::DETACH)
-            .ctx(|| "umount /sys/fs/cgroup/unified (in the run's namespace)".into())?;
+        rustix::mount::unmount(
+            c"/sys/fs/cgroup/unified",
+            rustix::mount::UnmountFlags::DETACH,
+        )
+        .ctx(|| "umount /sys/fs/cgroup/unified (in the run's namespace)".into())?;
     }
     Ok(())
 }
@@ -62,20 +67,30 @@ pub fn enter_rootless() -> Result<()> {
                 && libc::setresuid(NOBODY, NOBODY, NOBODY) == 0
         };
         if !dropped {
-            return Err(Error::msg(format!("--rootless: cannot drop to uid {NOBODY}: {}", std::io::Error::last_os_error())));
+            return Err(Error::msg(format!(
+                "--rootless: cannot drop to uid {NOBODY}: {}",
+                std::io::Error::last_os_error()
+            )));
         }
     }
     // A change of credentials clears the death signal and makes /proc/self root's; both
     // are needed back.
-    rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL)).ctx(|| "PR_SET_PDEATHSIG".into())?;
+    rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))
+        .ctx(|| "PR_SET_PDEATHSIG".into())?;
     // SAFETY: prctl with integer arguments.
     unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0) };
     let (uid, gid) = (geteuid().as_raw(), getegid().as_raw());
     // SAFETY: single-threaded, as checked by the caller; a new user namespace changes no
     // memory or descriptors.
-    unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWUSER) }
-        .map_err(|e| Error::msg(format!("unsupported: user namespaces are not available here (unshare(CLONE_NEWUSER): {})", strategies::errno_name(e))))?;
+    unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWUSER) }.map_err(|e| {
+        Error::msg(format!(
+            "unsupported: user namespaces are not available here (unshare(CLONE_NEWUSER): {})",
+            strategies::errno_name(e)
+        ))
+    })?;
     std::fs::write("/proc/self/setgroups", "deny").ctx(|| "write /proc/self/setgroups".into())?;
-    std::fs::write("/proc/self/uid_map", format!("0 {uid} 1")).ctx(|| "write /proc/self/uid_map".into())?;
-    std::fs::write("/proc/self/gid_map", format!("0 {gid} 1")).ctx(|| "write /proc/self/gid_map".into())
+    std::fs::write("/proc/self/uid_map", format!("0 {uid} 1"))
+        .ctx(|| "write /proc/self/uid_map".into())?;
+    std::fs::write("/proc/self/gid_map", format!("0 {gid} 1"))
+        .ctx(|| "write /proc/self/gid_map".into())
 }

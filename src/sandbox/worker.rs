@@ -84,11 +84,17 @@ fn setup(options: &Options, bundle: Option<std::fs::File>) -> Result<Sandbox> {
     }
     let root = PathBuf::from(SCRATCH_MOUNT).join("sealbench");
     std::fs::create_dir_all(&root).ctx(|| format!("mkdir {}", root.display()))?;
-    let sandbox = Sandbox { root, exe_size: options.exe_size.into(), extra_mounts: Default::default(), bundle: Default::default() };
+    let sandbox = Sandbox {
+        root,
+        exe_size: options.exe_size.into(),
+        extra_mounts: Default::default(),
+        bundle: Default::default(),
+    };
     if let Some(dir) = bundle {
         let at = sandbox.subdir("user-bundle")?;
         let from = format!("/proc/self/fd/{}", dir.as_raw_fd());
-        rustix::mount::mount_bind_recursive(from.as_str(), &at).ctx(|| "bind the --bundle into the run".into())?;
+        rustix::mount::mount_bind_recursive(from.as_str(), &at)
+            .ctx(|| "bind the --bundle into the run".into())?;
         let _ = sandbox.bundle.set(at);
     }
     Ok(sandbox)

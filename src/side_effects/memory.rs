@@ -7,7 +7,9 @@ pub const LIVE_HOLDS: usize = 8;
 fn meminfo() -> Result<(i64, i64)> {
     let text = std::fs::read_to_string("/proc/meminfo").ctx(|| "read /proc/meminfo".into())?;
     let field = |name: &str| -> Option<i64> {
-        text.lines().find_map(|l| l.strip_prefix(name)).and_then(|r| r.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
+        text.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|r| r.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
     };
     match (field("MemAvailable:"), field("Shmem:")) {
         (Some(a), Some(s)) => Ok((a * 1024, s * 1024)),
@@ -20,7 +22,8 @@ fn meminfo() -> Result<(i64, i64)> {
 /// after a start), and take the drop in MemAvailable and the rise in Shmem, divided by
 /// the count. `None` for a contender that cannot hold (a runtime peer).
 pub fn per_live(contender: &mut dyn Contender) -> Result<Option<(i64, i64)>> {
-    let (stdin_r, stdin_w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
+    let (stdin_r, stdin_w) =
+        rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
     let before = meminfo()?;
     let mut pids = Vec::new();
     let mut held = Ok(());

@@ -29,7 +29,10 @@ impl MountWatch {
     fn fanotify() -> Option<MountWatch> {
         // SAFETY: plain syscalls; the returned fd is checked before it is owned.
         unsafe {
-            let fd = libc::fanotify_init(libc::FAN_CLOEXEC | libc::FAN_NONBLOCK | FAN_REPORT_MNT, libc::O_RDONLY as libc::c_uint);
+            let fd = libc::fanotify_init(
+                libc::FAN_CLOEXEC | libc::FAN_NONBLOCK | FAN_REPORT_MNT,
+                libc::O_RDONLY as libc::c_uint,
+            );
             if fd < 0 {
                 return None;
             }
@@ -64,7 +67,8 @@ impl MountWatch {
                     while at + 24 <= n {
                         let len = u32::from_ne_bytes(buf[at..at + 4].try_into().unwrap()) as usize;
                         let mask = u64::from_ne_bytes(buf[at + 8..at + 16].try_into().unwrap());
-                        events += u64::from(mask & FAN_MNT_ATTACH != 0) + u64::from(mask & FAN_MNT_DETACH != 0);
+                        events += u64::from(mask & FAN_MNT_ATTACH != 0)
+                            + u64::from(mask & FAN_MNT_DETACH != 0);
                         at += len.max(24);
                     }
                 }
@@ -73,7 +77,11 @@ impl MountWatch {
             MountWatch::Mountinfo(f) => {
                 let mut changes = 0;
                 loop {
-                    let mut pfd = libc::pollfd { fd: f.as_raw_fd(), events: libc::POLLPRI, revents: 0 };
+                    let mut pfd = libc::pollfd {
+                        fd: f.as_raw_fd(),
+                        events: libc::POLLPRI,
+                        revents: 0,
+                    };
                     // SAFETY: one live pollfd, no wait.
                     let ready = unsafe { libc::poll(&mut pfd, 1, 0) };
                     if ready <= 0 || pfd.revents & (libc::POLLPRI | libc::POLLERR) == 0 {
@@ -98,7 +106,10 @@ pub const EVENT_STARTS: u32 = 20;
 /// after the timed runs: fanotify delivers a lazy unmount's event when the mount is
 /// finally freed, which in interleaved rounds can fall into another strategy's start, so
 /// counting one contender at a time is what attributes every event to its maker.
-pub fn events_per_start(contender: &mut dyn crate::benchmark::Contender, watch: &mut MountWatch) -> strategies::Result<f64> {
+pub fn events_per_start(
+    contender: &mut dyn crate::benchmark::Contender,
+    watch: &mut MountWatch,
+) -> strategies::Result<f64> {
     watch.drain();
     for _ in 0..EVENT_STARTS {
         contender.start()?;

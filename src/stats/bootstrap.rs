@@ -130,7 +130,13 @@ mod tests {
         let spread = statrs::statistics::Statistics::std_dev(pts.as_slice());
         let half = statrs::statistics::Statistics::mean(widths.as_slice());
         assert!(rate >= 0.90, "coverage {rate}");
-        assert!(half < 1.5 * 1.96 * spread, "half-width {half} vs spread {spread}");
-        assert!(half > 0.7 * 1.96 * spread, "half-width {half} vs spread {spread}");
+        assert!(
+            half < 1.5 * 1.96 * spread,
+            "half-width {half} vs spread {spread}"
+        );
+        assert!(
+            half > 0.7 * 1.96 * spread,
+            "half-width {half} vs spread {spread}"
+        );
     }
 }

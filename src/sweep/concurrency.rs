@@ -25,14 +25,20 @@ pub fn measure(
     let mut out = Vec::new();
     for w in workloads {
         for s in strategies {
-            let mut units: Vec<Unit> = (0..n).map(|i| unit_for(sb, *s, *w, &format!("c{i}-{}-{}", w.name(), s.name()))).collect();
+            let mut units: Vec<Unit> = (0..n)
+                .map(|i| unit_for(sb, *s, *w, &format!("c{i}-{}-{}", w.name(), s.name())))
+                .collect();
             let mut contenders: Vec<&mut Box<dyn Contender>> = Vec::new();
             let mut problem = None;
             for u in units.iter_mut() {
                 match &mut u.state {
                     UnitState::Ready(c) => contenders.push(c),
-                    UnitState::Unsupported(why) => problem = Some((Status::Unsupported, why.clone())),
-                    UnitState::Unavailable(why) => problem = Some((Status::Unavailable, why.clone())),
+                    UnitState::Unsupported(why) => {
+                        problem = Some((Status::Unsupported, why.clone()))
+                    }
+                    UnitState::Unavailable(why) => {
+                        problem = Some((Status::Unavailable, why.clone()))
+                    }
                     UnitState::Failed(why) => problem = Some((Status::Failed, why.clone())),
                 }
             }
@@ -63,34 +69,45 @@ pub fn measure(
             }
             // All starters warm up, then start measuring together.
             let barrier = std::sync::Barrier::new(n);
-            let per_thread: Vec<Result<(Vec<f64>, Instant, Instant)>> = std::thread::scope(|scope| {
-                let handles: Vec<_> = contenders
-                    .into_iter()
-                    .map(|c| {
-                        let barrier = &barrier;
-                        scope.spawn(move || -> Result<(Vec<f64>, Instant, Instant)> {
-                            let warm: Result<()> = (0..plan.warmup).try_for_each(|_| c.start().map(drop));
-                            barrier.wait();
-                            warm?;
-                            let begin = Instant::now();
-                            let times = (0..runs)
-                                .map(|_| {
-                                    let t = Instant::now();
-                                    let exit = c.start()?;
-                                    let wall = t.elapsed().as_secs_f64();
-                                    if exit.success() {
-                                        Ok(wall)
-                                    } else {
-                                        Err(strategies::Error::msg(format!("the start {}", exit.describe())))
-                                    }
-                                })
-                                .collect::<Result<Vec<f64>>>()?;
-                            Ok((times, begin, Instant::now()))
+            let per_thread: Vec<Result<(Vec<f64>, Instant, Instant)>> =
+                std::thread::scope(|scope| {
+                    let handles: Vec<_> = contenders
+                        .into_iter()
+                        .map(|c| {
+                            let barrier = &barrier;
+                            scope.spawn(move || -> Result<(Vec<f64>, Instant, Instant)> {
+                                let warm: Result<()> =
+                                    (0..plan.warmup).try_for_each(|_| c.start().map(drop));
+                                barrier.wait();
+                                warm?;
+                                let begin = Instant::now();
+                                let times = (0..runs)
+                                    .map(|_| {
+                                        let t = Instant::now();
+                                        let exit = c.start()?;
+                                        let wall = t.elapsed().as_secs_f64();
+                                        if exit.success() {
+                                            Ok(wall)
+                                        } else {
+                                            Err(strategies::Error::msg(format!(
+                                                "the start {}",
+                                                exit.describe()
+                                            )))
+                                        }
+                                    })
+                                    .collect::<Result<Vec<f64>>>()?;
+                                Ok((times, begin, Instant::now()))
+                            })
                         })
-                    })
-                    .collect();
-                handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(strategies::Error::msg("starter panicked")))).collect()
-            });
+                        .collect();
+                    handles
+                        .into_iter()
+                        .map(|h| {
+                            h.join()
+                                .unwrap_or_else(|_| Err(strategies::Error::msg("starter panicked")))
+                        })
+                        .collect()
+                });
             units.iter_mut().for_each(Unit::finish);
             let (mut times, mut span, mut failure) = (Vec::new(), None::<(Instant, Instant)>, None);
             for r in per_thread {

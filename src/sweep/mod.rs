@@ -80,7 +80,14 @@ pub fn run(
     let mut out = Vec::new();
     for (value, num) in values {
         if param == Param::Concurrency {
-            out.extend(concurrency::measure(sb, *num as usize, value, strategies, workloads, plan)?);
+            out.extend(concurrency::measure(
+                sb,
+                *num as usize,
+                value,
+                strategies,
+                workloads,
+                plan,
+            )?);
             continue;
         }
         match param {
@@ -96,7 +103,11 @@ pub fn run(
         }
         benchmark::run(&mut units, plan, &Progress::new(quiet));
         units.iter_mut().for_each(Unit::finish);
-        out.extend(units.iter().map(|u| SweepEntry::of(u, value, *num, plan.seed)));
+        out.extend(
+            units
+                .iter()
+                .map(|u| SweepEntry::of(u, value, *num, plan.seed)),
+        );
     }
     sb.set_extra_mounts(0)?;
     Ok(out)

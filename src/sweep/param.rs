@@ -17,7 +17,10 @@ impl Param {
             "exe-size" => Ok(Param::ExeSize),
             "host-mounts" => Ok(Param::HostMounts),
             "concurrency" => Ok(Param::Concurrency),
-            other => Err(format!("unknown sweep parameter {other:?} (valid: {})", Param::NAMES.join(", "))),
+            other => Err(format!(
+                "unknown sweep parameter {other:?} (valid: {})",
+                Param::NAMES.join(", ")
+            )),
         }
     }
 
@@ -48,15 +51,20 @@ impl Param {
             },
             Param::Concurrency => match v.trim().parse::<u32>() {
                 Ok(n) if (1..=256).contains(&n) => Ok(f64::from(n)),
-                _ => Err(format!("{v:?} is not a count of parallel starters (1 to 256)")),
+                _ => Err(format!(
+                    "{v:?} is not a count of parallel starters (1 to 256)"
+                )),
             },
         }
     }
 
     /// All values of `--values`, as given and as numbers.
     pub fn values(&self, list: &str) -> Result<Vec<(String, f64)>, String> {
-        let values: Vec<(String, f64)> =
-            list.split(',').map(str::trim).map(|v| self.value(v).map(|n| (v.to_string(), n))).collect::<Result<_, _>>()?;
+        let values: Vec<(String, f64)> = list
+            .split(',')
+            .map(str::trim)
+            .map(|v| self.value(v).map(|n| (v.to_string(), n)))
+            .collect::<Result<_, _>>()?;
         if values.is_empty() {
             return Err("--values is empty".into());
         }
@@ -71,7 +79,13 @@ mod tests {
     #[test]
     fn values_parse_and_nonsense_is_refused() {
         let v = Param::ExeSize.values("1M, 16M").unwrap();
-        assert_eq!(v, vec![("1M".to_string(), 1048576.0), ("16M".to_string(), 16777216.0)]);
+        assert_eq!(
+            v,
+            vec![
+                ("1M".to_string(), 1048576.0),
+                ("16M".to_string(), 16777216.0)
+            ]
+        );
         assert_eq!(Param::HostMounts.values("0,100").unwrap()[1].1, 100.0);
         assert!(Param::Concurrency.values("0").is_err());
         assert!(Param::HostMounts.values("-3").is_err());

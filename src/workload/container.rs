@@ -21,7 +21,6 @@ struct MountOp {
 /// The container's set-up, ready to run between clone and exec.
 pub struct ContainerPlan {
     pub clone_flags: libc::c_int,
-    pub rootfs: PathBuf,
     rootfs_c: CString,
     mounts: Vec<MountOp>,
     readonly_root: bool,
@@ -53,12 +52,30 @@ fn c(bytes: &[u8]) -> Result<CString> {
 impl ContainerPlan {
     pub fn from_bundle(bundle: &Path) -> Result<ContainerPlan> {
         let config = bundle.join("config.json");
-        let spec = Spec::load(&config).map_err(|e| Error::msg(format!("{}: {e}", config.display())))?;
-        let unsupported = |what: String| Error::msg(format!("{}: sealbench's own start cannot do {what}", config.display()));
-        let root = spec.root().as_ref().ok_or_else(|| unsupported("a bundle without root".into()))?;
-        let rootfs = if root.path().is_absolute() { root.path().clone() } else { bundle.join(root.path()) };
+        let spec =
+            Spec::load(&config).map_err(|e| Error::msg(format!("{}: {e}", config.display())))?;
+        let unsupported = |what: String| {
+            Error::msg(format!(
+                "{}: sealbench's own start cannot do {what}",
+                config.display()
+            ))
+        };
+        let root = spec
+            .root()
+            .as_ref()
+            .ok_or_else(|| unsupported("a bundle without root".into()))?;
+        let rootfs = if root.path().is_absolute() {
+            root.path().clone()
+        } else {
+            bundle.join(root.path())
+        };
         let mut clone_flags = 0;
-        for ns in spec.linux().as_ref().and_then(|l| l.namespaces().clone()).unwrap_or_default() {
+        for ns in spec
+            .linux()
+            .as_ref()
+            .and_then(|l| l.namespaces().clone())
+            .unwrap_or_default()
+        {
             if ns.path().is_some() {
                 return Err(unsupported("joining an existing namespace".into()));
             }
@@ -80,20 +97,30 @@ impl ContainerPlan {
             let (flags, data) = mount_options(m.options().as_deref().unwrap_or_default());
             let target = rootfs.join(m.destination().strip_prefix("/").unwrap_or(m.destination()));
             let typ = m.typ().clone().unwrap_or_default();
-            let source = m.source().clone().map(|s| s.into_os_string()).unwrap_or_else(|| typ.clone().into());
+            let source = m
+                .source()
+                .clone()
+                .map(|s| s.into_os_string())
+                .unwrap_or_else(|| typ.clone().into());
             mounts.push(MountOp {
                 source: c(source.as_bytes())?,
                 target: c(target.as_os_str().as_bytes())?,
                 fstype: c(typ.as_bytes())?,
                 flags,
-                data: if data.is_empty() { None } else { Some(c(data.as_bytes())?) },
+                data: if data.is_empty() {
+                    None
+                } else {
+                    Some(c(data.as_bytes())?)
+                },
             });
         }
-        let process = spec.process().as_ref().ok_or_else(|| unsupported("a bundle without process".into()))?;
+        let process = spec
+            .process()
+            .as_ref()
+            .ok_or_else(|| unsupported("a bundle without process".into()))?;
         Ok(ContainerPlan {
             clone_flags,
             rootfs_c: c(rootfs.as_os_str().as_bytes())?,
-            rootfs,
             mounts,
             readonly_root: root.readonly().unwrap_or(false),
             hostname: spec.hostname().clone().map(String::into_bytes),
@@ -108,18 +135,34 @@ impl ContainerPlan {
     pub fn enter(&self) -> std::result::Result<(), (u8, Errno)> {
         use rustix::mount::{mount, mount_bind_recursive, mount_change, mount_remount, unmount};
         use rustix::mount::{MountPropagationFlags, UnmountFlags};
-        mount_change(c"/", MountPropagationFlags::PRIVATE | MountPropagationFlags::REC).map_err(|e| (0, e))?;
-        mount_bind_recursive(self.rootfs_c.as_c_str(), self.rootfs_c.as_c_str()).map_err(|e| (1, e))?;
+        mount_change(
+            c"/",
+            MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
+        )
+        .map_err(|e| (0, e))?;
+        mount_bind_recursive(self.rootfs_c.as_c_str(), self.rootfs_c.as_c_str())
+            .map_err(|e| (1, e))?;
         for m in &self.mounts {
             match rustix::fs::mkdir(m.target.as_c_str(), rustix::fs::Mode::from_raw_mode(0o755)) {
                 Ok(()) | Err(Errno::EXIST) => {}
                 Err(e) => return Err((2, e)),
             }
-            mount(m.source.as_c_str(), m.target.as_c_str(), m.fstype.as_c_str(), m.flags, m.data.as_deref())
-                .map_err(|e| (3, e))?;
+            mount(
+                m.source.as_c_str(),
+                m.target.as_c_str(),
+                m.fstype.as_c_str(),
+                m.flags,
+                m.data.as_deref(),
+            )
+            .map_err(|e| (3, e))?;
         }
         if self.readonly_root {
-            mount_remount(self.rootfs_c.as_c_str(), MountFlags::BIND | MountFlags::RDONLY, c"").map_err(|e| (4, e))?;
+            mount_remount(
+                self.rootfs_c.as_c_str(),
+                MountFlags::BIND | MountFlags::RDONLY,
+                c"",
+            )
+            .map_err(|e| (4, e))?;
         }
         rustix::process::chdir(self.rootfs_c.as_c_str()).map_err(|e| (5, e))?;
         rustix::process::pivot_root(c".", c".").map_err(|e| (6, e))?;

@@ -1,10 +1,10 @@
 use super::container::{ContainerPlan, STEPS};
 use super::{Channel, Stage2Argv, Starter, Workload};
 use crate::process::{self, Argv, Spawn};
-use rustix::process::Pid;
 use crate::sandbox::Sandbox;
 use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags};
+use rustix::process::Pid;
 use strategies::{Exec, Result, ResultExt, Sealed};
 
 /// `runc run` without the runtime around it: seal, clone into new namespaces, make the
@@ -50,8 +50,9 @@ impl Starter for ContainerStarter {
         let exec_ref = match exec {
             Exec::Fd(_) => exec,
             Exec::Path(p) => {
-                let fd: OwnedFd = rustix::fs::open(p.as_c_str(), OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
-                    .ctx(|| format!("open({p:?}, O_PATH)"))?;
+                let fd: OwnedFd =
+                    rustix::fs::open(p.as_c_str(), OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
+                        .ctx(|| format!("open({p:?}, O_PATH)"))?;
                 opened = Exec::Fd(fd);
                 &opened
             }

@@ -1,7 +1,7 @@
 use super::{Channel, Stage2Argv, Starter, Workload};
 use crate::process::{self, Argv, Spawn};
-use rustix::process::Pid;
 use crate::sandbox::Sandbox;
+use rustix::process::Pid;
 use strategies::{Result, Sealed};
 
 /// runc's BenchmarkExecTrue: re-exec the runtime binary, which execs /bin/true.
@@ -25,7 +25,10 @@ impl Workload for ExecTrue {
         // container side of CVE-2019-5736, reopening the held fd once stage 2 is gone.
         let myself = format!("/proc/{}/exe", std::process::id());
         Ok(Box::new(ExecTrueStarter {
-            argv: Stage2Argv::new(&["/bin/true".into()], &[myself, "__attack".into(), "reopen-after-exit".into()]),
+            argv: Stage2Argv::new(
+                &["/bin/true".into()],
+                &[myself, "__attack".into(), "reopen-after-exit".into()],
+            ),
             envp: Argv::minimal_env(),
         }))
     }

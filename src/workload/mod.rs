@@ -4,9 +4,9 @@ mod container;
 mod container_start;
 mod exec_true;
 
+use crate::process::Argv;
 use crate::process::{self, ChildExit};
 use crate::sandbox::Sandbox;
-use crate::process::Argv;
 use rustix::fd::{AsFd, BorrowedFd};
 use strategies::{Result, Sealed};
 
@@ -63,7 +63,13 @@ pub struct Stage2Argv {
 impl Stage2Argv {
     pub fn new(payload: &[String], inspect_payload: &[String]) -> Stage2Argv {
         let make = |flags: &[&str], tail: &[String]| {
-            Argv::new(["sealbench-stage2"].iter().chain(flags).map(|s| s.to_string()).chain(tail.iter().cloned()))
+            Argv::new(
+                ["sealbench-stage2"]
+                    .iter()
+                    .chain(flags)
+                    .map(|s| s.to_string())
+                    .chain(tail.iter().cloned()),
+            )
         };
         Stage2Argv {
             vectors: [

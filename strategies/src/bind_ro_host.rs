@@ -19,7 +19,9 @@ impl SealStrategy for BindRoHost {
     }
 
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
-        Ok(Box::new(BindRoHostSealer { exe: target.exe().to_owned() }))
+        Ok(Box::new(BindRoHostSealer {
+            exe: target.exe().to_owned(),
+        }))
     }
 }
 
@@ -34,7 +36,10 @@ impl Sealer for BindRoHostSealer {
         // MS_BIND|MS_RDONLY in one call silently ignores RDONLY; it takes a remount.
         let opened = rustix::mount::mount_remount(exe, MountFlags::BIND | MountFlags::RDONLY, c"")
             .ctx(|| format!("mount -o remount,bind,ro {exe:?}"))
-            .and_then(|()| rustix::fs::open(exe, OFlags::PATH | OFlags::CLOEXEC, Mode::empty()).ctx(|| format!("open({exe:?}, O_PATH)")));
+            .and_then(|()| {
+                rustix::fs::open(exe, OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
+                    .ctx(|| format!("open({exe:?}, O_PATH)"))
+            });
         rustix::mount::unmount(exe, UnmountFlags::DETACH).ctx(|| format!("umount -l {exe:?}"))?;
         Ok(Exec::Fd(opened?).into())
     }

@@ -22,11 +22,16 @@ impl SealStrategy for Dmz {
     }
 
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
-        let init = target.init().ok_or_else(|| Error::msg("dmz: no init program in this run"))?;
+        let init = target
+            .init()
+            .ok_or_else(|| Error::msg("dmz: no init program in this run"))?;
         let src = rustix::fs::open(init, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
             .ctx(|| format!("open({})", init.display()))?;
         let init = sys::sealed_memfd_copy(c"sealbench-dmz", &src)?;
-        Ok(Box::new(DmzSealer { exe: target.exe().to_owned(), init }))
+        Ok(Box::new(DmzSealer {
+            exe: target.exe().to_owned(),
+            init,
+        }))
     }
 }
 
@@ -38,6 +43,9 @@ struct DmzSealer {
 impl Sealer for DmzSealer {
     fn seal(&mut self) -> Result<Sealed> {
         let init = rustix::io::fcntl_dupfd_cloexec(&self.init, 0).ctx(|| "dup(dmz init)".into())?;
-        Ok(Sealed { exec: Exec::Path(self.exe.clone()), init: Some(init) })
+        Ok(Sealed {
+            exec: Exec::Path(self.exe.clone()),
+            init: Some(init),
+        })
     }
 }

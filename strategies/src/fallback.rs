@@ -19,11 +19,19 @@ impl SealStrategy for Fallback {
         let mut why = Vec::new();
         for s in self.chain {
             match s.probe(target) {
-                Ok(()) => return Ok(Box::new(FallbackSealer { inner: s.prepare(target)?, used: s.name() })),
+                Ok(()) => {
+                    return Ok(Box::new(FallbackSealer {
+                        inner: s.prepare(target)?,
+                        used: s.name(),
+                    }))
+                }
                 Err(u) => why.push(format!("{}: {u}", s.name())),
             }
         }
-        Err(Error::msg(format!("no strategy of the chain works here ({})", why.join("; "))))
+        Err(Error::msg(format!(
+            "no strategy of the chain works here ({})",
+            why.join("; ")
+        )))
     }
 }
 

@@ -116,7 +116,9 @@ pub fn registry() -> Vec<&'static dyn SealStrategy> {
         &tmpfile::Tmpfile,
         &open_tree::OpenTree,
         &dmz::Dmz,
-        &fallback::Fallback { chain: &[&overlayfs::Overlayfs, &memfd::Memfd] },
+        &fallback::Fallback {
+            chain: &[&overlayfs::Overlayfs, &memfd::Memfd],
+        },
         &bind_ro_host::BindRoHost,
     ]
 }

@@ -1,4 +1,4 @@
-use crate::{Sealed, sys, Exec, Result, ResultExt, SealStrategy, Sealer, Target};
+use crate::{sys, Exec, Result, ResultExt, SealStrategy, Sealed, Sealer, Target};
 use rustix::fs::{Mode, OFlags};
 use std::ffi::CString;
 

@@ -1,4 +1,4 @@
-use crate::{Sealed, sys, Error, Exec, Result, ResultExt, SealStrategy, Sealer, Target};
+use crate::{sys, Error, Exec, Result, ResultExt, SealStrategy, Sealed, Sealer, Target};
 use rustix::fd::{AsRawFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 use rustix::mount::UnmountFlags;
@@ -64,7 +64,12 @@ impl Keeper {
             sys::fork_with(|| {
                 // The keeper holds only what it needs: not the write end of its own control
                 // pipe, nor anything else of the parent's, or it would never see EOF.
-                sys::close_all_except(&mut [memfd.as_raw_fd(), slot_raw, ready_w.as_raw_fd(), control_r.as_raw_fd()]);
+                sys::close_all_except(&mut [
+                    memfd.as_raw_fd(),
+                    slot_raw,
+                    ready_w.as_raw_fd(),
+                    control_r.as_raw_fd(),
+                ]);
                 let bound = rustix::fs::open(
                     memfd_link.as_c_str(),
                     OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,

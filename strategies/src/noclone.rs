@@ -1,4 +1,4 @@
-use crate::{Sealed, Exec, Result, SealStrategy, Sealer, Target};
+use crate::{Exec, Result, SealStrategy, Sealed, Sealer, Target};
 use std::ffi::CString;
 
 /// The unprotected baseline: what every other strategy is measured against.

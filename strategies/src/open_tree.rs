@@ -17,7 +17,9 @@ impl SealStrategy for OpenTree {
     }
 
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
-        Ok(Box::new(OpenTreeSealer { exe: target.exe().to_owned() }))
+        Ok(Box::new(OpenTreeSealer {
+            exe: target.exe().to_owned(),
+        }))
     }
 }
 
@@ -33,8 +35,12 @@ impl Sealer for OpenTreeSealer {
             OpenTreeFlags::OPEN_TREE_CLONE | OpenTreeFlags::OPEN_TREE_CLOEXEC,
         )
         .ctx(|| format!("open_tree({:?}, OPEN_TREE_CLONE)", self.exe))?;
-        sys::mount_setattr(&tree, MountAttrFlags::MOUNT_ATTR_RDONLY, MountAttrFlags::empty())
-            .ctx(|| "mount_setattr(MOUNT_ATTR_RDONLY)".into())?;
+        sys::mount_setattr(
+            &tree,
+            MountAttrFlags::MOUNT_ATTR_RDONLY,
+            MountAttrFlags::empty(),
+        )
+        .ctx(|| "mount_setattr(MOUNT_ATTR_RDONLY)".into())?;
         // The detached tree's root is the binary itself: its fd is the O_PATH view to exec.
         Ok(Exec::Fd(tree).into())
     }

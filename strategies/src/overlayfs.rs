@@ -1,4 +1,4 @@
-use crate::{Sealed, Error, Exec, Result, ResultExt, SealStrategy, Sealer, Target};
+use crate::{Error, Exec, Result, ResultExt, SealStrategy, Sealed, Sealer, Target};
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 use rustix::mount::{FsMountFlags, FsOpenFlags, MountAttrFlags};

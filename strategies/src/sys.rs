@@ -117,7 +117,10 @@ pub unsafe fn fork_with(child: impl FnOnce() -> i32) -> Result<rustix::process::
 /// # Safety
 /// `child` runs in this process's memory: it may only make syscalls on data prepared
 /// before the call and write to its own locals; it must exec, or return an exit code.
-pub unsafe fn spawn_with<F: FnOnce() -> i32>(flags: libc::c_int, child: F) -> Result<rustix::process::Pid> {
+pub unsafe fn spawn_with<F: FnOnce() -> i32>(
+    flags: libc::c_int,
+    child: F,
+) -> Result<rustix::process::Pid> {
     struct Start<F> {
         child: std::mem::ManuallyDrop<F>,
         parent: rustix::process::Pid,
@@ -148,7 +151,12 @@ pub unsafe fn spawn_with<F: FnOnce() -> i32>(flags: libc::c_int, child: F) -> Re
         let mut old: libc::sigset_t = std::mem::zeroed();
         libc::sigfillset(&mut all);
         libc::pthread_sigmask(libc::SIG_SETMASK, &all, &mut old);
-        Start { child: std::mem::ManuallyDrop::new(child), parent: rustix::process::getpid(), flags, mask: old }
+        Start {
+            child: std::mem::ManuallyDrop::new(child),
+            parent: rustix::process::getpid(),
+            flags,
+            mask: old,
+        }
     };
     // SAFETY: the stack and `start` outlive the child's use of them, since CLONE_VFORK
     // suspends this thread until the child has exec'd or exited.
@@ -165,15 +173,21 @@ pub unsafe fn spawn_with<F: FnOnce() -> i32>(flags: libc::c_int, child: F) -> Re
     unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &start.mask, std::ptr::null_mut()) };
     drop(stack);
     if pid < 0 {
-        return Err(Errno::from_raw_os_error(err.raw_os_error().unwrap_or(0))).ctx(|| "clone(CLONE_VFORK)".into());
+        return Err(Errno::from_raw_os_error(err.raw_os_error().unwrap_or(0)))
+            .ctx(|| "clone(CLONE_VFORK)".into());
     }
     // SAFETY: clone returned a positive pid.
     Ok(unsafe { rustix::process::Pid::from_raw_unchecked(pid) })
 }
 
 /// Arm the death signal, then run `child`, in a new child process.
-fn armed_child(parent: rustix::process::Pid, flags: libc::c_int, child: impl FnOnce() -> i32) -> i32 {
-    let dead = rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
+fn armed_child(
+    parent: rustix::process::Pid,
+    flags: libc::c_int,
+    child: impl FnOnce() -> i32,
+) -> i32 {
+    let dead =
+        rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL));
     // The parent may have died before the death signal was armed. In a new pid namespace
     // the parent is outside it and getppid() says 0, so that check is moot.
     let ppid = rustix::process::getppid();
@@ -276,7 +290,12 @@ pub fn mount_setattr(
     clear: rustix::mount::MountAttrFlags,
 ) -> std::result::Result<(), Errno> {
     use std::os::fd::AsRawFd;
-    let attr = MountAttr { attr_set: u64::from(set.bits()), attr_clr: u64::from(clear.bits()), propagation: 0, userns_fd: 0 };
+    let attr = MountAttr {
+        attr_set: u64::from(set.bits()),
+        attr_clr: u64::from(clear.bits()),
+        propagation: 0,
+        userns_fd: 0,
+    };
     // SAFETY: a valid C string path and a pointer to a live mount_attr of the given size.
     let r = unsafe {
         libc::syscall(
@@ -289,7 +308,9 @@ pub fn mount_setattr(
         )
     };
     if r < 0 {
-        Err(Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(0)))
+        Err(Errno::from_raw_os_error(
+            std::io::Error::last_os_error().raw_os_error().unwrap_or(0),
+        ))
     } else {
         Ok(())
     }

@@ -18,7 +18,10 @@ impl SealStrategy for Tmpfile {
     }
 
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
-        Ok(Box::new(TmpfileSealer { exe: target.exe().to_owned(), dir: target.scratch().to_path_buf() }))
+        Ok(Box::new(TmpfileSealer {
+            exe: target.exe().to_owned(),
+            dir: target.scratch().to_path_buf(),
+        }))
     }
 }
 
@@ -29,15 +32,24 @@ struct TmpfileSealer {
 
 impl Sealer for TmpfileSealer {
     fn seal(&mut self) -> Result<Sealed> {
-        let src = rustix::fs::open(self.exe.as_c_str(), OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
-            .ctx(|| format!("open({:?})", self.exe))?;
-        let copy = rustix::fs::open(&self.dir, OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC, Mode::from_raw_mode(0o700))
-            .ctx(|| format!("open({}, O_TMPFILE)", self.dir.display()))?;
+        let src = rustix::fs::open(
+            self.exe.as_c_str(),
+            OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .ctx(|| format!("open({:?})", self.exe))?;
+        let copy = rustix::fs::open(
+            &self.dir,
+            OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o700),
+        )
+        .ctx(|| format!("open({}, O_TMPFILE)", self.dir.display()))?;
         sys::copy_all(&copy, &src)?;
         rustix::fs::fchmod(&copy, Mode::from_raw_mode(0o500)).ctx(|| "fchmod(tmpfile)".into())?;
         // Exec refuses a file that is open for writing (ETXTBSY): keep only an O_PATH view.
         let link = format!("/proc/self/fd/{}", copy.as_raw_fd());
-        let exe = rustix::fs::open(link.as_str(), OFlags::PATH | OFlags::CLOEXEC, Mode::empty()).ctx(|| format!("open({link}, O_PATH)"))?;
+        let exe = rustix::fs::open(link.as_str(), OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
+            .ctx(|| format!("open({link}, O_PATH)"))?;
         drop(copy);
         Ok(Exec::Fd(exe).into())
     }

@@ -1,0 +1,141 @@
+use crate::cli::MergeArgs;
+use crate::error::{AppError, AppResult};
+use crate::export::{check_writable, parse_results, write_atomic};
+use crate::results::{Host, Results};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use serde::{Deserialize, Serialize};
+use std::fmt::Write;
+
+pub const SCHEMA: &str = "sealbench-merge/1";
+
+/// Runs from several machines or kernels, side by side, each keyed by its host.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Merged {
+    pub schema: String,
+    pub reference: String,
+    pub runs: Vec<Results>,
+}
+
+/// How a host is named in tables and charts: kernel, CPU model, exe size.
+pub fn host_label(h: &Host) -> String {
+    format!(
+        "{} · {} · {:.0} MiB",
+        h.kernel,
+        h.cpu_model.as_deref().unwrap_or("unknown CPU"),
+        h.exe_size_bytes as f64 / f64::from(1 << 20)
+    )
+}
+
+fn host_key(h: &Host) -> (String, Option<String>, u64) {
+    (h.kernel.clone(), h.cpu_model.clone(), h.exe_size_bytes)
+}
+
+/// `sealbench merge A.json B.json …`: one comparison across hosts.
+pub fn run(args: &MergeArgs) -> AppResult<i32> {
+    if args.files.len() < 2 {
+        return Err(AppError::usage("merge takes at least two results files"));
+    }
+    for p in [&args.export_json, &args.export_markdown]
+        .into_iter()
+        .flatten()
+    {
+        check_writable(p)?;
+    }
+    let mut runs: Vec<Results> = Vec::new();
+    for path in &args.files {
+        let mut r = parse_results(path)?;
+        crate::stats::analyze(&mut r, &args.reference);
+        // One run per host: a later file of the same host replaces the earlier one.
+        runs.retain(|x| host_key(&x.host) != host_key(&r.host));
+        runs.push(r);
+    }
+    let merged = Merged {
+        schema: SCHEMA.into(),
+        reference: args.reference.clone(),
+        runs,
+    };
+    println!("{}", table(&merged));
+    if let Some(p) = &args.export_json {
+        let mut bytes = serde_json::to_vec_pretty(&merged).expect("serialize");
+        bytes.push(b'\n');
+        write_atomic(p, &bytes)?;
+    }
+    if let Some(p) = &args.export_markdown {
+        write_atomic(p, markdown(&merged).as_bytes())?;
+    }
+    if let Some(dir) = &args.plot {
+        for path in crate::plot::write_merge_chart(&merged, dir)? {
+            eprintln!("sealbench: wrote {}", path.display());
+        }
+    }
+    Ok(0)
+}
+
+/// Rows (workload, strategy) present in any run, in first-seen order.
+pub fn rows(m: &Merged) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for r in &m.runs {
+        for e in r.results.iter().filter(|e| e.is_ok()) {
+            let key = (e.workload.clone(), e.strategy.clone());
+            if !out.contains(&key) {
+                out.push(key);
+            }
+        }
+    }
+    out
+}
+
+/// The ratio cell of one run for one row.
+pub fn ratio(run: &Results, workload: &str, strategy: &str) -> Option<(f64, [f64; 2])> {
+    run.results
+        .iter()
+        .find(|e| e.workload == workload && e.strategy == strategy && e.is_ok())
+        .and_then(|e| e.ratio.as_ref())
+        .map(|r| (r.value, r.ci95))
+}
+
+fn cell(run: &Results, w: &str, s: &str) -> String {
+    ratio(run, w, s)
+        .map(|(v, [lo, hi])| format!("{v:.2} ({lo:.2}–{hi:.2})"))
+        .unwrap_or_else(|| "-".into())
+}
+
+fn table(m: &Merged) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED);
+    t.set_header(
+        ["workload".to_string(), "strategy".to_string()]
+            .into_iter()
+            .chain(m.runs.iter().map(|r| host_label(&r.host))),
+    );
+    for (w, s) in rows(m) {
+        t.add_row(
+            [w.clone(), s.clone()]
+                .into_iter()
+                .chain(m.runs.iter().map(|r| cell(r, &w, &s))),
+        );
+    }
+    t
+}
+
+fn markdown(m: &Merged) -> String {
+    let mut out = format!(
+        "| workload | strategy | {} |\n|:---|:---|{}\n",
+        m.runs
+            .iter()
+            .map(|r| host_label(&r.host))
+            .collect::<Vec<_>>()
+            .join(" | "),
+        "---:|".repeat(m.runs.len())
+    );
+    for (w, s) in rows(m) {
+        let cells: Vec<String> = m.runs.iter().map(|r| cell(r, &w, &s)).collect();
+        let _ = writeln!(out, "| {w} | {s} | {} |", cells.join(" | "));
+    }
+    let _ = writeln!(
+        out,
+        "\nRatio of each median to {}'s on the same host, with its 95% CI.",
+        m.reference
+    );
+    out
+}

@@ -1,0 +1,66 @@
+//! sealbench: compare, with real kernel behaviour, the ways a container runtime can seal
+//! its own binary against being overwritten through /proc/<pid>/exe (CVE-2019-5736).
+//!
+//! The `sealbench` binary is [`main`]; the criterion benches use the same pieces.
+
+pub mod audit;
+pub mod benchmark;
+pub mod bundle;
+pub mod cli;
+pub mod command;
+pub mod error;
+pub mod export;
+pub mod gate;
+pub mod host;
+pub mod output;
+pub mod peer;
+pub mod plot;
+pub mod process;
+pub mod results;
+pub mod sandbox;
+pub mod selection;
+pub mod side_effects;
+pub mod size;
+pub mod stats;
+pub mod sweep;
+pub mod workload;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use error::exit;
+
+/// Parse the command line, run the command, and return the exit status.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let outcome = match &cli.command {
+        Command::List(a) => command::list::run(a),
+        Command::Compare(a) => command::compare::run(a),
+        Command::Report(a) => command::report::run(a),
+        Command::Bundle(a) => command::bundle::run(a),
+        Command::Audit(a) => command::audit::run(a),
+        Command::Sweep(a) => command::sweep::run(a),
+        Command::Plot(a) => command::report::plot(a),
+        Command::Inspect(a) => command::inspect::run(a),
+        Command::Attack { attack, arg } => Ok(command::attack::run(attack, arg.as_deref())),
+        Command::Gate(a) => command::gate::run(a),
+        Command::Merge(a) => command::merge::run(a),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("sealbench: error: {e}");
+            e.code
+        }
+    }
+}

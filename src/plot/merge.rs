@@ -1,0 +1,103 @@
+use super::font::FAMILY;
+use crate::command::merge::{host_label, ratio, rows, Merged};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// Ratios to the reference, one group of bars per strategy, one bar per host, one panel
+/// per workload.
+pub struct MergeChart<'a> {
+    pub m: &'a Merged,
+}
+
+impl super::Chart for MergeChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        draw(root, self.m)
+    }
+}
+
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, m: &Merged) -> Result<(), String> {
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(e)?;
+    let all = rows(m);
+    let mut workloads: Vec<String> = Vec::new();
+    for (w, _) in &all {
+        if !workloads.contains(w) {
+            workloads.push(w.clone());
+        }
+    }
+    let hosts = m.runs.len().max(1);
+    for (area, w) in root
+        .split_evenly((workloads.len().max(1), 1))
+        .iter()
+        .zip(&workloads)
+    {
+        let strategies: Vec<&String> = all.iter().filter(|(x, _)| x == w).map(|(_, s)| s).collect();
+        let top = m
+            .runs
+            .iter()
+            .flat_map(|r| {
+                strategies
+                    .iter()
+                    .filter_map(move |s| ratio(r, w, s))
+                    .map(|(_, ci)| ci[1])
+            })
+            .fold(1.0, f64::max);
+        let mut chart = ChartBuilder::on(area)
+            .caption(
+                format!("{w}: ratio to {} per host", m.reference),
+                (FAMILY, 20),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..strategies.len() as f64, 0.0..top * 1.15)
+            .map_err(e)?;
+        let names: Vec<String> = strategies.iter().map(|s| s.to_string()).collect();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(strategies.len() * 2 + 1)
+            .x_label_formatter(&|x| {
+                let i = x.floor() as usize;
+                if (x - i as f64 - 0.5).abs() < 1e-6 {
+                    names.get(i).cloned().unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_desc(format!("median / {}'s median", m.reference))
+            .label_style((FAMILY, 15))
+            .axis_desc_style((FAMILY, 16))
+            .draw()
+            .map_err(e)?;
+        let width = 0.8 / hosts as f64;
+        for (j, run) in m.runs.iter().enumerate() {
+            let color = Palette99::pick(j).to_rgba();
+            let bars: Vec<Rectangle<(f64, f64)>> = strategies
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| ratio(run, w, s).map(|(v, _)| (i, v)))
+                .map(|(i, v)| {
+                    let x0 = i as f64 + 0.1 + j as f64 * width;
+                    Rectangle::new([(x0, 0.0), (x0 + width * 0.9, v)], color.filled())
+                })
+                .collect();
+            chart
+                .draw_series(bars)
+                .map_err(e)?
+                .label(host_label(&run.host))
+                .legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 5), (x + 15, y + 5)], color.filled())
+                });
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .label_font((FAMILY, 14))
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()
+            .map_err(e)?;
+    }
+    Ok(())
+}
