@@ -7,7 +7,7 @@ mod runtime_binary;
 mod worker;
 
 pub use runtime_binary::RuntimeBinary;
-pub use worker::{in_sandbox, Options};
+pub use worker::{enter_here, in_sandbox, Options};
 
 use std::path::{Path, PathBuf};
 use strategies::{Result, Target};

@@ -73,6 +73,12 @@ where
     }
 }
 
+/// Enter the run's sandbox in this process itself (for the benches): the process must be
+/// single-threaded, and stays in the private namespace from then on.
+pub fn enter_here(options: &Options) -> Result<Sandbox> {
+    setup(options, None)
+}
+
 fn setup(options: &Options, bundle: Option<std::fs::File>) -> Result<Sandbox> {
     use std::os::fd::AsRawFd;
     if options.rootless {

@@ -109,9 +109,7 @@ mod tests {
         for e in 0..experiments {
             let n = 60;
             let rounds: Vec<u32> = (0..n).collect();
-            let drift: Vec<f64> = (0..n)
-                .map(|i| 1.0 + 0.2 * (f64::from(i) / 7.0).sin())
-                .collect();
+            let drift: Vec<f64> = (0..n).map(|_| shared.sample(&mut rng)).collect();
             let r: Vec<f64> = drift.iter().map(|d| d * noise.sample(&mut rng)).collect();
             let x: Vec<f64> = drift
                 .iter()

@@ -6,7 +6,7 @@ use rustix::io::Errno;
 use rustix::mount::MountFlags;
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use strategies::{Error, Result};
 
 /// One mount of the config, as mount(2) arguments.
