@@ -104,6 +104,10 @@ pub struct RunArgs {
     /// Size the runtime binary is padded to (runc is about 12 MiB).
     #[arg(long, default_value = "12MiB", value_parser = parse_size)]
     pub exe_size: u64,
+    /// Kill a start (stage 2 or a runtime peer) that runs longer than this, and count it
+    /// as a failed run.
+    #[arg(long, default_value = "30", value_parser = parse_seconds)]
+    pub run_timeout: f64,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -210,6 +214,9 @@ pub struct SweepArgs {
     /// Run inside a new user namespace, root mapped to an unprivileged uid.
     #[arg(long)]
     pub rootless: bool,
+    /// Kill a start that runs longer than this, and count it as a failed run.
+    #[arg(long, default_value = "30", value_parser = parse_seconds)]
+    pub run_timeout: f64,
     /// The sweep as JSON, schema sealbench-sweep/1.
     #[arg(long, value_name = "FILE")]
     pub export_json: Option<PathBuf>,

@@ -12,6 +12,7 @@ pub mod error;
 pub mod export;
 pub mod gate;
 pub mod host;
+pub mod interrupt;
 pub mod output;
 pub mod peer;
 pub mod plot;

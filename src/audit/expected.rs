@@ -13,6 +13,7 @@ pub const LINUX_6: &[(&str, &[&str])] = &[
     ("tmpfile", &["blocked (ETXTBSY)", "blocked (ETXTBSY)", "blocked", "blocked", "blocked", "blocked", "no"]),
     ("open-tree", &["blocked (ETXTBSY)", "blocked (ETXTBSY)", "blocked (EROFS)", "writable", "writable", "blocked (EROFS)", "yes"]),
     ("dmz", &["blocked (ETXTBSY)", "blocked (ETXTBSY)", "blocked (EPERM)", "blocked (EPERM)", "blocked (ESTALE)", "blocked (EPERM)", "no"]),
+    ("bind-ro-host", &["blocked (ETXTBSY)", "blocked (ETXTBSY)", "blocked (EROFS)", "blocked (EROFS)", "writable", "blocked (EROFS)", "yes"]),
     ("fallback", &["blocked (EROFS)", "blocked (ETXTBSY)", "blocked (EROFS)", "blocked (EROFS)", "blocked (EOPNOTSUPP)", "blocked (EROFS)", "yes"]),
 ];
 

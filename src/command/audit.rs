@@ -20,6 +20,7 @@ pub fn run(args: &AuditArgs) -> AppResult<i32> {
         ..Options::default()
     };
     let (results, decoys_intact): (Vec<Finding>, bool) = in_sandbox(options, |sb| {
+        crate::process::watchdog::start(std::time::Duration::from_secs(30));
         let (mut all, mut intact) = (Vec::new(), true);
         for s in &strategies {
             let (findings, ok) = audit::audit_strategy(sb, *s)?;

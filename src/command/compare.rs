@@ -42,7 +42,9 @@ pub fn run(args: &CompareArgs) -> AppResult<i32> {
         cgroup_v1_only: !runtimes.is_empty(),
         rootless: args.rootless,
     };
+    let timeout = std::time::Duration::from_secs_f64(args.run.run_timeout);
     let results = in_sandbox(options, |sb| {
+        crate::process::watchdog::start(timeout);
         Ok(measure(
             sb,
             &strategies,

@@ -36,7 +36,9 @@ pub fn run(args: &SweepArgs) -> AppResult<i32> {
         ..Options::default()
     };
     let quiet = args.quiet;
+    let timeout = std::time::Duration::from_secs_f64(args.run_timeout);
     let results = in_sandbox(options, |sb| {
+        crate::process::watchdog::start(timeout);
         sweep::run(sb, param, &values, &strategies, &workloads, &plan, quiet)
     })?;
     let sweep = SweepResults {

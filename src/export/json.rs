@@ -18,13 +18,18 @@ impl Exporter for JsonExporter {
 pub fn parse_results(path: &Path) -> AppResult<Results> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| AppError::usage(format!("{}: {e}", path.display())))?;
+    parse_results_text(&text, path)
+}
+
+/// [`parse_results`] on text already read; `path` names it in errors.
+pub fn parse_results_text(text: &str, path: &Path) -> AppResult<Results> {
     if text.trim().is_empty() {
         return Err(AppError::usage(format!(
             "{}: empty file, not a sealbench results file",
             path.display()
         )));
     }
-    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
         AppError::usage(format!(
             "{}: not JSON: {} at line {} column {}",
             path.display(),

@@ -13,7 +13,7 @@ pub use atomic::{check_writable, write_atomic};
 pub use benchstat::{bench_name, BenchstatExporter};
 pub use csv::{CsvExporter, HEADER as CSV_HEADER};
 pub use hyperfine::HyperfineExporter;
-pub use json::{parse_results, JsonExporter};
+pub use json::{parse_results, parse_results_text, JsonExporter};
 pub use markdown::MarkdownExporter;
 
 use crate::error::AppResult;

@@ -2,6 +2,7 @@
 
 mod argv;
 mod spawn;
+pub mod watchdog;
 
 pub use argv::Argv;
 pub use spawn::{reap, spawn, ChildExit, PreExec, Spawn};

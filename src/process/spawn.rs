@@ -121,9 +121,14 @@ fn last_errno() -> Errno {
     Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
 }
 
-/// Wait for `pid` and collect its exit and rusage.
+/// Wait for `pid` and collect its exit and rusage. A child the `--run-timeout` watchdog
+/// had to kill is an error that says so.
 pub fn reap(pid: Pid) -> Result<ChildExit> {
+    let watched = super::watchdog::watch(pid.as_raw_nonzero().get());
     let (status, ru) = sys::wait4(pid)?;
+    if let Some(after) = watched.timed_out() {
+        return Err(Error::msg(format!("timed out after {:.1} s (--run-timeout) and was killed", after.as_secs_f64())));
+    }
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, (t.tv_usec * 1000) as u32);
     Ok(ChildExit {
         status,

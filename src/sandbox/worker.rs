@@ -1,7 +1,9 @@
 use super::{namespace, Sandbox, SCRATCH_MOUNT};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::path::PathBuf;
-use strategies::{sys, Error, Result, ResultExt};
+use crate::error::{AppError, AppResult};
+use crate::interrupt;
+use strategies::{sys, Result, ResultExt};
 
 /// What crosses the pipe from the worker back to the caller.
 #[derive(Serialize, Deserialize)]
@@ -27,18 +29,20 @@ pub struct Options {
 /// Run `job` in a forked worker inside the run's private namespace and hand its result
 /// back. The caller stays in the host namespace, so files it writes afterwards (exports)
 /// land where the user asked.
-pub fn in_sandbox<T, F>(options: Options, job: F) -> Result<T>
+pub fn in_sandbox<T, F>(options: Options, job: F) -> AppResult<T>
 where
     T: Serialize + DeserializeOwned,
     F: FnOnce(&Sandbox) -> Result<T>,
 {
-    let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
     // Opened before the scratch tmpfs covers /tmp, where the bundle may live.
     let bundle = match &options.bundle {
-        Some(p) => Some(std::fs::File::open(p).ctx(|| format!("open bundle {}", p.display()))?),
+        Some(p) => Some(std::fs::File::open(p).map_err(|e| AppError::usage(format!("--bundle {}: {e}", p.display())))?),
         None => None,
     };
+    let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
+    interrupt::catch();
     let run = move || -> i32 {
+        interrupt::default_in_worker();
         let outcome = match setup(&options, bundle).and_then(|sb| job(&sb)) {
             Ok(v) => Outcome::Done(v),
             Err(e) => Outcome::Failed(e.to_string()),
@@ -47,29 +51,39 @@ where
         let mut w = std::fs::File::from(w);
         let ok = std::io::Write::write_all(&mut w, &bytes).is_ok();
         let _ = std::io::Write::flush(&mut std::io::stdout());
-        if ok {
-            0
-        } else {
-            1
-        }
+        if ok { 0 } else { 1 }
     };
     // SAFETY: the caller is single-threaded here (checked again inside before unshare), so
     // the worker may allocate and run arbitrary code like any forked single-threaded process.
     let pid = unsafe { sys::fork_with(run) }?;
     let mut bytes = Vec::new();
-    let read = std::io::Read::read_to_end(&mut std::fs::File::from(r), &mut bytes);
-    let exit = crate::process::reap(pid)?;
-    if libc::WIFSIGNALED(exit.status) {
-        return Err(Error::msg(format!("run worker {}", exit.describe())));
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match rustix::io::read(&r, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => bytes.extend_from_slice(&buf[..n]),
+            // A SIGTERM sent to this process alone is passed on; Ctrl-C reached the
+            // worker already, through the terminal's process group.
+            Err(rustix::io::Errno::INTR) => {
+                if let Some(sig) = interrupt::caught() {
+                    // SAFETY: kill(2) on our own unreaped child.
+                    unsafe { libc::kill(pid.as_raw_nonzero().get(), sig) };
+                }
+            }
+            Err(e) => return Err(AppError::failure(format!("read the worker's results: {e}"))),
+        }
     }
-    read.ctx(|| "read the worker's results".into())?;
+    let exit = crate::process::reap(pid)?;
+    if let Some(sig) = interrupt::caught() {
+        return Err(AppError { code: interrupt::exit_code(sig), message: format!("interrupted by signal {sig}: no results written") });
+    }
+    if libc::WIFSIGNALED(exit.status) {
+        return Err(AppError::failure(format!("run worker {}", exit.describe())));
+    }
     match serde_json::from_slice::<Outcome<T>>(&bytes) {
         Ok(Outcome::Done(v)) => Ok(v),
-        Ok(Outcome::Failed(msg)) => Err(Error::msg(msg)),
-        Err(_) => Err(Error::msg(format!(
-            "run worker {} without a result",
-            exit.describe()
-        ))),
+        Ok(Outcome::Failed(msg)) => Err(AppError::failure(msg)),
+        Err(_) => Err(AppError::failure(format!("run worker {} without a result", exit.describe()))),
     }
 }
 

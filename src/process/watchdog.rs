@@ -1,0 +1,81 @@
+//! `--run-timeout`: a thread that kills a start's child once it has run too long, so that
+//! a hung stage 2 or runtime peer counts as a failed run instead of stopping the run. A
+//! start registers its child in a slot (two atomic stores); nothing else is on its path.
+
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+const SLOTS: usize = 256;
+
+struct Slot {
+    pid: AtomicI32,
+    since_ms: AtomicU64,
+    killed: AtomicBool,
+}
+
+struct Watchdog {
+    epoch: Instant,
+    timeout: Duration,
+    slots: Vec<Slot>,
+}
+
+static WATCHDOG: OnceLock<Watchdog> = OnceLock::new();
+
+/// Start watching with `timeout`. Called once per run, after the run's namespace is
+/// entered (the thread must not exist before that single-threaded step).
+pub fn start(timeout: Duration) {
+    let dog = WATCHDOG.get_or_init(|| Watchdog {
+        epoch: Instant::now(),
+        timeout,
+        slots: (0..SLOTS).map(|_| Slot { pid: AtomicI32::new(0), since_ms: AtomicU64::new(0), killed: AtomicBool::new(false) }).collect(),
+    });
+    let tick = (dog.timeout / 4).clamp(Duration::from_millis(10), Duration::from_millis(200));
+    let _ = std::thread::Builder::new().name("run-timeout".into()).spawn(move || loop {
+        std::thread::sleep(tick);
+        let now = dog.epoch.elapsed().as_millis() as u64;
+        for slot in &dog.slots {
+            let pid = slot.pid.load(Ordering::Acquire);
+            if pid > 0 && now.saturating_sub(slot.since_ms.load(Ordering::Acquire)) > dog.timeout.as_millis() as u64 {
+                slot.killed.store(true, Ordering::Release);
+                // SAFETY: kill(2) on a child of this process that has not been reaped yet
+                // (its slot is cleared only after the reap).
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
+    });
+}
+
+/// A child being waited for; dropping it stops the watch.
+pub struct Watched(Option<&'static Slot>);
+
+/// Watch `pid` until the returned guard is dropped.
+pub fn watch(pid: i32) -> Watched {
+    let Some(dog) = WATCHDOG.get() else { return Watched(None) };
+    let now = dog.epoch.elapsed().as_millis() as u64;
+    for slot in &dog.slots {
+        if slot.pid.compare_exchange(0, -1, Ordering::AcqRel, Ordering::Relaxed).is_ok() {
+            slot.killed.store(false, Ordering::Release);
+            slot.since_ms.store(now, Ordering::Release);
+            slot.pid.store(pid, Ordering::Release);
+            return Watched(Some(slot));
+        }
+    }
+    Watched(None)
+}
+
+impl Watched {
+    /// Whether the watchdog killed the child, and after how long.
+    pub fn timed_out(&self) -> Option<Duration> {
+        let slot = self.0?;
+        slot.killed.load(Ordering::Acquire).then(|| WATCHDOG.get().map(|d| d.timeout).unwrap_or_default())
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        if let Some(slot) = self.0 {
+            slot.pid.store(0, Ordering::Release);
+        }
+    }
+}
