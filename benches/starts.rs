@@ -13,10 +13,15 @@ use std::time::{Duration, Instant};
 
 fn sandbox() -> Option<Sandbox> {
     if !rustix::process::geteuid().is_root() {
-        eprintln!("skipping every bench: sealbench's benches need root for their private mount namespace");
+        eprintln!(
+            "skipping every bench: sealbench's benches need root for their private mount namespace"
+        );
         return None;
     }
-    match enter_here(&Options { exe_size: 12 << 20, ..Options::default() }) {
+    match enter_here(&Options {
+        exe_size: 12 << 20,
+        ..Options::default()
+    }) {
         Ok(sb) => Some(sb),
         Err(e) => {
             eprintln!("skipping every bench: {e}");
@@ -40,7 +45,9 @@ fn benches(c: &mut Criterion) {
             eprintln!("skipping seal/{}: unsupported: {why}", s.name());
             continue;
         }
-        let Ok(mut sealer) = s.prepare(&target) else { continue };
+        let Ok(mut sealer) = s.prepare(&target) else {
+            continue;
+        };
         // Only the seal is timed; releasing what it made is not.
         seal.bench_function(s.name(), |b| {
             b.iter_custom(|iters| {
@@ -63,7 +70,9 @@ fn benches(c: &mut Criterion) {
             let mut unit = unit_for(&sb, s, w, &format!("bench-{}-{}", w.name(), s.name()));
             let contender = match &mut unit.state {
                 UnitState::Ready(c) => c,
-                UnitState::Unsupported(why) | UnitState::Unavailable(why) | UnitState::Failed(why) => {
+                UnitState::Unsupported(why)
+                | UnitState::Unavailable(why)
+                | UnitState::Failed(why) => {
                     eprintln!("skipping {}/{}: unsupported: {why}", w.name(), s.name());
                     continue;
                 }

@@ -26,7 +26,10 @@ fn set(signal: libc::c_int, handler: libc::sighandler_t) {
 /// On the host side of a run: remember SIGINT and SIGTERM instead of dying of them.
 pub fn catch() {
     for s in [libc::SIGINT, libc::SIGTERM] {
-        set(s, record as extern "C" fn(libc::c_int) as libc::sighandler_t);
+        set(
+            s,
+            record as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        );
     }
 }
 

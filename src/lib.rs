@@ -34,14 +34,22 @@ use error::exit;
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
+        Err(e) if e.use_stderr() => {
+            // One line naming the problem, as every other bad input gets.
+            let text = e.to_string();
+            let first = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("bad usage");
+            eprintln!(
+                "sealbench: {} (see --help)",
+                first.trim_start_matches("error: ").trim()
+            );
+            return exit::USAGE;
+        }
         Err(e) => {
-            let code = if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
             let _ = e.print();
-            return code;
+            return exit::OK;
         }
     };
     let outcome = match &cli.command {

@@ -7,7 +7,9 @@ use serde_json::{json, Value};
 /// A results file with noclone and memfd, 60 interleaved rounds each.
 fn results(kernel: &str, memfd_scale: f64) -> Value {
     let row = |strategy: &str, scale: f64| {
-        let times: Vec<f64> = (0..60).map(|i| scale * 1e-3 * (1.0 + 0.01 * f64::from((i * 7) % 13))).collect();
+        let times: Vec<f64> = (0..60)
+            .map(|i| scale * 1e-3 * (1.0 + 0.01 * f64::from((i * 7) % 13)))
+            .collect();
         json!({"strategy": strategy, "workload": "exec-true", "status": "ok", "runs": 60,
                "times": times, "rounds": (0..60).collect::<Vec<u32>>()})
     };
@@ -24,7 +26,14 @@ fn write(dir: &TempDir, name: &str, v: &Value) -> std::path::PathBuf {
 }
 
 fn gate(baseline: &std::path::Path, current: &std::path::Path) -> std::process::Output {
-    sealbench().arg("gate").arg("--baseline").arg(baseline).arg("--current").arg(current).output().unwrap()
+    sealbench()
+        .arg("gate")
+        .arg("--baseline")
+        .arg(baseline)
+        .arg("--current")
+        .arg(current)
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -32,7 +41,12 @@ fn gate_passes_a_file_against_itself() {
     let dir = TempDir::new("gate-self");
     let base = write(&dir, "base.json", &results("6.18.0", 1.0));
     let out = gate(&base, &base);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("PASS"));
 }
 
@@ -58,7 +72,11 @@ fn gate_exits_2_on_malformed_foreign_and_disjoint_input() {
     let base = write(&dir, "base.json", &results("6.18.0", 1.0));
     let malformed = dir.path("malformed.json");
     std::fs::write(&malformed, "{\"schema\": \"sealbench/1\", \"results\": [").unwrap();
-    let foreign = write(&dir, "hyperfine.json", &json!({"results": [{"command": "true", "mean": 0.001}]}));
+    let foreign = write(
+        &dir,
+        "hyperfine.json",
+        &json!({"results": [{"command": "true", "mean": 0.001}]}),
+    );
     let mut disjoint = results("6.18.0", 1.0);
     for r in disjoint["results"].as_array_mut().unwrap() {
         r["strategy"] = json!(format!("other-{}", r["strategy"].as_str().unwrap()));
@@ -67,8 +85,19 @@ fn gate_exits_2_on_malformed_foreign_and_disjoint_input() {
     let missing = dir.path("missing.json");
     for bad in [&malformed, &foreign, &disjoint, &missing] {
         let out = gate(&base, bad);
-        assert_eq!(out.status.code(), Some(2), "{}: {}", bad.display(), String::from_utf8_lossy(&out.stderr));
-        assert_eq!(String::from_utf8_lossy(&out.stderr).lines().count(), 1, "one line: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{}: {}",
+            bad.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr).lines().count(),
+            1,
+            "one line: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -88,13 +117,25 @@ fn merge_of_two_hosts_keeps_both() {
         .arg(dir.path("plots"))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.contains("5.15.0") && table.contains("6.8.0"), "{table}");
+    assert!(
+        table.contains("5.15.0") && table.contains("6.8.0"),
+        "{table}"
+    );
     let v: Value = serde_json::from_slice(&std::fs::read(&out_json).unwrap()).unwrap();
     let runs = v["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 2);
     let memfd_ratio = |i: usize| runs[i]["results"][1]["ratio"]["value"].as_f64().unwrap();
     assert!((memfd_ratio(0) - 4.0).abs() < 0.01 && (memfd_ratio(1) - 2.0).abs() < 0.01);
-    assert!(std::fs::metadata(dir.path("plots").join("merge.png")).unwrap().len() > 5_000);
+    assert!(
+        std::fs::metadata(dir.path("plots").join("merge.png"))
+            .unwrap()
+            .len()
+            > 5_000
+    );
 }

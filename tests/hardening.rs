@@ -4,7 +4,7 @@
 mod common;
 use common::*;
 use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 /// Everything a run could leave behind, as seen from the host.
@@ -18,7 +18,11 @@ struct Footprint {
 
 fn listing(dir: &str) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
@@ -33,8 +37,10 @@ fn sealbench_processes() -> Vec<String> {
         .filter_map(|p| {
             let cmd = std::fs::read(format!("/proc/{p}/cmdline")).ok()?;
             let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
-            (cmd.contains("target/release/sealbench") || cmd.starts_with("sealbench-stage2") || cmd.starts_with("--"))
-                .then(|| format!("{p}: {cmd}"))
+            (cmd.contains("target/release/sealbench")
+                || cmd.starts_with("sealbench-stage2")
+                || cmd.starts_with("--"))
+            .then(|| format!("{p}: {cmd}"))
         })
         .collect();
     v.sort();
@@ -45,7 +51,10 @@ fn footprint() -> Footprint {
     Footprint {
         mounts: std::fs::read_to_string("/proc/self/mountinfo").unwrap(),
         tmp: listing("/tmp"),
-        run: ["/run", "/run/runc", "/run/crun"].iter().flat_map(|d| listing(d).into_iter().map(move |e| format!("{d}/{e}"))).collect(),
+        run: ["/run", "/run/runc", "/run/crun"]
+            .iter()
+            .flat_map(|d| listing(d).into_iter().map(move |e| format!("{d}/{e}")))
+            .collect(),
         processes: sealbench_processes(),
     }
 }
@@ -67,10 +76,10 @@ fn settles_to(before: &Footprint, within: Duration) -> Result<(), String> {
 
 #[test]
 fn interrupted_at_random_points_by_sigint_sigterm_and_sigkill_it_leaves_nothing() {
+    let _serial = serial();
     if !root_or_skip("interruption") {
         return;
     }
-    let _serial = serial();
     let dir = TempDir::new("interrupt");
     let export = dir.path("r.json");
     std::fs::write(&export, "GOOD").unwrap();
@@ -86,7 +95,19 @@ fn interrupted_at_random_points_by_sigint_sigterm_and_sigkill_it_leaves_nothing(
         let signal = [libc::SIGINT, libc::SIGTERM, libc::SIGKILL][i % 3];
         let delay = Duration::from_millis(50 + next() % 1500);
         let mut child = sealbench()
-            .args(["compare", "--strategies", "all", "--workload", "all", "--runs", "30", "--warmup", "1", "-q", "--export-json"])
+            .args([
+                "compare",
+                "--strategies",
+                "all",
+                "--workload",
+                "all",
+                "--runs",
+                "30",
+                "--warmup",
+                "1",
+                "-q",
+                "--export-json",
+            ])
             .arg(&export)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -100,20 +121,33 @@ fn interrupted_at_random_points_by_sigint_sigterm_and_sigkill_it_leaves_nothing(
             if let Some(s) = child.try_wait().unwrap() {
                 break s;
             }
-            assert!(sent.elapsed() < Duration::from_secs(3), "run {i}: still running 3 s after signal {signal}");
+            assert!(
+                sent.elapsed() < Duration::from_secs(3),
+                "run {i}: still running 3 s after signal {signal}"
+            );
             std::thread::sleep(Duration::from_millis(10));
         };
         use std::os::unix::process::ExitStatusExt;
         match (signal, status.code(), status.signal()) {
             (_, Some(0), _) => {} // it had finished before the signal
-            (libc::SIGINT, Some(130), _) | (libc::SIGTERM, Some(143), _) | (libc::SIGKILL, None, Some(9)) => {}
+            (libc::SIGINT, Some(130), _)
+            | (libc::SIGTERM, Some(143), _)
+            | (libc::SIGKILL, None, Some(9)) => {}
             other => panic!("run {i}: signal {signal} gave {other:?}"),
         }
-        settles_to(&before, Duration::from_secs(3)).unwrap_or_else(|e| panic!("run {i} (signal {signal} after {delay:?}): {e}"));
+        settles_to(&before, Duration::from_secs(3))
+            .unwrap_or_else(|e| panic!("run {i} (signal {signal} after {delay:?}): {e}"));
         // The export is the good file or a whole new one, never half of one.
         let text = std::fs::read_to_string(&export).unwrap();
-        assert!(text == "GOOD" || serde_json::from_str::<serde_json::Value>(&text).is_ok(), "run {i}: partial export");
-        assert_eq!(listing(dir.0.to_str().unwrap()), vec!["r.json".to_string()], "run {i}: a temporary file was left");
+        assert!(
+            text == "GOOD" || serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+            "run {i}: partial export"
+        );
+        assert_eq!(
+            listing(dir.0.to_str().unwrap()),
+            vec!["r.json".to_string()],
+            "run {i}: a temporary file was left"
+        );
     }
 }
 
@@ -127,28 +161,47 @@ fn usage_error(args: &[&str]) -> String {
 
 #[test]
 fn bad_input_gets_one_line_and_status_2() {
+    let _serial = serial();
     assert!(usage_error(&["compare", "--strategies", "nosuch"]).contains("valid: all, noclone"));
     assert!(usage_error(&["compare", "--workload", "nosuch"]).contains("exec-true"));
     assert!(usage_error(&["compare", "--exe-size", "0"]).contains("exe-size"));
     assert!(usage_error(&["compare", "--exe-size", "12 parsecs"]).contains("exe-size"));
     assert!(usage_error(&["compare", "--runs", "0"]).contains("runs"));
     assert!(usage_error(&["sweep", "--param", "speed", "--values", "1"]).contains("speed"));
-    assert!(usage_error(&["sweep", "--param", "concurrency", "--values", "0"]).contains("parallel"));
+    assert!(
+        usage_error(&["sweep", "--param", "concurrency", "--values", "0"]).contains("parallel")
+    );
     let err = usage_error(&["compare", "--export-json", "/nonexistent-dir/r.json"]);
     assert!(err.contains("/nonexistent-dir/r.json"), "{err}");
-    assert!(!err.contains("seed"), "refused before the run, not after: {err}");
+    assert!(
+        !err.contains("seed"),
+        "refused before the run, not after: {err}"
+    );
 }
 
 #[test]
 fn bad_results_files_get_one_line_and_status_2_from_every_reader() {
+    let _serial = serial();
     let dir = TempDir::new("bad-files");
     let files = [
         ("missing.json", None),
         ("empty.json", Some("")),
-        ("truncated.json", Some("{\"schema\": \"sealbench/1\", \"host\": {\"kernel\"")),
-        ("malformed.json", Some("{\"schema\": \"sealbench/1\",\n \"results\": [}")),
-        ("foreign.json", Some("{\"results\": [{\"command\": \"true\"}]}")),
-        ("future.json", Some("{\"schema\": \"sealbench/7\", \"results\": []}")),
+        (
+            "truncated.json",
+            Some("{\"schema\": \"sealbench/1\", \"host\": {\"kernel\""),
+        ),
+        (
+            "malformed.json",
+            Some("{\"schema\": \"sealbench/1\",\n \"results\": [}"),
+        ),
+        (
+            "foreign.json",
+            Some("{\"results\": [{\"command\": \"true\"}]}"),
+        ),
+        (
+            "future.json",
+            Some("{\"schema\": \"sealbench/7\", \"results\": []}"),
+        ),
     ];
     for (name, content) in files {
         let path = dir.path(name);
@@ -178,13 +231,22 @@ fn bad_results_files_get_one_line_and_status_2_from_every_reader() {
 
 #[test]
 fn without_root_it_names_what_needs_root_and_suggests_rootless() {
+    let _serial = serial();
     if !root_or_skip("not root (needs root to become nobody)") {
         return;
     }
-    let out = sealbench().args(["compare", "--strategies", "overlayfs,memfd"]).uid(65534).gid(65534).output().unwrap();
+    let out = sealbench()
+        .args(["compare", "--strategies", "overlayfs,memfd"])
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{err}");
-    assert!(err.contains("overlayfs") && err.contains("--rootless"), "{err}");
+    assert!(
+        err.contains("overlayfs") && err.contains("--rootless"),
+        "{err}"
+    );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
 
@@ -206,16 +268,43 @@ fn deny_fsopen() -> std::io::Result<()> {
     const JEQ: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
     const RET: u16 = 0x06; // BPF_RET | BPF_K
     let filter = [
-        Filter { code: LD_NR, jt: 0, jf: 0, k: 0 },
-        Filter { code: JEQ, jt: 0, jf: 1, k: libc::SYS_fsopen as u32 },
-        Filter { code: RET, jt: 0, jf: 0, k: 0x0005_0000 | libc::ENOSYS as u32 }, // SECCOMP_RET_ERRNO
-        Filter { code: RET, jt: 0, jf: 0, k: 0x7fff_0000 },                       // SECCOMP_RET_ALLOW
+        Filter {
+            code: LD_NR,
+            jt: 0,
+            jf: 0,
+            k: 0,
+        },
+        Filter {
+            code: JEQ,
+            jt: 0,
+            jf: 1,
+            k: libc::SYS_fsopen as u32,
+        },
+        Filter {
+            code: RET,
+            jt: 0,
+            jf: 0,
+            k: 0x0005_0000 | libc::ENOSYS as u32,
+        }, // SECCOMP_RET_ERRNO
+        Filter {
+            code: RET,
+            jt: 0,
+            jf: 0,
+            k: 0x7fff_0000,
+        }, // SECCOMP_RET_ALLOW
     ];
-    let prog = Prog { len: filter.len() as u16, filter: filter.as_ptr() };
+    let prog = Prog {
+        len: filter.len() as u16,
+        filter: filter.as_ptr(),
+    };
     // SAFETY: a valid, self-contained BPF program; no_new_privs first, as seccomp requires.
     unsafe {
         if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
-            || libc::prctl(libc::PR_SET_SECCOMP, libc::SECCOMP_MODE_FILTER, &prog as *const Prog) != 0
+            || libc::prctl(
+                libc::PR_SET_SECCOMP,
+                libc::SECCOMP_MODE_FILTER,
+                &prog as *const Prog,
+            ) != 0
         {
             return Err(std::io::Error::last_os_error());
         }
@@ -225,22 +314,53 @@ fn deny_fsopen() -> std::io::Result<()> {
 
 #[test]
 fn a_kernel_without_fsopen_marks_overlayfs_unsupported_and_runs_the_rest() {
+    let _serial = serial();
     if !root_or_skip("kernel feature") {
         return;
     }
     let dir = TempDir::new("no-fsopen");
     let out_path = dir.path("r.json");
     let mut cmd = sealbench();
-    cmd.args(["compare", "--strategies", "noclone,overlayfs,fallback", "--runs", "3", "--warmup", "1", "-q", "--export-json"]).arg(&out_path);
+    cmd.args([
+        "compare",
+        "--strategies",
+        "noclone,overlayfs,fallback",
+        "--runs",
+        "3",
+        "--warmup",
+        "1",
+        "-q",
+        "--export-json",
+    ])
+    .arg(&out_path);
     // SAFETY: only async-signal-safe prctl calls between fork and exec.
     unsafe { cmd.pre_exec(deny_fsopen) };
     let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out_path).unwrap()).unwrap();
-    let row = |s: &str| v["results"].as_array().unwrap().iter().find(|r| r["strategy"] == s).unwrap().clone();
+    let row = |s: &str| {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["strategy"] == s)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(row("noclone")["status"], "ok");
     assert_eq!(row("overlayfs")["status"], "unsupported");
-    assert!(row("overlayfs")["reason"].as_str().unwrap().contains("ENOSYS"), "{}", row("overlayfs"));
+    assert!(
+        row("overlayfs")["reason"]
+            .as_str()
+            .unwrap()
+            .contains("ENOSYS"),
+        "{}",
+        row("overlayfs")
+    );
     // runc's chain falls back to a memfd copy, and says so.
     assert_eq!(row("fallback")["status"], "ok");
     assert_eq!(row("fallback")["used"], "memfd");
@@ -248,6 +368,7 @@ fn a_kernel_without_fsopen_marks_overlayfs_unsupported_and_runs_the_rest() {
 
 #[test]
 fn a_hung_start_is_killed_by_the_run_timeout_and_the_others_carry_on() {
+    let _serial = serial();
     if !root_or_skip("run timeout") {
         return;
     }
@@ -261,19 +382,38 @@ fn a_hung_start_is_killed_by_the_run_timeout_and_the_others_carry_on() {
     std::fs::write(&sleep, busybox).unwrap();
     std::fs::set_permissions(&sleep, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let config_path = bundle.join("config.json");
-    let mut config: serde_json::Value = serde_json::from_slice(&std::fs::read(&config_path).unwrap()).unwrap();
+    let mut config: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&config_path).unwrap()).unwrap();
     config["process"]["args"] = serde_json::json!(["/bin/sleep", "600"]);
     std::fs::write(&config_path, config.to_string()).unwrap();
     let out_path = dir.path("r.json");
     let out = sealbench()
-        .args(["compare", "--strategies", "noclone,overlayfs", "--workload", "all", "--runs", "2", "--warmup", "0", "--run-timeout", "1", "-q"])
+        .args([
+            "compare",
+            "--strategies",
+            "noclone,overlayfs",
+            "--workload",
+            "all",
+            "--runs",
+            "2",
+            "--warmup",
+            "0",
+            "--run-timeout",
+            "1",
+            "-q",
+        ])
         .arg("--bundle")
         .arg(&bundle)
         .arg("--export-json")
         .arg(&out_path)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "failed strategies make the run fail: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "failed strategies make the run fail: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out_path).unwrap()).unwrap();
     for r in v["results"].as_array().unwrap() {
         match r["workload"].as_str().unwrap() {

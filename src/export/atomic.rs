@@ -35,7 +35,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> AppResult<()> {
     // Interrupted while writing: leave the good file that may be there alone.
     if let Some(sig) = crate::interrupt::caught() {
         let _ = std::fs::remove_file(&tmp);
-        return Err(AppError { code: crate::interrupt::exit_code(sig), message: format!("interrupted by signal {sig}: {} not written", path.display()) });
+        return Err(AppError {
+            code: crate::interrupt::exit_code(sig),
+            message: format!(
+                "interrupted by signal {sig}: {} not written",
+                path.display()
+            ),
+        });
     }
     match written.and_then(|()| std::fs::rename(&tmp, path)) {
         Ok(()) => Ok(()),

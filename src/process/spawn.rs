@@ -127,7 +127,10 @@ pub fn reap(pid: Pid) -> Result<ChildExit> {
     let watched = super::watchdog::watch(pid.as_raw_nonzero().get());
     let (status, ru) = sys::wait4(pid)?;
     if let Some(after) = watched.timed_out() {
-        return Err(Error::msg(format!("timed out after {:.1} s (--run-timeout) and was killed", after.as_secs_f64())));
+        return Err(Error::msg(format!(
+            "timed out after {:.1} s (--run-timeout) and was killed",
+            after.as_secs_f64()
+        )));
     }
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, (t.tv_usec * 1000) as u32);
     Ok(ChildExit {

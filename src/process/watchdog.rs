@@ -28,22 +28,33 @@ pub fn start(timeout: Duration) {
     let dog = WATCHDOG.get_or_init(|| Watchdog {
         epoch: Instant::now(),
         timeout,
-        slots: (0..SLOTS).map(|_| Slot { pid: AtomicI32::new(0), since_ms: AtomicU64::new(0), killed: AtomicBool::new(false) }).collect(),
+        slots: (0..SLOTS)
+            .map(|_| Slot {
+                pid: AtomicI32::new(0),
+                since_ms: AtomicU64::new(0),
+                killed: AtomicBool::new(false),
+            })
+            .collect(),
     });
     let tick = (dog.timeout / 4).clamp(Duration::from_millis(10), Duration::from_millis(200));
-    let _ = std::thread::Builder::new().name("run-timeout".into()).spawn(move || loop {
-        std::thread::sleep(tick);
-        let now = dog.epoch.elapsed().as_millis() as u64;
-        for slot in &dog.slots {
-            let pid = slot.pid.load(Ordering::Acquire);
-            if pid > 0 && now.saturating_sub(slot.since_ms.load(Ordering::Acquire)) > dog.timeout.as_millis() as u64 {
-                slot.killed.store(true, Ordering::Release);
-                // SAFETY: kill(2) on a child of this process that has not been reaped yet
-                // (its slot is cleared only after the reap).
-                unsafe { libc::kill(pid, libc::SIGKILL) };
+    let _ = std::thread::Builder::new()
+        .name("run-timeout".into())
+        .spawn(move || loop {
+            std::thread::sleep(tick);
+            let now = dog.epoch.elapsed().as_millis() as u64;
+            for slot in &dog.slots {
+                let pid = slot.pid.load(Ordering::Acquire);
+                if pid > 0
+                    && now.saturating_sub(slot.since_ms.load(Ordering::Acquire))
+                        > dog.timeout.as_millis() as u64
+                {
+                    slot.killed.store(true, Ordering::Release);
+                    // SAFETY: kill(2) on a child of this process that has not been reaped yet
+                    // (its slot is cleared only after the reap).
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                }
             }
-        }
-    });
+        });
 }
 
 /// A child being waited for; dropping it stops the watch.
@@ -51,10 +62,16 @@ pub struct Watched(Option<&'static Slot>);
 
 /// Watch `pid` until the returned guard is dropped.
 pub fn watch(pid: i32) -> Watched {
-    let Some(dog) = WATCHDOG.get() else { return Watched(None) };
+    let Some(dog) = WATCHDOG.get() else {
+        return Watched(None);
+    };
     let now = dog.epoch.elapsed().as_millis() as u64;
     for slot in &dog.slots {
-        if slot.pid.compare_exchange(0, -1, Ordering::AcqRel, Ordering::Relaxed).is_ok() {
+        if slot
+            .pid
+            .compare_exchange(0, -1, Ordering::AcqRel, Ordering::Relaxed)
+            .is_ok()
+        {
             slot.killed.store(false, Ordering::Release);
             slot.since_ms.store(now, Ordering::Release);
             slot.pid.store(pid, Ordering::Release);
@@ -68,7 +85,9 @@ impl Watched {
     /// Whether the watchdog killed the child, and after how long.
     pub fn timed_out(&self) -> Option<Duration> {
         let slot = self.0?;
-        slot.killed.load(Ordering::Acquire).then(|| WATCHDOG.get().map(|d| d.timeout).unwrap_or_default())
+        slot.killed
+            .load(Ordering::Acquire)
+            .then(|| WATCHDOG.get().map(|d| d.timeout).unwrap_or_default())
     }
 }
 

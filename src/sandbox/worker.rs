@@ -1,8 +1,8 @@
 use super::{namespace, Sandbox, SCRATCH_MOUNT};
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use std::path::PathBuf;
 use crate::error::{AppError, AppResult};
 use crate::interrupt;
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::path::PathBuf;
 use strategies::{sys, Result, ResultExt};
 
 /// What crosses the pipe from the worker back to the caller.
@@ -34,9 +34,26 @@ where
     T: Serialize + DeserializeOwned,
     F: FnOnce(&Sandbox) -> Result<T>,
 {
-    // Opened before the scratch tmpfs covers /tmp, where the bundle may live.
+    // A detached copy of the user's bundle, taken before the scratch tmpfs covers /tmp
+    // (where it may live): a mount of the host's namespace could not be bound into the
+    // run's, but a detached tree can be moved there.
     let bundle = match &options.bundle {
-        Some(p) => Some(std::fs::File::open(p).map_err(|e| AppError::usage(format!("--bundle {}: {e}", p.display())))?),
+        Some(p) => Some(
+            rustix::mount::open_tree(
+                rustix::fs::CWD,
+                p.as_path(),
+                rustix::mount::OpenTreeFlags::OPEN_TREE_CLONE
+                    | rustix::mount::OpenTreeFlags::OPEN_TREE_CLOEXEC
+                    | rustix::mount::OpenTreeFlags::AT_RECURSIVE,
+            )
+            .map_err(|e| {
+                AppError::usage(format!(
+                    "--bundle {}: {}",
+                    p.display(),
+                    std::io::Error::from(e)
+                ))
+            })?,
+        ),
         None => None,
     };
     let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
@@ -51,7 +68,11 @@ where
         let mut w = std::fs::File::from(w);
         let ok = std::io::Write::write_all(&mut w, &bytes).is_ok();
         let _ = std::io::Write::flush(&mut std::io::stdout());
-        if ok { 0 } else { 1 }
+        if ok {
+            0
+        } else {
+            1
+        }
     };
     // SAFETY: the caller is single-threaded here (checked again inside before unshare), so
     // the worker may allocate and run arbitrary code like any forked single-threaded process.
@@ -75,7 +96,10 @@ where
     }
     let exit = crate::process::reap(pid)?;
     if let Some(sig) = interrupt::caught() {
-        return Err(AppError { code: interrupt::exit_code(sig), message: format!("interrupted by signal {sig}: no results written") });
+        return Err(AppError {
+            code: interrupt::exit_code(sig),
+            message: format!("interrupted by signal {sig}: no results written"),
+        });
     }
     if libc::WIFSIGNALED(exit.status) {
         return Err(AppError::failure(format!("run worker {}", exit.describe())));
@@ -83,7 +107,10 @@ where
     match serde_json::from_slice::<Outcome<T>>(&bytes) {
         Ok(Outcome::Done(v)) => Ok(v),
         Ok(Outcome::Failed(msg)) => Err(AppError::failure(msg)),
-        Err(_) => Err(AppError::failure(format!("run worker {} without a result", exit.describe()))),
+        Err(_) => Err(AppError::failure(format!(
+            "run worker {} without a result",
+            exit.describe()
+        ))),
     }
 }
 
@@ -93,8 +120,7 @@ pub fn enter_here(options: &Options) -> Result<Sandbox> {
     setup(options, None)
 }
 
-fn setup(options: &Options, bundle: Option<std::fs::File>) -> Result<Sandbox> {
-    use std::os::fd::AsRawFd;
+fn setup(options: &Options, bundle: Option<rustix::fd::OwnedFd>) -> Result<Sandbox> {
     if options.rootless {
         namespace::enter_rootless()?;
     }
@@ -110,11 +136,16 @@ fn setup(options: &Options, bundle: Option<std::fs::File>) -> Result<Sandbox> {
         extra_mounts: Default::default(),
         bundle: Default::default(),
     };
-    if let Some(dir) = bundle {
+    if let Some(tree) = bundle {
         let at = sandbox.subdir("user-bundle")?;
-        let from = format!("/proc/self/fd/{}", dir.as_raw_fd());
-        rustix::mount::mount_bind_recursive(from.as_str(), &at)
-            .ctx(|| "bind the --bundle into the run".into())?;
+        rustix::mount::move_mount(
+            &tree,
+            c"",
+            rustix::fs::CWD,
+            &at,
+            rustix::mount::MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH,
+        )
+        .ctx(|| "move the --bundle into the run".into())?;
         let _ = sandbox.bundle.set(at);
     }
     Ok(sandbox)
