@@ -72,16 +72,6 @@ fn audit_matrix_is_the_recorded_one_and_leaves_decoys_and_host_intact() {
     assert_eq!(HostState::now(), before);
 }
 
-fn inspect(strategy: &str) -> serde_json::Value {
-    json(&run_ok(sealbench().args([
-        "inspect",
-        "--strategy",
-        strategy,
-        "--exe-size",
-        "4MiB",
-    ])))
-}
-
 #[test]
 fn the_new_strategies_run_stage_2_from_the_sealed_object() {
     if !root_or_skip("new strategies") {
@@ -89,24 +79,24 @@ fn the_new_strategies_run_stage_2_from_the_sealed_object() {
     }
     let _serial = serial();
     let exe = |v: &serde_json::Value| v["report"]["exe"].as_str().unwrap().to_string();
-    let tmpfile = inspect("tmpfile");
+    let tmpfile = inspect("tmpfile", "exec-true");
     assert_eq!(tmpfile["exe_is_decoy"], false, "{tmpfile}");
     assert!(
         exe(&tmpfile).ends_with("(deleted)"),
         "an O_TMPFILE file has no name: {tmpfile}"
     );
-    let open_tree = inspect("open-tree");
+    let open_tree = inspect("open-tree", "exec-true");
     assert_eq!(
         open_tree["exe_is_decoy"], true,
         "the same inode through a detached read-only mount: {open_tree}"
     );
     assert_eq!(exe(&open_tree), "/");
-    let dmz = inspect("dmz");
+    let dmz = inspect("dmz", "exec-true");
     assert!(
         exe(&dmz).starts_with("/memfd:sealbench-dmz"),
         "what the container runs is the sealed init: {dmz}"
     );
-    let fallback = inspect("fallback");
+    let fallback = inspect("fallback", "exec-true");
     assert_eq!(
         exe(&fallback),
         "/sealbench-stage2",
@@ -122,24 +112,17 @@ fn compare_runs_the_new_strategies_and_names_what_fallback_used() {
     if !root_or_skip("compare new strategies") {
         return;
     }
-    let dir = TempDir::new("compare-new");
-    let out = dir.path("r.json");
-    run_ok(
-        sealbench()
-            .args([
-                "compare",
-                "--strategies",
-                "tmpfile,open-tree,dmz,fallback",
-                "--runs",
-                "5",
-                "--warmup",
-                "1",
-                "-q",
-                "--export-json",
-            ])
-            .arg(&out),
+    let v = compare_json(
+        "compare-new",
+        &[
+            "--strategies",
+            "tmpfile,open-tree,dmz,fallback",
+            "--runs",
+            "5",
+            "--warmup",
+            "1",
+        ],
     );
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     for r in v["results"].as_array().unwrap() {
         assert_eq!(r["status"], "ok", "{r}");
     }

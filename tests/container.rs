@@ -3,18 +3,6 @@
 mod common;
 use common::*;
 
-fn inspect(strategy: &str) -> serde_json::Value {
-    json(&run_ok(sealbench().args([
-        "inspect",
-        "--strategy",
-        strategy,
-        "--workload",
-        "container-start",
-        "--exe-size",
-        "4MiB",
-    ])))
-}
-
 /// Inside the container, stage 2 is pid 1 of a new pid namespace, its root is the bundle's
 /// rootfs, the hostname is the configured one, and /proc/self/exe is the sealed object.
 #[test]
@@ -24,7 +12,7 @@ fn stage2_runs_as_init_of_the_container_from_the_sealed_object() {
     }
     let _serial = serial();
     for strategy in ["noclone", "memfd", "memfd-bind", "bind-ro", "overlayfs"] {
-        let v = inspect(strategy);
+        let v = inspect(strategy, "container-start");
         let r = &v["report"];
         assert_eq!(r["pid"], "1", "{strategy}: {v}");
         assert_eq!(r["hostname"], "sealbench", "{strategy}: {v}");
@@ -81,23 +69,21 @@ fn peers_run_on_the_same_bundle_and_leave_nothing_behind() {
     }
     let _serial = serial();
     let before = (HostState::now(), cgroups(), run_dirs());
-    let dir = TempDir::new("peers");
-    let out = dir.path("r.json");
-    run_ok(
-        sealbench()
-            .args([
-                "compare",
-                "--strategies",
-                "noclone,overlayfs",
-                "--workload",
-                "container-start",
-                "--runtimes",
-                "runc,crun",
-            ])
-            .args(["--runs", "5", "--warmup", "1", "-q", "--export-json"])
-            .arg(&out),
+    let v = compare_json(
+        "peers",
+        &[
+            "--strategies",
+            "noclone,overlayfs",
+            "--workload",
+            "container-start",
+            "--runtimes",
+            "runc,crun",
+            "--runs",
+            "5",
+            "--warmup",
+            "1",
+        ],
     );
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     let rows = v["results"].as_array().unwrap();
     for peer in ["runc", "crun"] {
         let row = rows

@@ -4,16 +4,7 @@ mod common;
 use common::*;
 
 fn compare(args: &[&str]) -> serde_json::Value {
-    let dir = TempDir::new("side-effects");
-    let out = dir.path("r.json");
-    run_ok(
-        sealbench()
-            .arg("compare")
-            .args(args)
-            .args(["-q", "--export-json"])
-            .arg(&out),
-    );
-    serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
+    compare_json("side-effects", args)
 }
 
 fn row<'a>(v: &'a serde_json::Value, strategy: &str) -> &'a serde_json::Value {

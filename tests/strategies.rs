@@ -4,16 +4,6 @@
 mod common;
 use common::*;
 
-fn inspect(strategy: &str) -> serde_json::Value {
-    json(&run_ok(sealbench().args([
-        "inspect",
-        "--strategy",
-        strategy,
-        "--exe-size",
-        "4MiB",
-    ])))
-}
-
 /// The outcome word of a report line (`ok`, or an errno name), without its detail.
 fn report<'a>(v: &'a serde_json::Value, key: &str) -> &'a str {
     let line = v["report"][key]
@@ -27,7 +17,7 @@ fn noclone_runs_the_binary_itself_and_leaves_it_writable_after_exit() {
     if !root_or_skip("noclone") {
         return;
     }
-    let v = inspect("noclone");
+    let v = inspect("noclone", "exec-true");
     assert_eq!(v["exe_is_decoy"], true, "{v}");
     assert_eq!(report(&v, "write-running"), "ETXTBSY");
     // The vulnerability the others exist to prevent: once nothing runs the binary, the
@@ -44,7 +34,7 @@ fn memfd_runs_a_sealed_copy() {
     if !root_or_skip("memfd") {
         return;
     }
-    let v = inspect("memfd");
+    let v = inspect("memfd", "exec-true");
     assert!(
         report(&v, "exe").starts_with("/memfd:sealbench-memfd"),
         "{v}"
@@ -64,7 +54,7 @@ fn memfd_bind_runs_the_bound_sealed_copy() {
     if !root_or_skip("memfd-bind") {
         return;
     }
-    let v = inspect("memfd-bind");
+    let v = inspect("memfd-bind", "exec-true");
     assert!(
         report(&v, "exe").starts_with("/memfd:sealbench-memfd-bind"),
         "{v}"
@@ -79,7 +69,7 @@ fn bind_ro_runs_the_binary_through_a_detached_read_only_bind() {
     if !root_or_skip("bind-ro") {
         return;
     }
-    let v = inspect("bind-ro");
+    let v = inspect("bind-ro", "exec-true");
     // The same inode, seen through a detached mount whose root is the file itself.
     assert_eq!(v["exe_is_decoy"], true, "{v}");
     assert_eq!(report(&v, "exe"), "/");
@@ -93,7 +83,7 @@ fn overlayfs_runs_the_file_in_the_detached_overlay() {
     if !root_or_skip("overlayfs") {
         return;
     }
-    let v = inspect("overlayfs");
+    let v = inspect("overlayfs", "exec-true");
     // Path relative to the detached overlay's root; not the decoy's inode.
     assert_eq!(report(&v, "exe"), "/sealbench-stage2", "{v}");
     assert_eq!(v["exe_is_decoy"], false);

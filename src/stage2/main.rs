@@ -221,13 +221,7 @@ unsafe fn inspect() {
         line.push(&target[..n as usize]);
     }
     // Which file that is: the runtime binary itself, or a copy.
-    let mut st = [0u64; 18];
-    if stat(c"/proc/self/exe".as_ptr(), st.as_mut_ptr()) == 0 {
-        line.push(b"\nexe-id ");
-        line.number(st[0] as c_long);
-        line.push(b":");
-        line.number(st[1] as c_long);
-    }
+    push_dev_ino(&mut line, b"\nexe-id ", c"/proc/self/exe");
     line.push(b"\nwrite-running ");
     let fd = open(c"/proc/self/exe".as_ptr(), O_WRONLY | O_CLOEXEC);
     if fd >= 0 {
@@ -262,15 +256,7 @@ unsafe fn inspect() {
         let len = host.iter().position(|&b| b == 0).unwrap_or(host.len());
         line.push(&host[..len]);
     }
-    // struct stat starts with st_dev and st_ino (u64 each) on x86-64 and arm64; 18 words
-    // cover the whole struct on both.
-    let mut st = [0u64; 18];
-    if stat(c"/".as_ptr(), st.as_mut_ptr()) == 0 {
-        line.push(b"\nroot ");
-        line.number(st[0] as c_long);
-        line.push(b":");
-        line.number(st[1] as c_long);
-    }
+    push_dev_ino(&mut line, b"\nroot ", c"/");
     line.push(b"\n");
     say(REPORT_FD, line.bytes());
     // Without CLOEXEC, so that it survives into the payload, and placed on HELD_FD.
@@ -278,6 +264,19 @@ unsafe fn inspect() {
     if held >= 0 && held != HELD_FD {
         dup2(held, HELD_FD);
         close(held);
+    }
+}
+
+/// `<label><dev>:<ino>` of `path`, if it can be stat'ed.
+unsafe fn push_dev_ino(line: &mut Line, label: &[u8], path: &core::ffi::CStr) {
+    // struct stat starts with st_dev and st_ino (u64 each) on x86-64 and arm64; 18 words
+    // cover the whole struct on both.
+    let mut st = [0u64; 18];
+    if stat(path.as_ptr(), st.as_mut_ptr()) == 0 {
+        line.push(label);
+        line.number(st[0] as c_long);
+        line.push(b":");
+        line.number(st[1] as c_long);
     }
 }
 

@@ -1,5 +1,4 @@
-use crate::{sys, Exec, Result, ResultExt, SealStrategy, Sealed, Sealer, Target};
-use rustix::fs::{Mode, OFlags};
+use crate::{sys, Exec, Result, SealStrategy, Sealed, Sealer, Target};
 use std::ffi::CString;
 
 /// runc 1.1.15 and 1.2's default: a fresh sealed copy of the binary for every start.
@@ -27,13 +26,7 @@ struct MemfdSealer {
 
 impl Sealer for MemfdSealer {
     fn seal(&mut self) -> Result<Sealed> {
-        // Opened per start, as runc opens /proc/self/exe per start.
-        let src = rustix::fs::open(
-            self.exe.as_c_str(),
-            OFlags::RDONLY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .ctx(|| format!("open({:?})", self.exe))?;
+        let src = sys::open_binary(&self.exe)?;
         Ok(Exec::Fd(sys::sealed_memfd_copy(c"sealbench-memfd", &src)?).into())
     }
 }

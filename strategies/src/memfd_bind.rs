@@ -20,12 +20,7 @@ impl SealStrategy for MemfdBind {
 
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
         let exe = target.exe().to_owned();
-        let src = rustix::fs::open(
-            exe.as_c_str(),
-            OFlags::RDONLY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .ctx(|| format!("open({exe:?})"))?;
+        let src = sys::open_binary(&exe)?;
         let memfd = sys::sealed_memfd_copy(c"sealbench-memfd-bind", &src)?;
         drop(src);
         Keeper::start(&memfd, exe.clone()).map(|keeper| {

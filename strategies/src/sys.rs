@@ -16,6 +16,16 @@ pub const COPY_SEALS: SealFlags = SealFlags::SEAL
 /// `MFD_EXEC` is refused with EINVAL before Linux 6.3; after the first refusal we stop asking.
 static MFD_EXEC_REFUSED: AtomicBool = AtomicBool::new(false);
 
+/// The runtime binary opened for reading, per start, as runc opens /proc/self/exe.
+pub fn open_binary(exe: &CStr) -> Result<OwnedFd> {
+    rustix::fs::open(
+        exe,
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .ctx(|| format!("open({exe:?})"))
+}
+
 /// A new memfd that can be sealed and executed.
 pub fn executable_memfd(name: &CStr) -> Result<OwnedFd> {
     let base = MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING;

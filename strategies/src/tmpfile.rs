@@ -32,12 +32,7 @@ struct TmpfileSealer {
 
 impl Sealer for TmpfileSealer {
     fn seal(&mut self) -> Result<Sealed> {
-        let src = rustix::fs::open(
-            self.exe.as_c_str(),
-            OFlags::RDONLY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .ctx(|| format!("open({:?})", self.exe))?;
+        let src = sys::open_binary(&self.exe)?;
         let copy = rustix::fs::open(
             &self.dir,
             OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC,

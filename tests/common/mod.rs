@@ -92,3 +92,30 @@ pub fn serial() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock().unwrap_or_else(|e| e.into_inner())
 }
+
+/// What stage 2 saw of itself, started from `strategy`'s sealed object by `workload`.
+pub fn inspect(strategy: &str, workload: &str) -> serde_json::Value {
+    json(&run_ok(sealbench().args([
+        "inspect",
+        "--strategy",
+        strategy,
+        "--workload",
+        workload,
+        "--exe-size",
+        "4MiB",
+    ])))
+}
+
+/// A `compare` run's results file, with `args` added to a quiet run.
+pub fn compare_json(name: &str, args: &[&str]) -> serde_json::Value {
+    let dir = TempDir::new(name);
+    let out = dir.path("r.json");
+    run_ok(
+        sealbench()
+            .arg("compare")
+            .args(args)
+            .args(["-q", "--export-json"])
+            .arg(&out),
+    );
+    serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
+}
