@@ -52,3 +52,24 @@ pub fn caught() -> Option<i32> {
 pub fn exit_code(signal: i32) -> i32 {
     128 + signal
 }
+
+fn mask(how: libc::c_int) {
+    // SAFETY: a sigset built here; pthread_sigmask only reads it.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGINT);
+        libc::sigaddset(&mut set, libc::SIGTERM);
+        libc::pthread_sigmask(how, &set, std::ptr::null_mut());
+    }
+}
+
+/// Hold SIGINT and SIGTERM back (across the fork of a worker).
+pub fn block() {
+    mask(libc::SIG_BLOCK);
+}
+
+/// Let them through again; one that came meanwhile is delivered now.
+pub fn unblock() {
+    mask(libc::SIG_UNBLOCK);
+}

@@ -6,9 +6,15 @@ use serde_json::{json, Value};
 
 /// A results file with noclone and memfd, 60 interleaved rounds each.
 fn results(kernel: &str, memfd_scale: f64) -> Value {
+    noisy_results(kernel, memfd_scale, 0.01)
+}
+
+/// As [`results`], with memfd's spread around its median set by `spread`.
+fn noisy_results(kernel: &str, memfd_scale: f64, spread: f64) -> Value {
     let row = |strategy: &str, scale: f64| {
+        let spread = if strategy == "memfd" { spread } else { 0.01 };
         let times: Vec<f64> = (0..60)
-            .map(|i| scale * 1e-3 * (1.0 + 0.01 * f64::from((i * 7) % 13)))
+            .map(|i| scale * 1e-3 * (1.0 + spread * (f64::from((i * 7) % 13) - 6.0) / 6.0))
             .collect();
         json!({"strategy": strategy, "workload": "exec-true", "status": "ok", "runs": 60,
                "times": times, "rounds": (0..60).collect::<Vec<u32>>()})
@@ -138,4 +144,36 @@ fn merge_of_two_hosts_keeps_both() {
             .len()
             > 5_000
     );
+}
+
+#[test]
+fn a_rise_over_the_threshold_fails_only_when_it_is_significant() {
+    let dir = TempDir::new("gate-significance");
+    let base = write(&dir, "base.json", &results("6.18.0", 1.0));
+    // 30% over, measured tightly: its CI lies wholly above the 25% limit.
+    let tight = write(&dir, "tight.json", &noisy_results("6.18.0", 1.3, 0.01));
+    assert_eq!(gate(&base, &tight).status.code(), Some(1));
+    // 30% over, but so noisy that the CI reaches below the limit: not a regression.
+    let noisy = write(&dir, "noisy.json", &noisy_results("6.18.0", 1.3, 0.5));
+    let out = gate(&base, &noisy);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("not significant"), "{stdout}");
+}
+
+#[test]
+fn a_strategy_that_ran_in_the_baseline_and_fails_now_is_a_regression() {
+    let dir = TempDir::new("gate-failed");
+    let base = write(&dir, "base.json", &results("6.18.0", 1.0));
+    let mut now = results("6.18.0", 1.0);
+    now["results"][1] = json!({"strategy": "memfd", "workload": "exec-true", "status": "failed", "reason": "run 3: stage 2 exited with status 1"});
+    let now = write(&dir, "now.json", &now);
+    let out = gate(&base, &now);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("failed now"));
 }

@@ -14,7 +14,8 @@ pub fn judge(decoy: &std::fs::File, text_page: Option<&str>) -> Result<Outcome> 
     };
     let (offset, pfn): (u64, i64) = (offset.parse().unwrap_or(0), pfn.parse().unwrap_or(-1));
     let host = decoy_pfn(decoy, offset)?;
-    if pfn < 0 || host.is_none() {
+    // Without CAP_SYS_ADMIN pagemap reads every frame as 0, which would compare equal.
+    if pfn <= 0 || host.is_none_or(|h| h == 0) {
         return Ok(Outcome::not_applicable("a page was not resident".into()));
     }
     Ok(Outcome::property(host == Some(pfn as u64)))

@@ -88,7 +88,7 @@ pub fn run(args: &GateArgs) -> AppResult<i32> {
     }
 }
 
-/// `10%`, `0.1` or `10`: a fraction of the baseline ratio.
+/// `10%` or `0.1`: a fraction of the baseline ratio, below 1.
 fn parse_threshold(s: &str) -> Result<f64, String> {
     let t = s.trim();
     let (num, percent) = match t.strip_suffix('%') {
@@ -99,8 +99,8 @@ fn parse_threshold(s: &str) -> Result<f64, String> {
         .trim()
         .parse()
         .map_err(|_| format!("--max-regression {s:?} is not a percentage like 10%"))?;
-    let v = if percent || v >= 1.0 { v / 100.0 } else { v };
-    if v.is_finite() && v > 0.0 && v < 10.0 {
+    let v = if percent { v / 100.0 } else { v };
+    if v.is_finite() && v > 0.0 && v < 1.0 {
         Ok(v)
     } else {
         Err(format!("--max-regression {s:?} is out of range"))
@@ -152,6 +152,7 @@ fn rerun(baseline: &Results, quiet: bool) -> AppResult<Results> {
         ..Options::default()
     };
     Ok(in_sandbox(options, |sb| {
+        crate::process::watchdog::start(std::time::Duration::from_secs(30));
         Ok(super::compare::measure(
             sb,
             &strategies,
@@ -169,7 +170,11 @@ mod tests {
     fn thresholds() {
         assert_eq!(super::parse_threshold("10%"), Ok(0.10));
         assert_eq!(super::parse_threshold("0.25"), Ok(0.25));
-        assert_eq!(super::parse_threshold("25"), Ok(0.25));
+        assert!(
+            super::parse_threshold("25").is_err(),
+            "25 without % is neither 25% nor 2500%"
+        );
+        assert!(super::parse_threshold("150%").is_err());
         assert!(super::parse_threshold("-5%").is_err());
         assert!(super::parse_threshold("lots").is_err());
     }

@@ -113,18 +113,29 @@ fn benchstat_has_one_go_benchmark_line_per_run() {
 }
 
 #[test]
-fn atomic_write_never_leaves_a_partial_file() {
+fn atomic_write_replaces_a_file_whole_and_leaves_no_temporary() {
+    use std::os::unix::fs::MetadataExt;
     let dir = std::env::temp_dir().join(format!("sealbench-export-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let good = dir.join("r.json");
     write_atomic(&good, b"good").unwrap();
-    // A path whose parent does not exist fails up front and leaves the good file alone.
+    let before = std::fs::metadata(&good).unwrap().ino();
+    write_atomic(&good, b"better").unwrap();
+    // A new inode renamed into place, never the old file written over in place.
+    assert_ne!(std::fs::metadata(&good).unwrap().ino(), before);
+    assert_eq!(std::fs::read(&good).unwrap(), b"better");
+    // A write that cannot land (onto a non-empty directory) fails and leaves no trace.
+    let blocked = dir.join("blocked");
+    std::fs::create_dir_all(blocked.join("inside")).unwrap();
+    assert!(write_atomic(&blocked, b"x").is_err());
+    assert!(blocked.join("inside").is_dir());
+    // A path in a missing directory is refused before any run.
     assert!(check_writable(&dir.join("missing/r.json")).is_err());
-    assert_eq!(std::fs::read(&good).unwrap(), b"good");
-    assert_eq!(
-        std::fs::read_dir(&dir).unwrap().count(),
-        1,
-        "no temporary left behind"
-    );
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, vec!["blocked", "r.json"], "no temporary left behind");
     std::fs::remove_dir_all(&dir).unwrap();
 }

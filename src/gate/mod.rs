@@ -87,10 +87,53 @@ pub fn judge(
                     (Outcome::Pass, format!("{:+.1}%", change * 100.0))
                 };
             }
-            _ if c.is_none() => v.cause = "not measured in the current run".into(),
-            _ => v.cause = format!("no ratio to {reference} in one of the runs"),
+            _ => match current
+                .results
+                .iter()
+                .find(|x| x.workload == b.workload && x.strategy == b.strategy)
+            {
+                // It ran in the baseline and fails now: the worst regression there is.
+                Some(x) if x.status == crate::results::Status::Failed => {
+                    v.outcome = Outcome::Regressed;
+                    v.cause = format!(
+                        "ok in the baseline, failed now: {}",
+                        x.reason.as_deref().unwrap_or("no reason given")
+                    );
+                }
+                Some(x) if !x.is_ok() => {
+                    v.cause = format!(
+                        "not measured now: {}",
+                        x.reason.as_deref().unwrap_or("no reason")
+                    )
+                }
+                None => v.cause = "not in the current run".into(),
+                Some(_) => v.cause = format!("no ratio to {reference} in one of the runs"),
+            },
         }
         out.push(v);
+    }
+    for c in current
+        .results
+        .iter()
+        .filter(|e| e.is_ok() && e.strategy != reference)
+    {
+        if !baseline
+            .results
+            .iter()
+            .any(|b| b.workload == c.workload && b.strategy == c.strategy && b.is_ok())
+        {
+            out.push(Verdict {
+                workload: c.workload.clone(),
+                strategy: c.strategy.clone(),
+                baseline_ratio: None,
+                current_ratio: c.ratio.as_ref().map(|r| r.value),
+                current_ci95: c.ratio.as_ref().map(|r| r.ci95),
+                baseline_median: None,
+                current_median: c.median,
+                outcome: Outcome::Skipped,
+                cause: "not in the baseline".into(),
+            });
+        }
     }
     out
 }

@@ -1,5 +1,5 @@
 use super::Argv;
-use rustix::fd::{AsRawFd, BorrowedFd};
+use rustix::fd::{AsFd, AsRawFd, BorrowedFd};
 use rustix::io::Errno;
 use rustix::process::Pid;
 use std::time::Duration;
@@ -48,6 +48,9 @@ impl ChildExit {
     }
 }
 
+/// Descriptors a child is given are placed below this number.
+const FIRST_FREE: libc::c_int = 64;
+
 /// Steps the child can fail at, reported through the exec-error pipe.
 const STEPS: [&str; 3] = ["dup2", "pre-exec", "exec"];
 
@@ -56,6 +59,37 @@ const STEPS: [&str; 3] = ["dup2", "pre-exec", "exec"];
 pub fn spawn(exec: &Exec, spec: &Spawn) -> Result<Pid> {
     let (err_r, err_w) =
         rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
+    // With descriptors to place, everything the child still needs is first moved above
+    // every target number, so that placing one never clobbers another, the program to
+    // exec, or the error pipe. (Timed starts of most strategies place none.)
+    let above =
+        |fd: BorrowedFd| rustix::io::fcntl_dupfd_cloexec(fd, FIRST_FREE).ctx(|| "dup".into());
+    let (err_w, exec_high, sources) = if spec.fds.is_empty() {
+        (err_w, None, Vec::new())
+    } else {
+        let exec_high = match exec {
+            Exec::Fd(fd) => Some(Exec::Fd(above(fd.as_fd())?)),
+            Exec::Path(_) => None,
+        };
+        let sources = spec
+            .fds
+            .iter()
+            .map(|&(src, dst)| above(src).map(|high| (high, dst)))
+            .collect::<Result<Vec<_>>>()?;
+        // The low copy must go: a write end left open here would hide the child's exec.
+        let high = above(err_w.as_fd())?;
+        drop(err_w);
+        (high, exec_high, sources)
+    };
+    let exec = exec_high.as_ref().unwrap_or(exec);
+    let placed: Vec<(BorrowedFd, libc::c_int)> = if sources.is_empty() {
+        spec.fds.to_vec()
+    } else {
+        sources
+            .iter()
+            .map(|(high, dst)| (high.as_fd(), *dst))
+            .collect()
+    };
     let child = || -> i32 {
         let fail = |step: u8, sub: u8, e: Errno| -> i32 {
             let mut msg = [0u8; 6];
@@ -65,7 +99,7 @@ pub fn spawn(exec: &Exec, spec: &Spawn) -> Result<Pid> {
             let _ = rustix::io::write(&err_w, &msg);
             127
         };
-        for &(src, dst) in spec.fds {
+        for &(src, dst) in &placed {
             // SAFETY: plain fd juggling in the child; dup2 onto the same number would keep
             // CLOEXEC, so that case clears the flag instead.
             let r = unsafe {
@@ -125,8 +159,13 @@ fn last_errno() -> Errno {
 /// had to kill is an error that says so.
 pub fn reap(pid: Pid) -> Result<ChildExit> {
     let watched = super::watchdog::watch(pid.as_raw_nonzero().get());
+    // Unwatch before reaping: until it is reaped the child keeps its pid, so the watchdog
+    // can never kill a stranger that was given the pid afterwards.
+    sys::wait_exited(pid)?;
+    let timed_out = watched.timed_out();
+    drop(watched);
     let (status, ru) = sys::wait4(pid)?;
-    if let Some(after) = watched.timed_out() {
+    if let Some(after) = timed_out {
         return Err(Error::msg(format!(
             "timed out after {:.1} s (--run-timeout) and was killed",
             after.as_secs_f64()

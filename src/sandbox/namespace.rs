@@ -2,18 +2,27 @@ use rustix::mount::{MountFlags, MountPropagationFlags};
 use rustix::thread::UnshareFlags;
 use strategies::{Error, Result, ResultExt};
 
+/// unshare(CLONE_NEWNS) moves only the calling thread, and a fork of a multi-threaded
+/// process may only make async-signal-safe calls: both steps need one thread.
+pub fn ensure_single_threaded() -> Result<()> {
+    let status =
+        std::fs::read_to_string("/proc/self/status").ctx(|| "read /proc/self/status".into())?;
+    let threads = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:").map(|n| n.trim().to_string()));
+    if threads.as_deref() == Some("1") {
+        Ok(())
+    } else {
+        Err(Error::msg(
+            "internal: a run must be started from a single-threaded process",
+        ))
+    }
+}
+
 /// Move this (single-threaded) process into a private mount namespace and mount the run's
 /// tmpfs over `at`.
 pub fn enter_private(at: &str) -> Result<()> {
-    let threads = std::fs::read_to_string("/proc/self/status")
-        .ctx(|| "read /proc/self/status".into())?
-        .lines()
-        .find_map(|l| l.strip_prefix("Threads:").map(|n| n.trim().to_string()));
-    if threads.as_deref() != Some("1") {
-        return Err(Error::msg(
-            "internal: the run namespace must be entered by a single-threaded process",
-        ));
-    }
+    ensure_single_threaded()?;
     // SAFETY: with one thread, NEWNS moves the whole process; no fd table or memory is shared.
     unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWNS) }
         .ctx(|| "unshare(CLONE_NEWNS)".into())?;

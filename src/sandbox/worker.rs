@@ -57,9 +57,11 @@ where
         None => None,
     };
     let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
+    namespace::ensure_single_threaded()?;
     interrupt::catch();
     let run = move || -> i32 {
         interrupt::default_in_worker();
+        interrupt::unblock();
         let outcome = match setup(&options, bundle).and_then(|sb| job(&sb)) {
             Ok(v) => Outcome::Done(v),
             Err(e) => Outcome::Failed(e.to_string()),
@@ -76,21 +78,26 @@ where
     };
     // SAFETY: the caller is single-threaded here (checked again inside before unshare), so
     // the worker may allocate and run arbitrary code like any forked single-threaded process.
-    let pid = unsafe { sys::fork_with(run) }?;
+    // Blocked across the fork, so that neither side misses one in between.
+    interrupt::block();
+    let pid = unsafe { sys::fork_with(run) };
+    interrupt::unblock();
+    let pid = pid?;
+    let mut forwarded = false;
     let mut bytes = Vec::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
+        // A SIGTERM sent to this process alone is passed on; Ctrl-C reached the worker
+        // already, through the terminal's process group.
+        if let (Some(sig), false) = (interrupt::caught(), forwarded) {
+            // SAFETY: kill(2) on our own unreaped child.
+            unsafe { libc::kill(pid.as_raw_nonzero().get(), sig) };
+            forwarded = true;
+        }
         match rustix::io::read(&r, &mut buf) {
             Ok(0) => break,
             Ok(n) => bytes.extend_from_slice(&buf[..n]),
-            // A SIGTERM sent to this process alone is passed on; Ctrl-C reached the
-            // worker already, through the terminal's process group.
-            Err(rustix::io::Errno::INTR) => {
-                if let Some(sig) = interrupt::caught() {
-                    // SAFETY: kill(2) on our own unreaped child.
-                    unsafe { libc::kill(pid.as_raw_nonzero().get(), sig) };
-                }
-            }
+            Err(rustix::io::Errno::INTR) => {}
             Err(e) => return Err(AppError::failure(format!("read the worker's results: {e}"))),
         }
     }

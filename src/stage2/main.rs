@@ -297,7 +297,11 @@ impl Line {
         self.len += n;
     }
 
-    fn number(&mut self, mut v: c_long) {
+    fn number(&mut self, v: c_long) {
+        if v < 0 {
+            self.push(b"-");
+        }
+        let mut v = v.unsigned_abs();
         let mut digits = [0u8; 24];
         let mut i = digits.len();
         loop {

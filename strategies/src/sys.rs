@@ -215,7 +215,14 @@ fn armed_child(
 pub fn close_all_except(keep: &mut [std::os::fd::RawFd]) {
     let close_range = |first: u32, last: u32| {
         // SAFETY: closing descriptors this child owns copies of and will not use.
-        unsafe { libc::syscall(libc::SYS_close_range, first, last, 0u32) };
+        let r = unsafe { libc::syscall(libc::SYS_close_range, first, last, 0u32) };
+        if r != 0 {
+            // Before Linux 5.9: one by one, up to a limit no keeper gets near.
+            for fd in first..last.min(4096).saturating_add(1) {
+                // SAFETY: as above.
+                unsafe { libc::close(fd as libc::c_int) };
+            }
+        }
     };
     keep.sort_unstable();
     let mut from: u32 = 3;
@@ -229,6 +236,31 @@ pub fn close_all_except(keep: &mut [std::os::fd::RawFd]) {
         }
     }
     close_range(from, u32::MAX);
+}
+
+/// Wait until `pid` has exited without reaping it: it stays a zombie, so its pid cannot be
+/// given to another process until [`wait4`].
+pub fn wait_exited(pid: rustix::process::Pid) -> Result<()> {
+    loop {
+        // SAFETY: siginfo_t is plain data; zero is a valid value.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: a live out-pointer of the right type.
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid.as_raw_nonzero().get() as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOWAIT,
+            )
+        };
+        if r == 0 {
+            return Ok(());
+        }
+        let e = std::io::Error::last_os_error();
+        if e.kind() != std::io::ErrorKind::Interrupted {
+            return Err(e).ctx(|| format!("waitid({})", pid.as_raw_nonzero()));
+        }
+    }
 }
 
 /// Reap `pid`, retrying on EINTR, and return its wait status and resource usage.

@@ -16,7 +16,9 @@ pub fn root_or_skip(test: &str) -> bool {
     } else {
         // Straight to fd 2: the test harness captures eprintln! of a passing test, and a
         // skip must be seen.
-        let line = format!("SKIPPED {test}: needs root (sealbench runs in a private mount namespace of its own)\n");
+        let line = format!(
+            "SKIPPED {test}: needs root (sealbench runs in a private mount namespace of its own)\n"
+        );
         let _ = rustix::io::write(rustix::stdio::stderr(), line.as_bytes());
         false
     }
