@@ -14,18 +14,7 @@ impl super::Chart for Distribution<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let results = self.results;
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        root.fill(&WHITE).map_err(e)?;
-        let workloads = panel::workloads(results);
-        for (area, w) in root
-            .split_evenly((workloads.len().max(1), 1))
-            .iter()
-            .zip(&workloads)
-        {
-            let rows = panel::measured(results, w);
-            if rows.is_empty() {
-                continue;
-            }
-            let names: Vec<String> = rows.iter().map(|r| r.strategy.clone()).collect();
+        panel::each_workload(root, results, |area, w, rows, names| {
             let quartiles: Vec<Quartiles> = rows
                 .iter()
                 .map(|r| Quartiles::new(&r.times.iter().map(|t| t * 1e3).collect::<Vec<f64>>()))
@@ -73,7 +62,7 @@ impl super::Chart for Distribution<'_> {
                         .style(Palette99::pick(4).stroke_width(2))
                 }))
                 .map_err(e)?;
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }

@@ -15,18 +15,7 @@ impl super::Chart for Medians<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let (results, reference) = (self.results, self.reference);
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        root.fill(&WHITE).map_err(e)?;
-        let workloads = panel::workloads(results);
-        for (area, w) in root
-            .split_evenly((workloads.len().max(1), 1))
-            .iter()
-            .zip(&workloads)
-        {
-            let rows = panel::measured(results, w);
-            if rows.is_empty() {
-                continue;
-            }
-            let names: Vec<String> = rows.iter().map(|r| r.strategy.clone()).collect();
+        panel::each_workload(root, results, |area, w, rows, names| {
             let top = rows
                 .iter()
                 .filter_map(|r| r.ci95_median.map(|c| c[1]).or(r.median))
@@ -112,7 +101,7 @@ impl super::Chart for Medians<'_> {
                     ))
                 }))
                 .map_err(e)?;
-        }
-        Ok(())
+            Ok(())
+        })
     }
 }

@@ -1,4 +1,6 @@
 use crate::results::{Entry, Results};
+use plotters::coord::Shift;
+use plotters::prelude::*;
 
 /// Workloads in the order they first appear.
 pub fn workloads(results: &Results) -> Vec<String> {
@@ -35,4 +37,28 @@ pub fn title(results: &Results, workload: &str, what: &str) -> String {
         h.cpus,
         h.exe_size_bytes as f64 / f64::from(1 << 20)
     )
+}
+
+/// One panel per workload, stacked: `draw` gets each panel's area, its workload, its
+/// measured rows and their strategy names.
+pub fn each_workload<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    results: &Results,
+    mut draw: impl FnMut(&DrawingArea<DB, Shift>, &str, &[&Entry], &[String]) -> Result<(), String>,
+) -> Result<(), String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let workloads = workloads(results);
+    for (area, w) in root
+        .split_evenly((workloads.len().max(1), 1))
+        .iter()
+        .zip(&workloads)
+    {
+        let rows = measured(results, w);
+        if rows.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = rows.iter().map(|r| r.strategy.clone()).collect();
+        draw(area, w, &rows, &names)?;
+    }
+    Ok(())
 }
