@@ -36,10 +36,7 @@ impl super::Chart for Medians<'_> {
                 .disable_x_mesh()
                 .y_desc("median start [ms]")
                 .x_labels(rows.len())
-                .x_label_formatter(&|v| match v {
-                    SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
-                    _ => String::new(),
-                })
+                .x_label_formatter(&|v| panel::strategy_label(names, v))
                 .label_style((FAMILY, 15))
                 .axis_desc_style((FAMILY, 16))
                 .draw()

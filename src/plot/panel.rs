@@ -62,3 +62,11 @@ pub fn each_workload<DB: DrawingBackend>(
     }
     Ok(())
 }
+
+/// The x-axis label of a strategy axis: the strategy's name under the middle of its slot.
+pub fn strategy_label(names: &[String], v: &SegmentValue<usize>) -> String {
+    match v {
+        SegmentValue::CenterOf(i) => names.get(*i).cloned().unwrap_or_default(),
+        _ => String::new(),
+    }
+}
