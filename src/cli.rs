@@ -80,19 +80,21 @@ pub struct CompareArgs {
 /// How many starts, in what order.
 #[derive(Args, Debug, Clone)]
 pub struct RunArgs {
-    /// Measured starts per strategy. Without it, the count comes from --time-budget.
+    /// Measured rounds (every strategy starts once per round, --block times). Without it,
+    /// the count comes from --time-budget.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["min_runs", "max_runs", "time_budget"])]
     pub runs: Option<u32>,
-    /// With a time budget: at least this many measured starts per strategy.
+    /// With a time budget: at least this many rounds.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub min_runs: u32,
-    /// With a time budget: at most this many measured starts per strategy.
+    /// With a time budget: at most this many rounds.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_runs: Option<u32>,
-    /// Seconds of measured starts per strategy, as hyperfine's default of 3.
+    /// Seconds of measured starts per strategy, as hyperfine's default of 3: the run lasts
+    /// about this times the number of strategies, in equal rounds for all.
     #[arg(long, default_value_t = 3.0, value_parser = parse_seconds)]
     pub time_budget: f64,
-    /// Unmeasured starts per strategy before measuring.
+    /// Interleaved rounds of unmeasured starts before measuring.
     #[arg(long, default_value_t = 5)]
     pub warmup: u32,
     /// Starts of one strategy in a row within each interleaved round.
@@ -108,6 +110,14 @@ pub struct RunArgs {
     /// as a failed run.
     #[arg(long, default_value = "30", value_parser = parse_seconds)]
     pub run_timeout: f64,
+    /// Independent passes, each in a fresh worker with its own seed; ratios then also get
+    /// an interval from the spread between passes (run-to-run variance).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub repeat: u32,
+    /// Calibration only: busy-wait DURATION (e.g. 60us) inside every timed start of
+    /// STRATEGY, a real slowdown for measuring what the gate detects.
+    #[arg(long, value_name = "STRATEGY=DURATION", hide = true)]
+    pub inject_delay: Vec<String>,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
@@ -158,18 +168,33 @@ pub struct PlotArgs {
 
 #[derive(Args, Debug)]
 pub struct GateArgs {
-    /// The reference run (`compare --export-json`), e.g. results/baseline.json.
+    /// The reference run, made with `compare --repeat 5 --export-json` (at least 5 passes),
+    /// e.g. results/baseline.json.
     #[arg(long)]
     pub baseline: PathBuf,
-    /// A run to gate; without it, one is made now with the baseline's settings.
+    /// A run to gate (at least 2 passes); without it, passes are made now with the
+    /// baseline's settings.
     #[arg(long)]
     pub current: Option<PathBuf>,
-    /// How much a strategy's ratio to the reference may rise (and then only if the rise is
-    /// significant). 25% was chosen from honest reruns on a noisy 2-core VM (README).
-    #[arg(long, default_value = "25%")]
-    pub max_regression: String,
+    /// How much a strategy's ratio to the reference may rise: `3%` for every strategy
+    /// (the default; 20% for those that copy the binary per start), or `NAME=PCT` for one.
+    /// Repeatable.
+    #[arg(long, value_name = "PCT|NAME=PCT", default_value = "3%")]
+    pub max_regression: Vec<String>,
     #[arg(long, default_value = "noclone")]
     pub reference: String,
+    /// Passes to make now before judging.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=50))]
+    pub passes: u32,
+    /// While a strategy is inconclusive, add passes one at a time up to this many.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(2..=100))]
+    pub max_passes: u32,
+    /// Calibration only: busy-wait DURATION inside every timed start of STRATEGY.
+    #[arg(long, value_name = "STRATEGY=DURATION", hide = true)]
+    pub inject_delay: Vec<String>,
+    /// Save the passes made now (the current run) as JSON.
+    #[arg(long, value_name = "FILE")]
+    pub export_current: Option<PathBuf>,
     #[arg(long, short)]
     pub quiet: bool,
 }

@@ -10,6 +10,8 @@ pub mod exit {
     pub const FAILURE: i32 = 1;
     pub const USAGE: i32 = 2;
     pub const PRIVILEGE: i32 = 3;
+    /// `gate`: some strategy could be neither passed nor failed within the passes allowed.
+    pub const INCONCLUSIVE: i32 = 4;
     pub const SIGINT: i32 = 130;
     pub const SIGTERM: i32 = 143;
 }

@@ -85,6 +85,88 @@ fn list_reports_every_strategy() {
             .lines()
             .find(|l| l.starts_with(name) && l[name.len()..].starts_with(' '))
             .unwrap_or_else(|| panic!("{name} not listed:\n{text}"));
-        assert!(line.contains("supported"), "{line}");
+        assert!(
+            line.contains(" supported") && !line.contains("unsupported"),
+            "{line}"
+        );
     }
+}
+
+/// The comparison core's promise: in time-budget mode every row runs the same rounds as
+/// its reference, and the ratio a row prints is its median over the reference's, both over
+/// those rounds. `--warmup 0` works with a budget.
+#[test]
+fn every_row_runs_the_same_rounds_and_its_ratio_is_its_median_over_the_reference() {
+    if !root_or_skip("compare equal rounds") {
+        return;
+    }
+    let dir = TempDir::new("compare-rounds");
+    let out = dir.path("r.json");
+    for warmup in ["0", "2"] {
+        let run = run_ok(
+            sealbench()
+                .args(["compare", "--strategies", "noclone,memfd,overlayfs,open-tree"])
+                .args(["--time-budget", "0.3", "--min-runs", "10", "--warmup", warmup, "-q"])
+                .arg("--export-json")
+                .arg(&out),
+        );
+        let table = String::from_utf8_lossy(&run.stdout);
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+        let rows = v["results"].as_array().unwrap();
+        let rounds_of = |r: &serde_json::Value| -> Vec<u64> {
+            let mut v: Vec<u64> = r["rounds"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+            v.sort_unstable();
+            v
+        };
+        let reference = rows.iter().find(|r| r["strategy"] == "noclone").unwrap();
+        let ref_rounds = rounds_of(reference);
+        // A budget of 0.3 s per strategy is far more than 10 rounds of ~1-10 ms starts.
+        assert!(ref_rounds.len() > 10, "warmup {warmup}: the budget was ignored: {} rounds", ref_rounds.len());
+        for r in rows {
+            assert_eq!(r["status"], "ok", "{r}");
+            assert_eq!(rounds_of(r), ref_rounds, "{} ran other rounds", r["strategy"]);
+            assert_eq!(r["shared_rounds"].as_u64().unwrap() as usize, ref_rounds.len());
+            let ratio = r["ratio"]["value"].as_f64().unwrap();
+            let own = r["median"].as_f64().unwrap() / reference["median"].as_f64().unwrap();
+            assert_eq!(format!("{ratio:.3}"), format!("{own:.3}"), "{r}");
+            let [lo, hi] = [r["ratio"]["ci95"][0].as_f64().unwrap(), r["ratio"]["ci95"][1].as_f64().unwrap()];
+            assert!(lo <= ratio && ratio <= hi, "{r}");
+            if r["strategy"] != "noclone" {
+                let printed = format!("{ratio:.3} ({lo:.3}–{hi:.3})");
+                assert!(table.contains(&printed), "{printed} not in\n{table}");
+            }
+        }
+    }
+}
+
+/// `--repeat`: independent passes, kept in the file, with a between-pass interval.
+#[test]
+fn repeat_keeps_its_passes_and_gives_a_between_pass_interval() {
+    if !root_or_skip("compare --repeat") {
+        return;
+    }
+    let dir = TempDir::new("compare-repeat");
+    let out = dir.path("r.json");
+    run_ok(
+        sealbench()
+            .args(["compare", "--strategies", "noclone,overlayfs", "--runs", "15", "--warmup", "1"])
+            .args(["--repeat", "3", "-q", "--export-json"])
+            .arg(&out),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    assert_eq!(v["plan"]["passes"], 3);
+    let row = v["results"].as_array().unwrap().iter().find(|r| r["strategy"] == "overlayfs").unwrap();
+    let passes: Vec<u64> = row["passes"].as_array().unwrap().iter().map(|p| p.as_u64().unwrap()).collect();
+    assert_eq!(passes.len(), 45);
+    for p in 0..3 {
+        assert_eq!(passes.iter().filter(|x| **x == p).count(), 15, "pass {p}");
+    }
+    let between = &row["ratio"]["passes"];
+    assert_eq!(between["values"].as_array().unwrap().len(), 3, "{row}");
+    let (lo, mean, hi) = (
+        between["ci95"][0].as_f64().unwrap(),
+        between["mean"].as_f64().unwrap(),
+        between["ci95"][1].as_f64().unwrap(),
+    );
+    assert!(lo < mean && mean < hi, "{between}");
 }

@@ -4,25 +4,36 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 
-/// A results file with noclone and memfd, 60 interleaved rounds each.
-fn results(kernel: &str, memfd_scale: f64) -> Value {
-    noisy_results(kernel, memfd_scale, 0.01)
-}
-
-/// As [`results`], with memfd's spread around its median set by `spread`.
-fn noisy_results(kernel: &str, memfd_scale: f64, spread: f64) -> Value {
-    let row = |strategy: &str, scale: f64| {
-        let spread = if strategy == "memfd" { spread } else { 0.01 };
-        let times: Vec<f64> = (0..60)
-            .map(|i| scale * 1e-3 * (1.0 + spread * (f64::from((i * 7) % 13) - 6.0) / 6.0))
-            .collect();
-        json!({"strategy": strategy, "workload": "exec-true", "status": "ok", "runs": 60,
-               "times": times, "rounds": (0..60).collect::<Vec<u32>>()})
+/// A results file with noclone, memfd and overlayfs in `passes` passes of 60 rounds each;
+/// memfd about 4 times noclone, overlayfs 1.05 times, both times `scale`, and each pass's
+/// ratios moved by up to ±`jitter` (the run-to-run spread).
+fn passes_results(kernel: &str, scale: f64, passes: u32, jitter: f64) -> Value {
+    let row = |strategy: &str, base: f64, spread: f64| {
+        let mut times = Vec::new();
+        let mut rounds = Vec::new();
+        let mut pass = Vec::new();
+        for p in 0..passes {
+            let shift = 1.0 + jitter * (f64::from((p * 3) % 5) - 2.0) / 2.0;
+            let s = if strategy == "noclone" { base } else { base * shift };
+            for i in 0..60u32 {
+                times.push(s * 1e-3 * (1.0 + spread * (f64::from((i * 7) % 13) - 6.0) / 6.0));
+                rounds.push(p * 60 + i);
+                pass.push(p);
+            }
+        }
+        json!({"strategy": strategy, "workload": "exec-true", "status": "ok", "runs": times.len(),
+               "times": times, "rounds": rounds, "passes": if passes > 1 { pass } else { vec![] }})
     };
     json!({"schema": "sealbench/1",
            "host": {"kernel": kernel, "cpus": 2, "exe_size_bytes": 12582912, "cpu_model": "Test CPU"},
-           "plan": {"warmup": 1, "runs": {"fixed": 60}, "block": 1, "seed": 5},
-           "results": [row("noclone", 1.0), row("memfd", 4.0 * memfd_scale)]})
+           "plan": {"warmup": 1, "runs": {"fixed": 60}, "block": 1, "seed": 5, "passes": passes},
+           "results": [row("noclone", 1.0, 0.01), row("memfd", 4.0 * scale, 0.01),
+                       row("overlayfs", 1.05 * scale, 0.01)]})
+}
+
+/// A baseline-shaped file: 5 passes, 0.5% apart.
+fn results(kernel: &str, scale: f64) -> Value {
+    passes_results(kernel, scale, 5, 0.005)
 }
 
 fn write(dir: &TempDir, name: &str, v: &Value) -> std::path::PathBuf {
@@ -57,19 +68,50 @@ fn gate_passes_a_file_against_itself() {
 }
 
 #[test]
-fn gate_fails_on_a_40_percent_regression_and_names_it() {
+fn gate_fails_a_10_percent_regression_and_names_it() {
     let dir = TempDir::new("gate-regress");
     let base = write(&dir, "base.json", &results("6.18.0", 1.0));
-    let slow = write(&dir, "slow.json", &results("6.18.0", 1.4));
+    let slow = write(&dir, "slow.json", &passes_results("6.18.0", 1.10, 3, 0.005));
     let out = gate(&base, &slow);
-    assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().find(|l| l.contains("memfd")).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let line = stdout.lines().find(|l| l.contains("overlayfs")).unwrap();
     assert!(line.contains("regressed"), "{line}");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("regression in exec-true/memfd"));
-    // A 5% rise is within the default threshold.
-    let fine = write(&dir, "fine.json", &results("6.18.0", 1.05));
-    assert_eq!(gate(&base, &fine).status.code(), Some(0));
+    // memfd copies the binary per start: its 20% margin holds a 10% rise.
+    let line = stdout.lines().find(|l| l.contains("memfd")).unwrap();
+    assert!(line.contains("pass"), "{line}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("regression in exec-true/overlayfs"));
+    // A 0.5% rise, measured tightly, is confidently within the 3% margin.
+    let fine = write(&dir, "fine.json", &passes_results("6.18.0", 1.005, 3, 0.002));
+    let out = gate(&base, &fine);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn a_rise_near_the_margin_with_a_wide_spread_is_inconclusive_with_its_own_code() {
+    let dir = TempDir::new("gate-inconclusive");
+    let base = write(&dir, "base.json", &results("6.18.0", 1.0));
+    // 3% over, passes 4% apart: the interval straddles the 3% margin.
+    let unsure = write(&dir, "unsure.json", &passes_results("6.18.0", 1.03, 3, 0.04));
+    let out = gate(&base, &unsure);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{stdout}");
+    let line = stdout.lines().find(|l| l.contains("overlayfs")).unwrap();
+    assert!(line.contains("inconclusive"), "{line}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("inconclusive: exec-true/overlayfs"));
+}
+
+#[test]
+fn a_baseline_or_current_run_without_passes_is_refused() {
+    let dir = TempDir::new("gate-passes");
+    let base = write(&dir, "base.json", &results("6.18.0", 1.0));
+    let single = write(&dir, "single.json", &passes_results("6.18.0", 1.0, 1, 0.0));
+    for (b, c, what) in [(&single, &base, "a baseline needs at least 5"), (&base, &single, "at least 2")] {
+        let out = gate(b, c);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(err.contains(what), "{err}");
+    }
 }
 
 #[test]
@@ -137,7 +179,7 @@ fn merge_of_two_hosts_keeps_both() {
     let runs = v["runs"].as_array().unwrap();
     assert_eq!(runs.len(), 2);
     let memfd_ratio = |i: usize| runs[i]["results"][1]["ratio"]["value"].as_f64().unwrap();
-    assert!((memfd_ratio(0) - 4.0).abs() < 0.01 && (memfd_ratio(1) - 2.0).abs() < 0.01);
+    assert!((memfd_ratio(0) - 4.0).abs() < 0.05 && (memfd_ratio(1) - 2.0).abs() < 0.03);
     assert!(
         std::fs::metadata(dir.path("plots").join("merge.png"))
             .unwrap()
@@ -147,25 +189,10 @@ fn merge_of_two_hosts_keeps_both() {
 }
 
 #[test]
-fn a_rise_over_the_threshold_fails_only_when_it_is_significant() {
-    let dir = TempDir::new("gate-significance");
-    let base = write(&dir, "base.json", &results("6.18.0", 1.0));
-    // 30% over, measured tightly: its CI lies wholly above the 25% limit.
-    let tight = write(&dir, "tight.json", &noisy_results("6.18.0", 1.3, 0.01));
-    assert_eq!(gate(&base, &tight).status.code(), Some(1));
-    // 30% over, but so noisy that the CI reaches below the limit: not a regression.
-    let noisy = write(&dir, "noisy.json", &noisy_results("6.18.0", 1.3, 0.5));
-    let out = gate(&base, &noisy);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("not significant"), "{stdout}");
-}
-
-#[test]
 fn a_strategy_that_ran_in_the_baseline_and_fails_now_is_a_regression() {
     let dir = TempDir::new("gate-failed");
     let base = write(&dir, "base.json", &results("6.18.0", 1.0));
-    let mut now = results("6.18.0", 1.0);
+    let mut now = passes_results("6.18.0", 1.0, 3, 0.005);
     now["results"][1] = json!({"strategy": "memfd", "workload": "exec-true", "status": "failed", "reason": "run 3: stage 2 exited with status 1"});
     let now = write(&dir, "now.json", &now);
     let out = gate(&base, &now);
@@ -176,4 +203,43 @@ fn a_strategy_that_ran_in_the_baseline_and_fails_now_is_a_regression() {
         String::from_utf8_lossy(&out.stdout)
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("failed now"));
+}
+
+/// The gate on real runs: a real slowdown (a busy-wait inside overlayfs's timed starts) of
+/// 30% is reported regressed; an honest rerun minutes later is not.
+#[test]
+fn a_real_injected_slowdown_is_caught_and_an_honest_rerun_is_not() {
+    if !root_or_skip("gate on real runs") {
+        return;
+    }
+    let dir = TempDir::new("gate-real");
+    let base = dir.path("base.json");
+    run_ok(
+        sealbench()
+            .args(["compare", "--strategies", "noclone,overlayfs", "--runs", "60", "--warmup", "3"])
+            .args(["--repeat", "5", "-q", "--export-json"])
+            .arg(&base),
+    );
+    let v: Value = serde_json::from_slice(&std::fs::read(&base).unwrap()).unwrap();
+    let overlay = v["results"].as_array().unwrap().iter().find(|r| r["strategy"] == "overlayfs").unwrap();
+    let delay_us = (0.3 * overlay["median"].as_f64().unwrap() * 1e6).round() as u64;
+    let gate = |extra: &[&str]| {
+        sealbench()
+            .arg("gate")
+            .arg("--baseline")
+            .arg(&base)
+            .args(["--passes", "3", "--max-passes", "5", "-q"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = gate(&["--inject-delay", &format!("overlayfs={delay_us}us")]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.lines().any(|l| l.contains("overlayfs") && l.contains("regressed")), "{stdout}");
+    // Honest: a loaded 2-core machine moves this ratio by several percent, so the margin
+    // is wide here; the calibration (scripts/calibrate-gate.sh) measures the 3% default.
+    let out = gate(&["--max-regression", "30%"]);
+    assert_ne!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(matches!(out.status.code(), Some(0) | Some(4)), "{}", String::from_utf8_lossy(&out.stderr));
 }

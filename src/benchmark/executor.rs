@@ -8,6 +8,13 @@ pub fn time_one(unit: &mut Unit, round: u32) -> Result<Sample> {
         unreachable!("only ready units are scheduled");
     };
     let t0 = Instant::now();
+    if let Some(d) = unit.inject {
+        // A real slowdown for calibrating the gate: spin, so the CPU is busy as a slower
+        // seal would keep it, rather than sleep.
+        while t0.elapsed() < d {
+            std::hint::spin_loop();
+        }
+    }
     let exit = contender.start()?;
     let wall = t0.elapsed();
     contender.after_start()?;

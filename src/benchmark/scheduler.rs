@@ -5,96 +5,142 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use serde::{Deserialize, Serialize};
 
-/// How many measured starts each unit gets.
+/// How many measured rounds a pass has. Every unit runs in every round.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 #[serde(rename_all = "snake_case")]
 pub enum RunCount {
     Fixed(u32),
-    /// As hyperfine: as many as fit in `seconds`, estimated from the warmup, within bounds.
-    Budget {
-        min: u32,
-        max: u32,
-        seconds: f64,
-    },
+    /// As hyperfine: as many rounds as fit in `seconds` per unit (so `seconds` × units in
+    /// all), estimated from the warmup rounds, within bounds.
+    Budget { min: u32, max: u32, seconds: f64 },
 }
 
 /// The measurement plan of a run, recorded in its results so a report can say how the
 /// numbers were taken.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Plan {
+    /// Interleaved rounds of unmeasured starts before measuring.
     pub warmup: u32,
     pub runs: RunCount,
     /// Starts of one unit in a row within a round.
     pub block: u32,
     pub seed: u64,
+    /// Independent passes (`compare --repeat`), each in a fresh worker with its own seed.
+    #[serde(default = "one")]
+    pub passes: u32,
 }
 
-/// Run every ready unit: warmup, then rounds in which each unit runs a block of starts, in
-/// an order shuffled afresh each round so that drift in the machine hits all alike.
-pub fn run(units: &mut [Unit], plan: &Plan, progress: &Progress) {
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(plan.seed);
-    for unit in units.iter_mut().filter(|u| u.is_ready()) {
-        let mut spent = 0.0;
-        for _ in 0..plan.warmup {
-            match time_one(unit, 0) {
-                Ok(s) => spent += s.wall,
-                Err(e) => {
-                    unit.state = UnitState::Failed(format!("warmup: {e}"));
-                    break;
-                }
-            }
-        }
-        unit.target_runs = match plan.runs {
-            RunCount::Fixed(n) => n,
-            RunCount::Budget { min, max, seconds } => {
-                let per_start = if plan.warmup > 0 {
-                    spent / f64::from(plan.warmup)
-                } else {
-                    0.0
-                };
-                estimate_runs(per_start, seconds, min, max)
-            }
-        };
-    }
-    let total: u64 = units
-        .iter()
-        .filter(|u| u.is_ready())
-        .map(|u| u64::from(u.target_runs))
-        .sum();
-    progress.start(total);
-    let mut order: Vec<usize> = (0..units.len()).collect();
-    let mut round = 0u32;
-    while units.iter().any(Unit::wants_more) {
-        order.shuffle(&mut rng);
-        for &i in &order {
-            let unit = &mut units[i];
-            for _ in 0..plan.block {
-                if !unit.wants_more() {
-                    break;
-                }
-                match time_one(unit, round) {
-                    Ok(sample) => {
-                        unit.samples.push(sample);
+fn one() -> u32 {
+    1
+}
 
+impl Plan {
+    /// The seed of pass `p`: the run's seed for the first, so a one-pass run is as before.
+    pub fn pass_seed(&self, p: u32) -> u64 {
+        self.seed
+            .wrapping_add(u64::from(p).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+    }
+}
+
+/// One interleaved round: every ready unit runs `block` starts, in `order`. A unit whose
+/// start fails drops out with the reason. Returns the wall time each unit spent.
+fn round(
+    units: &mut [Unit],
+    order: &[usize],
+    block: u32,
+    id: Option<u32>,
+    progress: &Progress,
+) -> Vec<f64> {
+    let mut spent = vec![0.0; units.len()];
+    for &i in order {
+        let unit = &mut units[i];
+        for _ in 0..block {
+            if !unit.is_ready() {
+                break;
+            }
+            match time_one(unit, id.unwrap_or(0)) {
+                Ok(sample) => {
+                    spent[i] += sample.wall;
+                    if id.is_some() {
+                        unit.samples.push(sample);
                         progress.tick(&unit.strategy);
                     }
-                    Err(e) => {
-                        unit.state =
-                            UnitState::Failed(format!("run {}: {e}", unit.samples.len() + 1))
-                    }
+                }
+                Err(e) => {
+                    let when = match id {
+                        Some(_) => format!("run {}", unit.samples.len() + 1),
+                        None => "warmup".into(),
+                    };
+                    unit.state = UnitState::Failed(format!("{when}: {e}"));
                 }
             }
         }
-        round += 1;
     }
-    progress.finish();
+    spent
 }
 
-/// hyperfine's rule: fill the time budget, but never fewer than `min` nor more than `max`.
-pub fn estimate_runs(per_start: f64, seconds: f64, min: u32, max: u32) -> u32 {
-    if per_start <= 0.0 {
+/// Run one pass over every ready unit: interleaved warmup rounds, then measured rounds
+/// numbered from `first_round`, each running every unit in an order shuffled afresh, so
+/// that drift in the machine hits all alike. Every unit runs the same rounds; all stop
+/// together. Returns the number of measured rounds.
+pub fn run(units: &mut [Unit], plan: &Plan, pass: u32, first_round: u32, progress: &Progress) -> u32 {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(plan.pass_seed(pass));
+    let mut order: Vec<usize> = (0..units.len()).collect();
+    let mut per_start = vec![0.0; units.len()];
+    for _ in 0..plan.warmup {
+        order.shuffle(&mut rng);
+        for (i, s) in round(units, &order, plan.block, None, progress).into_iter().enumerate() {
+            per_start[i] += s / f64::from(plan.warmup * plan.block);
+        }
+    }
+    let mut done = 0;
+    let rounds = match plan.runs {
+        RunCount::Fixed(n) => n,
+        RunCount::Budget { min, max, seconds } => {
+            if plan.warmup == 0 {
+                // No warmup to learn from: the first measured round is the estimate.
+                order.shuffle(&mut rng);
+                let spent = round(units, &order, plan.block, Some(first_round), progress);
+                for (i, s) in spent.into_iter().enumerate() {
+                    per_start[i] = s / f64::from(plan.block);
+                }
+                done = 1;
+            }
+            let ready: Vec<usize> = (0..units.len()).filter(|&i| units[i].is_ready()).collect();
+            let round_cost: f64 = ready.iter().map(|&i| per_start[i]).sum::<f64>() * f64::from(plan.block);
+            rounds_in_budget(round_cost, seconds * ready.len() as f64, min, max)
+        }
+    };
+    let ready = units.iter().filter(|u| u.is_ready()).count() as u64;
+    progress.start(ready * u64::from(rounds) * u64::from(plan.block));
+    for r in done..rounds {
+        order.shuffle(&mut rng);
+        round(units, &order, plan.block, Some(first_round + r), progress);
+    }
+    progress.finish();
+    rounds
+}
+
+/// hyperfine's rule, for rounds: fill the budget, but never fewer than `min` rounds nor
+/// more than `max`.
+pub fn rounds_in_budget(round_cost: f64, seconds: f64, min: u32, max: u32) -> u32 {
+    if round_cost <= 0.0 || !round_cost.is_finite() {
         return min;
     }
-    let fit = (seconds / per_start).floor();
+    let fit = (seconds / round_cost).floor();
     (fit.min(f64::from(max)) as u32).max(min)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rounds_in_budget;
+
+    #[test]
+    fn budget_fills_within_bounds() {
+        // Ten units of 1 ms each: a round costs 10 ms; 3 s per unit is 30 s in all.
+        assert_eq!(rounds_in_budget(0.010, 30.0, 10, 100_000), 3000);
+        assert_eq!(rounds_in_budget(0.010, 30.0, 10, 500), 500);
+        assert_eq!(rounds_in_budget(10.0, 30.0, 10, 500), 10);
+        assert_eq!(rounds_in_budget(0.0, 30.0, 7, 500), 7);
+    }
 }

@@ -31,8 +31,8 @@ pub struct Unit {
     pub workload: String,
     pub state: UnitState,
     pub samples: Vec<Sample>,
-    /// Runs asked for, once known (fixed, or estimated from the warmup).
-    pub target_runs: u32,
+    /// A calibration aid (`--inject-delay`): busy-wait this long inside every timed start.
+    pub inject: Option<std::time::Duration>,
     /// A runtime peer's `--version`.
     pub version: Option<String>,
     /// The strategy a fallback chain used.
@@ -54,16 +54,12 @@ impl Unit {
             workload: workload.into(),
             state,
             samples: Vec::new(),
-            target_runs: 0,
+            inject: None,
         }
     }
 
     pub fn is_ready(&self) -> bool {
         matches!(self.state, UnitState::Ready(_))
-    }
-
-    pub fn wants_more(&self) -> bool {
-        self.is_ready() && (self.samples.len() as u32) < self.target_runs
     }
 
     /// Tear the strategy's set-up down, keeping the first error as the unit's failure.

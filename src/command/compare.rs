@@ -30,7 +30,7 @@ pub fn run(args: &CompareArgs) -> AppResult<i32> {
     }
     super::render::check_outputs(&args.export)?;
     super::require_root_unless_rootless("compare", args.rootless, &strategies)?;
-    let plan = plan(&args.run);
+    let plan = plan(&args.run)?;
     eprintln!(
         "sealbench: seed {} (repeat with --seed {})",
         plan.seed, plan.seed
@@ -43,16 +43,20 @@ pub fn run(args: &CompareArgs) -> AppResult<i32> {
         rootless: args.rootless,
     };
     let timeout = std::time::Duration::from_secs_f64(args.run.run_timeout);
-    let results = in_sandbox(options, |sb| {
-        crate::process::watchdog::start(timeout);
-        Ok(measure(
-            sb,
-            &strategies,
-            &workloads,
-            &runtimes,
-            &plan,
-            quiet,
-        ))
+    let inject = injections(&args.run.inject_delay, &strategies)?;
+    let results = passes(&plan, |pass, first_round| {
+        in_sandbox(options.clone(), |sb| {
+            crate::process::watchdog::start(timeout);
+            Ok(measure(
+                sb,
+                &strategies,
+                &workloads,
+                &runtimes,
+                &plan,
+                Pass { index: pass, first_round, inject: &inject },
+                quiet,
+            ))
+        })
     })?;
     let results = super::render::render(results, &args.reference, &args.export)?;
     let failed: Vec<_> = results
@@ -71,21 +75,102 @@ pub fn run(args: &CompareArgs) -> AppResult<i32> {
     }
 }
 
-pub fn plan(run: &RunArgs) -> Plan {
+pub fn plan(run: &RunArgs) -> AppResult<Plan> {
     let runs = match run.runs {
         Some(n) => RunCount::Fixed(n),
-        None => RunCount::Budget {
-            min: run.min_runs,
-            max: run.max_runs.unwrap_or(u32::MAX).max(run.min_runs),
-            seconds: run.time_budget,
-        },
+        None => {
+            let max = run.max_runs.unwrap_or(u32::MAX);
+            if max < run.min_runs {
+                return Err(AppError::usage(format!(
+                    "--max-runs {max} is below --min-runs {}",
+                    run.min_runs
+                )));
+            }
+            RunCount::Budget {
+                min: run.min_runs,
+                max,
+                seconds: run.time_budget,
+            }
+        }
     };
-    Plan {
+    Ok(Plan {
         warmup: run.warmup,
         runs,
         block: run.block,
         seed: run.seed.unwrap_or_else(rand::random),
+        passes: run.repeat,
+    })
+}
+
+/// Which pass of a run this is, where its rounds start, and the calibration delays.
+pub struct Pass<'a> {
+    pub index: u32,
+    pub first_round: u32,
+    pub inject: &'a [(String, std::time::Duration)],
+}
+
+/// Run the plan's passes one after another, each through `one(pass, first_round)` (a
+/// fresh worker each), and join them into one results file.
+pub fn passes(
+    plan: &Plan,
+    mut one: impl FnMut(u32, u32) -> AppResult<Results>,
+) -> AppResult<Results> {
+    let mut joined = None;
+    let mut next_round = 0;
+    for p in 0..plan.passes.max(1) {
+        if plan.passes > 1 {
+            eprintln!("sealbench: pass {} of {}", p + 1, plan.passes);
+        }
+        let r = one(p, next_round)?;
+        next_round = add_pass(&mut joined, r, p, plan.passes > 1);
     }
+    Ok(joined.expect("at least one pass"))
+}
+
+/// Join pass `index` to the passes so far, marking every start with its pass when the run
+/// has several, and return the round the next pass starts at: rounds are numbered across
+/// passes, so no two passes share one.
+pub fn add_pass(joined: &mut Option<Results>, mut r: Results, index: u32, mark: bool) -> u32 {
+    if mark {
+        for e in r.results.iter_mut() {
+            e.passes = vec![index; e.times.len()];
+        }
+    }
+    match joined.as_mut() {
+        None => *joined = Some(r),
+        Some(j) => j.absorb(r),
+    }
+    joined
+        .as_ref()
+        .into_iter()
+        .flat_map(|j| j.results.iter())
+        .flat_map(|e| e.rounds.iter().copied())
+        .max()
+        .map_or(0, |m| m + 1)
+}
+
+/// `--inject-delay STRATEGY=DURATION`: a calibration aid that slows one strategy for real.
+pub fn injections(
+    specs: &[String],
+    strategies: &[&dyn SealStrategy],
+) -> AppResult<Vec<(String, std::time::Duration)>> {
+    specs
+        .iter()
+        .map(|spec| {
+            let (name, d) = spec.split_once('=').ok_or_else(|| {
+                AppError::usage(format!("--inject-delay {spec:?}: expected STRATEGY=DURATION"))
+            })?;
+            if !strategies.iter().any(|s| s.name() == name) {
+                return Err(AppError::usage(format!(
+                    "--inject-delay {spec:?}: {name:?} is not among the selected strategies"
+                )));
+            }
+            let d = humantime::parse_duration(d.trim()).map_err(|e| {
+                AppError::usage(format!("--inject-delay {spec:?}: {e} (like 60us or 1ms)"))
+            })?;
+            Ok((name.to_string(), d))
+        })
+        .collect()
 }
 
 /// Inside the run's namespace: probe, set up, measure, tear down.
@@ -95,16 +180,19 @@ pub fn measure(
     workloads: &[&dyn Workload],
     runtimes: &[&str],
     plan: &Plan,
+    pass: Pass,
     quiet: bool,
 ) -> Results {
     let mut units = Vec::new();
     for w in workloads {
         for s in strategies {
-            units.push(unit_for(sb, *s, *w, &format!("{}-{}", w.name(), s.name())));
+            let mut u = unit_for(sb, *s, *w, &format!("{}-{}", w.name(), s.name()));
+            u.inject = pass.inject.iter().find(|(n, _)| n == s.name()).map(|(_, d)| *d);
+            units.push(u);
         }
     }
     units.extend(runtimes.iter().map(|name| crate::peer::unit(name, sb)));
-    benchmark::run(&mut units, plan, &Progress::new(quiet));
+    benchmark::run(&mut units, plan, pass.index, pass.first_round, &Progress::new(quiet));
     let mut watch = MountWatch::new();
     for unit in units.iter_mut() {
         if let UnitState::Ready(contender) = &mut unit.state {

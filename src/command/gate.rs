@@ -1,114 +1,145 @@
 use crate::benchmark::{Plan, RunCount};
 use crate::cli::GateArgs;
-use crate::error::{AppError, AppResult};
+use crate::error::{exit, AppError, AppResult};
 use crate::export::parse_results;
-use crate::gate::{self, Outcome};
+use crate::gate::{self, Margins, Outcome, Verdict};
 use crate::output::duration;
 use crate::results::Results;
 use crate::sandbox::{in_sandbox, Options};
 use crate::selection;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 
-/// `sealbench gate`: exit 0 when no strategy regressed against the baseline, 1 when one
-/// did, 2 on bad input.
+/// Passes a baseline must hold: fewer say too little about run-to-run spread.
+pub const MIN_BASELINE_PASSES: usize = 5;
+
+/// `sealbench gate`: exit 0 when every strategy passed, 1 when one regressed, 4 when one
+/// stayed inconclusive, 2 on bad input.
 pub fn run(args: &GateArgs) -> AppResult<i32> {
-    let threshold = parse_threshold(&args.max_regression).map_err(AppError::usage)?;
+    let margins = Margins::parse(&args.max_regression).map_err(AppError::usage)?;
+    if args.max_passes < args.passes {
+        return Err(AppError::usage(format!(
+            "--max-passes {} is below --passes {}",
+            args.max_passes, args.passes
+        )));
+    }
+    if let Some(path) = &args.export_current {
+        crate::export::check_writable(path)?;
+    }
     let mut baseline = parse_results(&args.baseline)?;
-    let mut current = match &args.current {
-        Some(path) => parse_results(path)?,
-        None => rerun(&baseline, args.quiet)?,
+    let _ = crate::stats::analyze(&mut baseline, &args.reference);
+    let k = gate::passes_in(&baseline);
+    if k < MIN_BASELINE_PASSES {
+        return Err(AppError::usage(format!(
+            "{} holds {k} pass(es); a baseline needs at least {MIN_BASELINE_PASSES} \
+             (make one with `compare --repeat {MIN_BASELINE_PASSES} --export-json FILE`)",
+            args.baseline.display()
+        )));
+    }
+    let verdicts = match &args.current {
+        Some(path) => {
+            let mut current = parse_results(path)?;
+            let _ = crate::stats::analyze(&mut current, &args.reference);
+            if gate::passes_in(&current) < 2 {
+                return Err(AppError::usage(format!(
+                    "{} holds one pass; the gate needs at least 2 (compare --repeat 3)",
+                    path.display()
+                )));
+            }
+            gate::judge(&baseline, &current, &args.reference, &margins)
+        }
+        None => rerun(&baseline, args, &margins)?,
     };
-    crate::stats::analyze(&mut baseline, &args.reference);
-    crate::stats::analyze(&mut current, &args.reference);
-    let verdicts = gate::judge(&baseline, &current, &args.reference, threshold);
     let compared = verdicts
         .iter()
         .filter(|v| v.outcome != Outcome::Skipped)
         .count();
     if compared == 0 {
         return Err(AppError::usage(format!(
-            "no strategy has a ratio to {} in both files: nothing to gate (common strategies and the reference must be ok in both)",
+            "no strategy has a ratio to {} in both runs: nothing to gate (common strategies and the reference must be ok in both)",
             args.reference
         )));
     }
+    println!("{}", table(&verdicts));
+    println!(
+        "Gate: ratios to {} per pass; change = current over baseline geometric mean, its \
+         interval from the spread between passes (Welch t, one-sided {:.1}% per side after \
+         splitting 5% over {compared} strategies). regressed: the low end is over the margin; \
+         pass: the high end is under it.",
+        args.reference,
+        100.0 * gate::ALPHA / compared as f64
+    );
+    let names = |o: Outcome| -> Vec<String> {
+        verdicts
+            .iter()
+            .filter(|v| v.outcome == o)
+            .map(|v| format!("{}/{}", v.workload, v.strategy))
+            .collect()
+    };
+    let (regressed, unsure) = (names(Outcome::Regressed), names(Outcome::Inconclusive));
+    if !regressed.is_empty() {
+        Err(AppError::failure(format!("regression in {}", regressed.join(", "))))
+    } else if !unsure.is_empty() {
+        Err(AppError {
+            code: exit::INCONCLUSIVE,
+            message: format!(
+                "inconclusive: {} (more passes, a quieter machine, or a wider margin would decide)",
+                unsure.join(", ")
+            ),
+        })
+    } else {
+        println!("PASS: {compared} strategies within their margins");
+        Ok(0)
+    }
+}
+
+fn table(verdicts: &[Verdict]) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
     table.set_header([
         "workload",
         "strategy",
-        "baseline ratio",
-        "current ratio (95% CI)",
+        "ratio: baseline → now",
+        "change (CI)",
+        "margin",
+        "passes",
         "medians (info)",
         "verdict",
         "cause",
     ]);
-    for v in &verdicts {
-        let num = |x: Option<f64>| x.map(|x| format!("{x:.3}")).unwrap_or_else(|| "-".into());
-        let current = match (v.current_ratio, v.current_ci95) {
-            (Some(r), Some([lo, hi])) => format!("{r:.3} ({lo:.3}–{hi:.3})"),
+    let num = |x: Option<f64>| x.map(|x| format!("{x:.3}")).unwrap_or_else(|| "-".into());
+    for v in verdicts {
+        let change = match (v.change, v.change_ci) {
+            (Some(c), Some([lo, hi])) => format!(
+                "{:+.1}% ({:+.1}%..{:+.1}%)",
+                c * 100.0,
+                lo * 100.0,
+                hi * 100.0
+            ),
             _ => "-".into(),
         };
         let medians = match (v.baseline_median, v.current_median) {
             (Some(b), Some(c)) => format!("{} → {}", duration(b), duration(c)),
             _ => "-".into(),
         };
-        let verdict = serde_json::to_value(v.outcome)
-            .ok()
-            .and_then(|x| x.as_str().map(String::from))
-            .unwrap_or_default();
         table.add_row([
             v.workload.clone(),
             v.strategy.clone(),
-            num(v.baseline_ratio),
-            current,
+            format!("{} → {}", num(v.baseline_ratio), num(v.current_ratio)),
+            change,
+            format!("{:.0}%", v.margin * 100.0),
+            format!("{} / {}", v.passes[0], v.passes[1]),
             medians,
-            verdict,
+            v.outcome.to_string(),
             v.cause.clone(),
         ]);
     }
-    println!("{table}");
-    println!(
-        "Gate: ratios to {} must not rise by more than {:.0}% with the whole 95% CI above that limit.",
-        args.reference,
-        threshold * 100.0
-    );
-    let regressed: Vec<String> = verdicts
-        .iter()
-        .filter(|v| v.outcome == Outcome::Regressed)
-        .map(|v| format!("{}/{}", v.workload, v.strategy))
-        .collect();
-    if regressed.is_empty() {
-        println!("PASS: {compared} strategies within the limit");
-        Ok(0)
-    } else {
-        Err(AppError::failure(format!(
-            "regression in {}",
-            regressed.join(", ")
-        )))
-    }
+    table
 }
 
-/// `10%` or `0.1`: a fraction of the baseline ratio, below 1.
-fn parse_threshold(s: &str) -> Result<f64, String> {
-    let t = s.trim();
-    let (num, percent) = match t.strip_suffix('%') {
-        Some(n) => (n, true),
-        None => (t, false),
-    };
-    let v: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("--max-regression {s:?} is not a percentage like 10%"))?;
-    let v = if percent { v / 100.0 } else { v };
-    if v.is_finite() && v > 0.0 && v < 1.0 {
-        Ok(v)
-    } else {
-        Err(format!("--max-regression {s:?} is out of range"))
-    }
-}
-
-/// Run now with the baseline's settings: its strategies, workloads, exe size and plan.
-fn rerun(baseline: &Results, quiet: bool) -> AppResult<Results> {
+/// Make passes now with the baseline's settings (its strategies, workloads, exe size and
+/// plan), judging after `--passes` and then after each further pass while any strategy is
+/// inconclusive, up to `--max-passes`.
+fn rerun(baseline: &Results, args: &GateArgs, margins: &Margins) -> AppResult<Vec<Verdict>> {
     super::require_root("gate (running now)")?;
     let mut strategies = Vec::new();
     let mut workloads = Vec::new();
@@ -133,14 +164,17 @@ fn rerun(baseline: &Results, quiet: bool) -> AppResult<Results> {
             "the baseline has no strategy this sealbench knows",
         ));
     }
+    let inject = super::compare::injections(&args.inject_delay, &strategies)?;
     let base_plan = baseline.plan.clone().unwrap_or(Plan {
         warmup: 5,
         runs: RunCount::Fixed(100),
         block: 1,
         seed: 0,
+        passes: 1,
     });
     let plan = Plan {
         seed: rand::random(),
+        passes: args.passes,
         ..base_plan
     };
     eprintln!(
@@ -151,31 +185,50 @@ fn rerun(baseline: &Results, quiet: bool) -> AppResult<Results> {
         exe_size: baseline.host.exe_size_bytes,
         ..Options::default()
     };
-    Ok(in_sandbox(options, |sb| {
-        crate::process::watchdog::start(std::time::Duration::from_secs(30));
-        Ok(super::compare::measure(
-            sb,
-            &strategies,
-            &workloads,
-            &[],
-            &plan,
-            quiet,
-        ))
-    })?)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn thresholds() {
-        assert_eq!(super::parse_threshold("10%"), Ok(0.10));
-        assert_eq!(super::parse_threshold("0.25"), Ok(0.25));
-        assert!(
-            super::parse_threshold("25").is_err(),
-            "25 without % is neither 25% nor 2500%"
-        );
-        assert!(super::parse_threshold("150%").is_err());
-        assert!(super::parse_threshold("-5%").is_err());
-        assert!(super::parse_threshold("lots").is_err());
+    let mut current: Option<Results> = None;
+    let (mut made, mut next_round) = (0u32, 0u32);
+    loop {
+        let want = if made == 0 { args.passes } else { 1 };
+        for _ in 0..want {
+            eprintln!("sealbench: gate pass {}", made + 1);
+            let pass = super::compare::Pass {
+                index: made,
+                first_round: next_round,
+                inject: &inject,
+            };
+            let r = in_sandbox(options.clone(), |sb| {
+                crate::process::watchdog::start(std::time::Duration::from_secs(30));
+                Ok(super::compare::measure(
+                    sb,
+                    &strategies,
+                    &workloads,
+                    &[],
+                    &plan,
+                    pass,
+                    args.quiet,
+                ))
+            })?;
+            next_round = super::compare::add_pass(&mut current, r, made, true);
+            made += 1;
+        }
+        let mut analyzed = current.clone().expect("passes were made");
+        let _ = crate::stats::analyze(&mut analyzed, &args.reference);
+        let verdicts = gate::judge(baseline, &analyzed, &args.reference, margins);
+        let unsure = verdicts
+            .iter()
+            .filter(|v| v.outcome == Outcome::Inconclusive)
+            .count();
+        if unsure == 0 || made >= args.max_passes {
+            if let Some(path) = &args.export_current {
+                analyzed.plan = Some(Plan {
+                    passes: made,
+                    ..plan.clone()
+                });
+                use crate::export::Exporter;
+                crate::export::write_atomic(path, &crate::export::JsonExporter.serialize(&analyzed))?;
+            }
+            return Ok(verdicts);
+        }
+        eprintln!("sealbench: {unsure} inconclusive after {made} passes: one more");
     }
 }

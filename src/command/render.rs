@@ -19,8 +19,8 @@ pub fn check_outputs(export: &ExportArgs) -> AppResult<()> {
 /// What `compare` shows and writes after a run, and `report` from a saved run: the same
 /// code on the same data, so the two agree to the byte.
 pub fn render(mut results: Results, reference: &str, export: &ExportArgs) -> AppResult<Results> {
-    stats::analyze(&mut results, reference);
-    output::print_results(&results, reference);
+    let notes = stats::analyze(&mut results, reference);
+    output::print_results(&results, reference, &notes);
     Exports::new(export).write(&results)?;
     if let Some(dir) = &export.plot {
         for path in crate::plot::write_charts(&results, reference, dir)? {

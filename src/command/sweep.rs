@@ -25,6 +25,7 @@ pub fn run(args: &SweepArgs) -> AppResult<i32> {
         runs: RunCount::Fixed(args.runs),
         block: 1,
         seed: args.seed.unwrap_or_else(rand::random),
+        passes: 1,
     };
     eprintln!(
         "sealbench: seed {} (repeat with --seed {})",

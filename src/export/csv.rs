@@ -4,7 +4,7 @@ use crate::results::Results;
 /// One summary line per (workload, strategy), as hyperfine's CSV export has per command.
 pub struct CsvExporter;
 
-pub const HEADER: &str = "workload,strategy,status,runs,median,ci95_lo,ci95_hi,mean,stddev,min,max,user,system,ratio,ratio_ci95_lo,ratio_ci95_hi,p_value,outliers,reason";
+pub const HEADER: &str = "workload,strategy,status,runs,median,ci95_lo,ci95_hi,mean,stddev,min,max,user,system,ratio,ratio_ci95_lo,ratio_ci95_hi,verdict,rounds,outliers_mild,outliers_severe,reason";
 
 fn num(x: Option<f64>) -> String {
     x.map(|v| v.to_string()).unwrap_or_default()
@@ -46,8 +46,13 @@ impl Exporter for CsvExporter {
                 num(ratio.map(|r| r.value)),
                 num(ratio.map(|r| r.ci95[0])),
                 num(ratio.map(|r| r.ci95[1])),
-                num(ratio.and_then(|r| r.p_value)),
-                e.outliers.map(|o| o.to_string()).unwrap_or_default(),
+                ratio
+                    .and_then(|r| r.verdict)
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+                e.shared_rounds.map(|r| r.to_string()).unwrap_or_default(),
+                e.tukey_outliers.map(|o| o.mild().to_string()).unwrap_or_default(),
+                e.tukey_outliers.map(|o| o.severe().to_string()).unwrap_or_default(),
                 field(e.reason.as_deref().unwrap_or("")),
             ];
             out.push_str(&cols.join(","));

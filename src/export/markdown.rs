@@ -12,8 +12,8 @@ fn ms(x: f64) -> String {
 impl Exporter for MarkdownExporter {
     fn serialize(&self, results: &Results) -> Vec<u8> {
         let mut out = String::new();
-        out.push_str("| workload | strategy | median [ms] | 95% CI of median [ms] | mean ± σ [ms] | min [ms] | max [ms] | runs | ratio (95% CI) | p |\n");
-        out.push_str("|:---|:---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        out.push_str("| workload | strategy | median [ms] | 95% CI of median [ms] | mean ± σ [ms] | min [ms] | max [ms] | rounds | ratio (95% CI) | |\n");
+        out.push_str("|:---|:---|---:|---:|---:|---:|---:|---:|---:|:---|\n");
         for e in &results.results {
             let _ = writeln!(out, "{}", row(e));
         }
@@ -32,11 +32,17 @@ impl Exporter for MarkdownExporter {
         if let Some(p) = &results.plan {
             let _ = write!(
                 out,
-                " Interleaved rounds, seed {}, {} warmup starts.",
-                p.seed, p.warmup
+                " Interleaved rounds, every strategy in every round, seed {}, {} warmup rounds{}.",
+                p.seed,
+                p.warmup,
+                if p.passes > 1 {
+                    format!(", {} independent passes", p.passes)
+                } else {
+                    String::new()
+                }
             );
         }
-        out.push_str(" Ratio: median over the reference's median, CI by bootstrap over paired rounds; p: two-sided Mann–Whitney U.\n");
+        out.push_str(" Every figure of a row is over the rounds it shares with the reference. Ratio: median over the reference's median, 95% CI by a circular block bootstrap over rounds (block length from the data, Politis–White); ~: the CI lies within ±1%; ?: it holds 1 and reaches past ±1%.\n");
         out.into_bytes()
     }
 }
@@ -62,19 +68,18 @@ fn row(e: &Entry) -> String {
     let ratio = e
         .ratio
         .as_ref()
-        .map(|r| format!("{:.2} ({:.2} – {:.2})", r.value, r.ci95[0], r.ci95[1]))
+        .map(|r| {
+            let between = crate::output::passes_text(r)
+                .map(|p| format!("; between passes {p}"))
+                .unwrap_or_default();
+            format!("{:.3} ({:.3} – {:.3}){between}", r.value, r.ci95[0], r.ci95[1])
+        })
         .unwrap_or_default();
     let p = e
         .ratio
         .as_ref()
-        .and_then(|r| r.p_value)
-        .map(|p| {
-            if p < 1e-16 {
-                "< 1e-16".to_string()
-            } else {
-                format!("{p:.2e}")
-            }
-        })
+        .and_then(|r| r.verdict)
+        .map(|v| v.to_string())
         .unwrap_or_default();
     format!(
         "| {} | {} | {} | {ci} | {} ± {} | {} | {} | {} | {ratio} | {p} |",
@@ -85,6 +90,6 @@ fn row(e: &Entry) -> String {
         ms(sd),
         ms(min),
         ms(max),
-        e.runs
+        e.shared_rounds.unwrap_or(e.runs)
     )
 }

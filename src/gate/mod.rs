@@ -1,31 +1,83 @@
-//! `sealbench gate`: fail CI on a significant slowdown of a strategy relative to the
-//! reference, which makes a baseline from one machine usable on another of its kind.
+//! `sealbench gate`: decide, for CI, whether a strategy's cost relative to the reference
+//! rose past a margin, with three outcomes. Ratios to the reference, not absolute times,
+//! are compared, which makes a baseline from one machine usable on another of its kind.
+//!
+//! Both sides hold several independent passes; the uncertainty of a ratio's change is the
+//! spread between passes (Kalibera and Jones), not one run's interval, which says nothing
+//! about how much the next run differs.
 
-use crate::results::{Entry, Results};
+mod margins;
+
+pub use margins::{Margins, DEFAULT_MARGIN, COPY_MARGIN};
+
+use crate::results::{Entry, Results, Status};
+use crate::stats::{mean_sd, t_quantile};
 use serde::Serialize;
+use std::fmt;
+
+/// One-sided error rate of the whole gate, split over the strategies gated (Bonferroni).
+pub const ALPHA: f64 = 0.05;
 
 /// The gate's verdict on one (workload, strategy).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Verdict {
     pub workload: String,
     pub strategy: String,
+    /// Geometric means over passes of the ratio to the reference.
     pub baseline_ratio: Option<f64>,
     pub current_ratio: Option<f64>,
-    pub current_ci95: Option<[f64; 2]>,
+    /// current / baseline − 1, and its interval at the corrected level.
+    pub change: Option<f64>,
+    pub change_ci: Option<[f64; 2]>,
+    pub margin: f64,
+    pub passes: [usize; 2],
     pub baseline_median: Option<f64>,
     pub current_median: Option<f64>,
     pub outcome: Outcome,
-    /// Why, in a few words: what was exceeded, or what was missing.
+    /// Why, in a few words.
     pub cause: String,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
+    /// The rise is confidently below the margin.
     Pass,
+    /// The rise is confidently above the margin (or it ran before and fails now).
     Regressed,
-    /// Present in only one of the two runs, or not measured in one: reported, not failed.
+    /// The interval straddles the margin: more passes could decide.
+    Inconclusive,
+    /// Present in only one of the two runs, or not measured in one: reported, not judged.
     Skipped,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Outcome::Pass => "pass",
+            Outcome::Regressed => "regressed",
+            Outcome::Inconclusive => "inconclusive",
+            Outcome::Skipped => "skipped",
+        })
+    }
+}
+
+/// The per-pass log ratios of a row (one value for a run of one pass).
+pub fn pass_logs(e: &Entry) -> Vec<f64> {
+    let Some(r) = &e.ratio else { return Vec::new() };
+    match &r.passes {
+        Some(p) => p.values.iter().map(|v| v.ln()).collect(),
+        None => vec![r.value.ln()],
+    }
+}
+
+/// How many passes a results file holds.
+pub fn passes_in(r: &Results) -> usize {
+    r.results
+        .iter()
+        .filter_map(|e| e.passes.iter().max())
+        .max()
+        .map_or(1, |m| *m as usize + 1)
 }
 
 fn ok_row<'a>(r: &'a Results, e: &Entry) -> Option<&'a Entry> {
@@ -34,80 +86,118 @@ fn ok_row<'a>(r: &'a Results, e: &Entry) -> Option<&'a Entry> {
         .find(|x| x.workload == e.workload && x.strategy == e.strategy && x.is_ok())
 }
 
-/// Compare `current` with `baseline`, both analyzed against the same reference. A
-/// strategy regresses only when its ratio rose by more than `threshold` (0.10 = 10%) AND
-/// the rise is significant: the current ratio's whole 95% CI lies above
-/// baseline ratio × (1 + threshold).
+/// The change in mean log ratio with its Welch interval at one-sided level `q` on each
+/// side: (Δ, lo, hi). `None` without at least two passes on both sides.
+pub fn welch(base: &[f64], cur: &[f64], q: f64) -> Option<(f64, f64, f64)> {
+    if base.len() < 2 || cur.len() < 2 {
+        return None;
+    }
+    let (mb, sb) = mean_sd(base);
+    let (mc, sc) = mean_sd(cur);
+    let (vb, vc) = (sb * sb / base.len() as f64, sc * sc / cur.len() as f64);
+    let se = (vb + vc).sqrt();
+    let df = if se > 0.0 {
+        (vb + vc).powi(2)
+            / (vb * vb / (base.len() - 1) as f64 + vc * vc / (cur.len() - 1) as f64)
+    } else {
+        (base.len() + cur.len() - 2) as f64
+    };
+    let t = t_quantile(q, df);
+    let d = mc - mb;
+    Some((d, d - t * se, d + t * se))
+}
+
+/// Judge `current` against `baseline`, both analyzed against the same reference.
 pub fn judge(
     baseline: &Results,
     current: &Results,
     reference: &str,
-    threshold: f64,
+    margins: &Margins,
 ) -> Vec<Verdict> {
-    let mut out = Vec::new();
-    for b in baseline
+    let gated: Vec<&Entry> = baseline
         .results
         .iter()
         .filter(|e| e.is_ok() && e.strategy != reference)
-    {
+        .collect();
+    let compared = gated.iter().filter(|b| ok_row(current, b).is_some()).count().max(1);
+    let q = 1.0 - ALPHA / compared as f64;
+    let mut out = Vec::new();
+    for b in gated {
         let c = ok_row(current, b);
+        let (bl, cl) = (pass_logs(b), c.map(pass_logs).unwrap_or_default());
+        let geo = |l: &[f64]| (!l.is_empty()).then(|| mean_sd(l).0.exp());
+        let margin = margins.for_strategy(&b.strategy);
         let mut v = Verdict {
             workload: b.workload.clone(),
             strategy: b.strategy.clone(),
-            baseline_ratio: b.ratio.as_ref().map(|r| r.value),
-            current_ratio: c.and_then(|c| c.ratio.as_ref()).map(|r| r.value),
-            current_ci95: c.and_then(|c| c.ratio.as_ref()).map(|r| r.ci95),
+            baseline_ratio: geo(&bl),
+            current_ratio: geo(&cl),
+            change: None,
+            change_ci: None,
+            margin,
+            passes: [bl.len(), cl.len()],
             baseline_median: b.median,
             current_median: c.and_then(|c| c.median),
             outcome: Outcome::Skipped,
             cause: String::new(),
         };
-        match (v.baseline_ratio, v.current_ratio, v.current_ci95) {
-            (Some(base), Some(cur), Some([lo, _])) => {
-                let limit = base * (1.0 + threshold);
-                let change = cur / base - 1.0;
-                (v.outcome, v.cause) = if cur > limit && lo > limit {
+        match welch(&bl, &cl, q) {
+            Some((d, lo, hi)) => {
+                let limit = margin.ln_1p();
+                v.change = Some(d.exp_m1());
+                v.change_ci = Some([lo.exp_m1(), hi.exp_m1()]);
+                let pct = |x: f64| format!("{:+.1}%", x.exp_m1() * 100.0);
+                (v.outcome, v.cause) = if lo > limit {
                     (
                         Outcome::Regressed,
                         format!(
-                            "ratio {cur:.3} is {:+.1}% over the baseline's {base:.3}, and its whole 95% CI ({lo:.3}..) is above the {:.0}% limit {limit:.3}",
-                            change * 100.0,
-                            threshold * 100.0
+                            "rose {}, and even the low end {} is over the {:.0}% margin",
+                            pct(d),
+                            pct(lo),
+                            margin * 100.0
                         ),
                     )
-                } else if cur > limit {
+                } else if hi < limit {
                     (
                         Outcome::Pass,
-                        format!(
-                            "{:+.1}%, but not significant (CI low end {lo:.3} ≤ {limit:.3})",
-                            change * 100.0
-                        ),
+                        format!("{}; even the high end {} is under the margin", pct(d), pct(hi)),
                     )
                 } else {
-                    (Outcome::Pass, format!("{:+.1}%", change * 100.0))
+                    (
+                        Outcome::Inconclusive,
+                        format!(
+                            "{} ({}..{}) straddles the {:.0}% margin",
+                            pct(d),
+                            pct(lo),
+                            pct(hi),
+                            margin * 100.0
+                        ),
+                    )
                 };
             }
-            _ => match current
+            None if c.is_some() => {
+                v.cause = "fewer than two passes on one side: no run-to-run spread to judge by".into()
+            }
+            None => match current
                 .results
                 .iter()
                 .find(|x| x.workload == b.workload && x.strategy == b.strategy)
             {
                 // It ran in the baseline and fails now: the worst regression there is.
-                Some(x) if x.status == crate::results::Status::Failed => {
+                Some(x) if x.status == Status::Failed => {
                     v.outcome = Outcome::Regressed;
                     v.cause = format!(
                         "ok in the baseline, failed now: {}",
                         x.reason.as_deref().unwrap_or("no reason given")
                     );
                 }
-                Some(x) if !x.is_ok() => {
+                Some(x) => {
                     v.cause = format!(
                         "not measured now: {}",
                         x.reason.as_deref().unwrap_or("no reason")
                     )
                 }
                 None => v.cause = "not in the current run".into(),
-                Some(_) => v.cause = format!("no ratio to {reference} in one of the runs"),
             },
         }
         out.push(v);
@@ -117,17 +207,17 @@ pub fn judge(
         .iter()
         .filter(|e| e.is_ok() && e.strategy != reference)
     {
-        if !baseline
-            .results
-            .iter()
-            .any(|b| b.workload == c.workload && b.strategy == c.strategy && b.is_ok())
-        {
+        if ok_row(baseline, c).is_none() {
+            let cl = pass_logs(c);
             out.push(Verdict {
                 workload: c.workload.clone(),
                 strategy: c.strategy.clone(),
                 baseline_ratio: None,
-                current_ratio: c.ratio.as_ref().map(|r| r.value),
-                current_ci95: c.ratio.as_ref().map(|r| r.ci95),
+                current_ratio: (!cl.is_empty()).then(|| mean_sd(&cl).0.exp()),
+                change: None,
+                change_ci: None,
+                margin: margins.for_strategy(&c.strategy),
+                passes: [0, cl.len()],
                 baseline_median: None,
                 current_median: c.median,
                 outcome: Outcome::Skipped,
@@ -136,4 +226,20 @@ pub fn judge(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn welch_interval_of_known_samples() {
+        let base = [0.0, 0.02, 0.04];
+        let cur = [0.10, 0.12, 0.14];
+        let (d, lo, hi) = welch(&base, &cur, 0.975).unwrap();
+        assert!((d - 0.10).abs() < 1e-12);
+        // se = sqrt(2 · 0.0004 / 3) = 0.01633, df = 4, t = 2.776.
+        assert!((hi - d - 2.776 * 0.01633).abs() < 1e-3, "{lo} {hi}");
+        assert!(welch(&[0.0], &cur, 0.975).is_none());
+    }
 }

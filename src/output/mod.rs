@@ -8,4 +8,4 @@ mod table;
 pub use format::duration;
 pub use progress::Progress;
 pub use summary::{summary, warnings};
-pub use table::{print_results, results_table};
+pub use table::{passes_text, print_results, ratio_text, results_table};

@@ -1,20 +1,17 @@
+use super::table::ratio_text;
 use crate::results::Results;
 use std::fmt::Write;
 
-/// hyperfine's threshold for its outlier warning.
-pub const WARN_Z: f64 = 14.0;
-
-/// hyperfine's closing summary, per workload, against the reference:
-/// `noclone ran\n  3.89 ± 0.05 times faster than memfd`. The ± is the half-width of the
-/// ratio's 95% CI; a difference Mann–Whitney cannot tell from noise is marked so.
+/// hyperfine's closing summary, per workload, against the reference, with the interval in
+/// place of hyperfine's ±: `noclone ran\n  4.350 (4.310–4.380) times faster than memfd`.
 pub fn summary(results: &Results, reference: &str) -> String {
     let mut out = String::new();
-    let mut workloads: Vec<&str> = results
-        .results
-        .iter()
-        .map(|e| e.workload.as_str())
-        .collect();
-    workloads.dedup();
+    let mut workloads: Vec<&str> = Vec::new();
+    for e in &results.results {
+        if !workloads.contains(&e.workload.as_str()) {
+            workloads.push(&e.workload);
+        }
+    }
     for w in workloads {
         let others: Vec<_> = results
             .results
@@ -27,52 +24,47 @@ pub fn summary(results: &Results, reference: &str) -> String {
         }
         let _ = writeln!(out, "Summary ({w})\n  {reference} ran");
         for (e, r) in others {
-            let half = (r.ci95[1] - r.ci95[0]) / 2.0;
-            let (factor, relation) = if r.value >= 1.0 {
-                (r.value, "faster")
+            let line = if r.value >= 1.0 {
+                format!("{} times faster than {}", ratio_text(r), e.strategy)
             } else {
-                (1.0 / r.value, "slower")
+                let inv = crate::results::Ratio {
+                    value: 1.0 / r.value,
+                    ci95: [1.0 / r.ci95[1], 1.0 / r.ci95[0]],
+                    ..r.clone()
+                };
+                format!("{} times slower than {}", ratio_text(&inv), e.strategy)
             };
-            let half = if r.value >= 1.0 {
-                half
-            } else {
-                half / (r.value * r.value)
+            let mark = match r.verdict {
+                Some(crate::stats::Verdict::Same) => "  (~ within ±1%: no difference that matters)",
+                Some(crate::stats::Verdict::Unclear) => "  (? this run cannot tell)",
+                _ => "",
             };
-            let noise = match r.p_value {
-                Some(p) if p >= 0.05 => format!("  (p = {p:.2}: not distinguishable from noise)"),
-                _ => String::new(),
-            };
-            let _ = writeln!(
-                out,
-                "    {factor:.2} ± {half:.2} times {relation} than {}{noise}",
-                e.strategy
-            );
+            let _ = writeln!(out, "    {line}{mark}");
         }
     }
     out
 }
 
-/// hyperfine's outlier warning, with hyperfine's rule: a row gets one when any run's
-/// modified z-score exceeds 14. (The table's outlier count uses the textbook 3.5, which a
-/// right-skewed timing distribution always crosses a few times.)
+/// One consolidated warning for the whole run, as criterion classifies outliers: rows with
+/// severe outliers (beyond 3 IQR), and how many. Medians and their CIs are robust to them.
 pub fn warnings(results: &Results) -> Vec<String> {
-    results
+    let rows: Vec<String> = results
         .results
         .iter()
         .filter(|e| e.is_ok())
         .filter_map(|e| {
-            let worst = crate::stats::modified_z(&e.times).into_iter().fold(0.0, |m: f64, z| m.max(z.abs()));
-            (worst > WARN_Z).then(|| {
-                format!(
-                    "Warning: {}/{}: statistical outliers were detected ({} of {} runs beyond a modified z-score of {}, \
-                     the worst at {worst:.0}). Consider re-running on a quiet system without interference from other programs.",
-                    e.workload,
-                    e.strategy,
-                    e.outliers.unwrap_or(0),
-                    e.runs,
-                    crate::stats::OUTLIER_Z
-                )
-            })
+            let o = e.tukey_outliers?;
+            (o.severe() > 0).then(|| format!("{}/{} {} of {}", e.workload, e.strategy, o.severe(), e.runs))
         })
-        .collect()
+        .collect();
+    if rows.is_empty() {
+        return Vec::new();
+    }
+    vec![format!(
+        "severe outliers (beyond 3 IQR) in {} of {} rows: {}. Medians and their CIs are robust to \
+         them; a quieter machine would give narrower intervals.",
+        rows.len(),
+        results.results.iter().filter(|e| e.is_ok()).count(),
+        rows.join(", ")
+    )]
 }

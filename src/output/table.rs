@@ -1,12 +1,38 @@
 use super::duration;
-use crate::results::{Entry, Results};
+use crate::results::{Entry, Ratio, Results};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
+
+/// `1.052 (1.049–1.055)`: three decimals, so the 1–5% differences that matter show.
+pub fn ratio_text(r: &Ratio) -> String {
+    format!("{:.3} ({:.3}–{:.3})", r.value, r.ci95[0], r.ci95[1])
+}
+
+/// The between-pass figure of a ratio, when the run had several passes.
+pub fn passes_text(r: &Ratio) -> Option<String> {
+    r.passes.as_ref().map(|p| {
+        format!(
+            "{:.3} ({:.3}–{:.3}), {} passes",
+            p.mean,
+            p.ci95[0],
+            p.ci95[1],
+            p.values.len()
+        )
+    })
+}
+
+fn right(s: impl ToString) -> Cell {
+    Cell::new(s.to_string()).set_alignment(CellAlignment::Right)
+}
 
 /// The terminal table of a run: one row per (workload, strategy).
 pub fn results_table(results: &Results, reference: &str) -> Table {
+    let with_passes = results
+        .results
+        .iter()
+        .any(|e| e.ratio.as_ref().is_some_and(|r| r.passes.is_some()));
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header([
+    let mut header = vec![
         "workload",
         "strategy",
         "status",
@@ -16,10 +42,15 @@ pub fn results_table(results: &Results, reference: &str) -> Table {
         "max",
         "user",
         "system",
-        "runs",
+        "rounds",
         "ratio (95% CI)",
-        "outliers",
-    ]);
+        "",
+        "outliers mild/severe",
+    ];
+    if with_passes {
+        header.push("ratio between passes (95% CI)");
+    }
+    table.set_header(header);
     for e in &results.results {
         let name = match &e.used {
             Some(used) => format!("{} → {used}", e.strategy),
@@ -32,10 +63,10 @@ pub fn results_table(results: &Results, reference: &str) -> Table {
             else {
                 continue;
             };
-            let ratio = match &e.ratio {
-                Some(r) if e.strategy == reference => format!("{:.2}", r.value),
-                Some(r) => format!("{:.2} ({:.2}–{:.2})", r.value, r.ci95[0], r.ci95[1]),
-                None => "-".into(),
+            let (ratio, mark) = match &e.ratio {
+                Some(r) if e.strategy == reference => (format!("{:.3}", r.value), String::new()),
+                Some(r) => (ratio_text(r), r.verdict.map(|v| v.to_string()).unwrap_or_default()),
+                None => ("-".into(), String::new()),
             };
             let median = match e.ci95_median {
                 Some([lo, hi]) => {
@@ -43,21 +74,28 @@ pub fn results_table(results: &Results, reference: &str) -> Table {
                 }
                 None => duration(median),
             };
+            let outliers = e
+                .tukey_outliers
+                .map(|o| format!("{}/{}", o.mild(), o.severe()))
+                .unwrap_or_default();
             row.extend([
                 Cell::new("ok"),
-                Cell::new(median).set_alignment(CellAlignment::Right),
-                Cell::new(format!("{} ± {}", duration(mean), duration(sd)))
-                    .set_alignment(CellAlignment::Right),
-                Cell::new(duration(min)).set_alignment(CellAlignment::Right),
-                Cell::new(duration(max)).set_alignment(CellAlignment::Right),
-                Cell::new(e.user.map(duration).unwrap_or_default())
-                    .set_alignment(CellAlignment::Right),
-                Cell::new(e.system.map(duration).unwrap_or_default())
-                    .set_alignment(CellAlignment::Right),
-                Cell::new(e.runs).set_alignment(CellAlignment::Right),
-                Cell::new(ratio).set_alignment(CellAlignment::Right),
-                Cell::new(e.outliers.unwrap_or(0)).set_alignment(CellAlignment::Right),
+                right(median),
+                right(format!("{} ± {}", duration(mean), duration(sd))),
+                right(duration(min)),
+                right(duration(max)),
+                right(e.user.map(duration).unwrap_or_default()),
+                right(e.system.map(duration).unwrap_or_default()),
+                right(e.shared_rounds.unwrap_or(e.runs)),
+                right(ratio),
+                Cell::new(mark),
+                right(outliers),
             ]);
+            if with_passes {
+                row.push(right(
+                    e.ratio.as_ref().and_then(passes_text).unwrap_or_default(),
+                ));
+            }
         } else {
             row.push(Cell::new(status_word(e)));
         }
@@ -75,11 +113,15 @@ fn status_word(e: &Entry) -> String {
 
 /// The table, then one line per row that did not run saying why: reasons are too long for
 /// a table cell.
-pub fn print_results(results: &Results, reference: &str) {
+pub fn print_results(results: &Results, reference: &str, notes: &[String]) {
     println!("{}", results_table(results, reference));
+    println!(
+        "ratio: median over {reference}'s median, over the rounds both ran; 95% CI by a circular \
+         block bootstrap over rounds. ~: the CI lies within ±1%; ?: it holds 1 and reaches past ±1%."
+    );
     print!("{}", super::summary(results, reference));
-    for w in super::warnings(results) {
-        eprintln!("{w}");
+    for w in super::warnings(results).into_iter().chain(notes.iter().cloned()) {
+        eprintln!("Warning: {w}");
     }
     for e in results.results.iter().filter(|e| !e.is_ok()) {
         println!(

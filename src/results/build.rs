@@ -37,3 +37,31 @@ pub fn entry(unit: &Unit, mount_events_method: Option<&str>) -> Entry {
     }
     e
 }
+
+impl super::Results {
+    /// Add a later pass of the same run: its starts join each row's, and a row that failed
+    /// in any pass is failed. Side effects stay those of the first pass.
+    pub fn absorb(&mut self, later: super::Results) {
+        for e in later.results {
+            match self
+                .results
+                .iter_mut()
+                .find(|x| x.workload == e.workload && x.strategy == e.strategy)
+            {
+                None => self.results.push(e),
+                Some(x) => {
+                    if x.is_ok() && !e.is_ok() {
+                        (x.status, x.reason) = (e.status, e.reason.clone());
+                    }
+                    x.times.extend(&e.times);
+                    x.user_times.extend(&e.user_times);
+                    x.system_times.extend(&e.system_times);
+                    x.rounds.extend(&e.rounds);
+                    x.passes.extend(&e.passes);
+                    x.max_rss_bytes = x.max_rss_bytes.max(e.max_rss_bytes);
+                    x.stage2_max_rss_bytes = x.stage2_max_rss_bytes.max(e.stage2_max_rss_bytes);
+                }
+            }
+        }
+    }
+}

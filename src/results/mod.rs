@@ -69,9 +69,16 @@ pub struct Entry {
     pub user_times: Vec<f64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub system_times: Vec<f64>,
-    /// The interleaved round of every start, which pairs starts across strategies.
+    /// The interleaved round of every start, which pairs starts across strategies. Rounds
+    /// are numbered across passes, so no two passes share one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rounds: Vec<u32>,
+    /// The pass (`compare --repeat`) of every start; empty for a run of one pass.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passes: Vec<u32>,
+    /// Rounds this row shares with its reference: every statistic of the row is over them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_rounds: Option<u32>,
     /// The largest max RSS of stage 2 and its payload over all starts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rss_bytes: Option<u64>,
@@ -80,14 +87,14 @@ pub struct Entry {
     pub user: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<f64>,
-    /// 95% CI of the median, by a seeded bootstrap over runs.
+    /// 95% CI of the median, by a seeded circular block bootstrap over rounds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ci95_median: Option<[f64; 2]>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ratio: Option<Ratio>,
-    /// Runs flagged by the modified z-score (reported, never dropped).
+    /// Starts beyond Tukey's fences, as criterion classifies them (counted, never dropped).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub outliers: Option<u32>,
+    pub tukey_outliers: Option<crate::stats::Outliers>,
     /// A runtime peer's version, from its `--version`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
@@ -113,15 +120,22 @@ pub struct Entry {
     pub stage2_max_rss_bytes: Option<u64>,
 }
 
-/// median(strategy) / median(reference), with a 95% CI from a bootstrap over paired
-/// rounds, and a two-sided Mann–Whitney U p-value (absent for the reference itself).
+/// median(strategy) / median(reference) over the rounds they share, with a 95% CI from a
+/// circular block bootstrap over those rounds, and what the CI says (absent for the
+/// reference itself).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Ratio {
     pub reference: String,
     pub value: f64,
     pub ci95: [f64; 2],
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub p_value: Option<f64>,
+    pub verdict: Option<crate::stats::Verdict>,
+    /// The bootstrap's block length, in rounds.
+    #[serde(default)]
+    pub block: u32,
+    /// With several passes: each pass's ratio and the between-pass interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passes: Option<crate::stats::PassRatios>,
 }
 
 impl Default for Status {

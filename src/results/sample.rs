@@ -35,6 +35,7 @@ pub fn sample() -> Results {
             runs: RunCount::Fixed(40),
             block: 1,
             seed: 99,
+            passes: 1,
         }),
         results: vec![
             row("noclone", 1.0),

@@ -1,6 +1,7 @@
-use super::{mann_whitney_p, median_ci, outliers, paired_ratio, Summary};
+use super::{
+    block_for, intervals, median, shared, ByRound, Outliers, PassRatios, Summary, Verdict,
+};
 use crate::results::{Entry, Ratio, Results};
-use statrs::statistics::Statistics;
 
 /// A stable per-row seed: FNV-1a of the row's name mixed into the run's seed, so that the
 /// bootstrap of a saved run gives the same intervals every time it is reported.
@@ -20,13 +21,93 @@ fn row_seed(run_seed: u64, e: &Entry, what: &str) -> u64 {
     run_seed ^ h
 }
 
-/// Fill in every derived field of every `ok` row from its raw per-run data: summary,
-/// CPU times, the median's CI, outliers, and the ratio to `reference` with its CI and
-/// Mann–Whitney p-value. Deterministic, so `report` reproduces what `compare` printed.
-pub fn analyze(results: &mut Results, reference: &str) {
+/// The round of every start; a file without rounds (or a broken one) counts every start as
+/// a round of its own.
+fn rounds_of(e: &Entry) -> Vec<u32> {
+    if e.rounds.len() == e.times.len() {
+        e.rounds.clone()
+    } else {
+        (0..e.times.len() as u32).collect()
+    }
+}
+
+/// The raw data of the reference row a row is measured against.
+struct Reference {
+    times: Vec<f64>,
+    rounds: Vec<u32>,
+    passes: Vec<u32>,
+}
+
+/// Each pass's median ratio of `e` to `r`, over the rounds of that pass they share.
+fn pass_ratios(e: &Entry, rounds: &[u32], r: &Reference) -> Option<PassRatios> {
+    let passes = |p: &[u32], n: usize| -> Vec<u32> {
+        if p.len() == n {
+            p.to_vec()
+        } else {
+            vec![0; n]
+        }
+    };
+    let (ep, rp) = (passes(&e.passes, e.times.len()), passes(&r.passes, r.times.len()));
+    let count = ep.iter().chain(&rp).max().map_or(0, |m| m + 1);
+    if count < 2 {
+        return None;
+    }
+    let values = (0..count)
+        .map(|p| {
+            let pick = |rounds: &[u32], pass: &[u32]| -> Vec<u32> {
+                rounds.iter().zip(pass).filter(|(_, q)| **q == p).map(|(r, _)| *r).collect()
+            };
+            let keep = shared(&pick(rounds, &ep), &pick(&r.rounds, &rp));
+            let x = ByRound::new(&e.times, rounds, Some(&keep));
+            let y = ByRound::new(&r.times, &r.rounds, Some(&keep));
+            median(x.all()) / median(y.all())
+        })
+        .collect();
+    PassRatios::of(values)
+}
+
+/// Fill in every derived field of every `ok` row from its raw per-start data, over the
+/// rounds the row shares with the `reference` row of its workload: summary, CPU times, the
+/// median's CI, outliers, and the ratio with its CI and verdict (and, with several passes,
+/// the between-pass interval). Deterministic, so `report` reproduces what `compare`
+/// printed. Returns notes worth a warning (rows with unequal rounds, from older files).
+pub fn analyze(results: &mut Results, reference: &str) -> Vec<String> {
     let seed = results.plan.as_ref().map_or(0, |p| p.seed);
+    let references: Vec<(String, Reference)> = results
+        .results
+        .iter()
+        .filter(|e| e.strategy == reference && e.is_ok())
+        .map(|e| {
+            let r = Reference {
+                times: e.times.clone(),
+                rounds: rounds_of(e),
+                passes: e.passes.clone(),
+            };
+            (e.workload.clone(), r)
+        })
+        .collect();
+    let mut unequal: Vec<String> = Vec::new();
     for e in results.results.iter_mut().filter(|e| e.is_ok()) {
-        if let Some(s) = Summary::of(&e.times) {
+        let rounds = rounds_of(e);
+        let r = references.iter().find(|(w, _)| *w == e.workload).map(|(_, r)| r);
+        let keep = r.map(|r| shared(&rounds, &r.rounds));
+        let x = ByRound::new(&e.times, &rounds, keep.as_deref());
+        let y = r.map(|r| ByRound::new(&r.times, &r.rounds, keep.as_deref()));
+        if let (Some(k), Some(r)) = (&keep, r) {
+            let own = shared(&rounds, &rounds).len();
+            let theirs = shared(&r.rounds, &r.rounds).len();
+            if (k.len() != own || k.len() != theirs) && !unequal.contains(&e.workload) {
+                unequal.push(e.workload.clone());
+            }
+        }
+        let cpu = |v: &[f64]| -> Option<f64> {
+            (v.len() == e.times.len() && !v.is_empty()).then(|| {
+                let b = ByRound::new(v, &rounds, keep.as_deref());
+                b.all().iter().sum::<f64>() / b.all().len().max(1) as f64
+            })
+        };
+        (e.user, e.system) = (cpu(&e.user_times), cpu(&e.system_times));
+        if let Some(s) = Summary::of(x.all()) {
             (e.median, e.mean, e.stddev, e.min, e.max) = (
                 Some(s.median),
                 Some(s.mean),
@@ -35,34 +116,35 @@ pub fn analyze(results: &mut Results, reference: &str) {
                 Some(s.max),
             );
         }
-        e.runs = e.times.len() as u32;
-        e.user = (!e.user_times.is_empty()).then(|| e.user_times.as_slice().mean());
-        e.system = (!e.system_times.is_empty()).then(|| e.system_times.as_slice().mean());
-        e.ci95_median =
-            (!e.times.is_empty()).then(|| median_ci(&e.times, row_seed(seed, e, "median")));
-        e.outliers = Some(outliers(&e.times).len() as u32);
-    }
-    let rows = results.results.clone();
-    for e in results.results.iter_mut().filter(|e| e.is_ok()) {
-        let Some(r) = rows
-            .iter()
-            .find(|r| r.workload == e.workload && r.strategy == reference && r.is_ok())
-        else {
-            e.ratio = None;
+        e.runs = x.all().len() as u32;
+        e.shared_rounds = Some(x.rounds() as u32);
+        e.tukey_outliers = Some(Outliers::of(x.all()));
+        if x.rounds() == 0 {
+            (e.ci95_median, e.ratio) = (None, None);
             continue;
+        }
+        let block = block_for(&x, y.as_ref());
+        let iv = intervals(&x, y.as_ref(), block, row_seed(seed, e, "bootstrap"));
+        e.ci95_median = Some(iv.median);
+        e.ratio = match (r, &y, iv.ratio) {
+            (Some(r), Some(y), Some(ci95)) => Some(Ratio {
+                reference: reference.to_string(),
+                value: median(x.all()) / median(y.all()),
+                ci95,
+                verdict: (e.strategy != reference).then(|| Verdict::of(ci95)),
+                block: iv.block as u32,
+                passes: pass_ratios(e, &rounds, r),
+            }),
+            _ => None,
         };
-        let paired = paired_ratio(
-            (&e.times, &e.rounds),
-            (&r.times, &r.rounds),
-            row_seed(seed, e, "ratio"),
-        );
-        e.ratio = paired.map(|(value, ci95)| Ratio {
-            reference: reference.to_string(),
-            value,
-            ci95,
-            p_value: (e.strategy != reference)
-                .then(|| mann_whitney_p(&e.times, &r.times))
-                .flatten(),
-        });
     }
+    unequal
+        .into_iter()
+        .map(|w| {
+            format!(
+                "{w}: rows ran unequal numbers of rounds (a file from an older sealbench); \
+                 each row's statistics use only the rounds it shares with {reference}"
+            )
+        })
+        .collect()
 }

@@ -1,140 +1,117 @@
-//! Percentile bootstrap confidence intervals, seeded so that a saved run's report is
-//! reproduced exactly. statrs has no resampling, so this is the one hand-written estimator.
+//! Circular block bootstrap over rounds, seeded so that a saved run's report is reproduced
+//! exactly. Whole rounds are resampled (x and its reference together, since they ran side by
+//! side), in blocks of consecutive rounds as long as [`block_length`] finds the dependence
+//! between rounds to reach. Buffers are reused, and medians are found by selection, so a
+//! row of a million starts takes seconds, not minutes.
 
-use super::robust::median;
+use super::block::block_length;
+use super::robust::median_in_place;
+use super::rounds::ByRound;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use statrs::statistics::{Data, OrderStatistics};
-use std::collections::BTreeMap;
 
+/// Resamples for rows up to 50 000 starts; larger rows get fewer (never below 500), so that
+/// resamples × starts stays near 10⁸. A 95% interval's ends are then still stable to a
+/// small fraction of its width, and a row that large has a narrow interval anyway.
 pub const RESAMPLES: usize = 2000;
+
+pub fn resamples_for(starts: usize) -> usize {
+    (100_000_000 / starts.max(1)).clamp(500, RESAMPLES)
+}
+
+/// What one bootstrap of a row gives.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Intervals {
+    /// 95% CI of the row's median.
+    pub median: [f64; 2],
+    /// 95% CI of median(row) / median(reference), when there is a reference.
+    pub ratio: Option<[f64; 2]>,
+    /// The block length used, in rounds.
+    pub block: usize,
+}
 
 fn percentile_interval(mut estimates: Vec<f64>) -> [f64; 2] {
     estimates.retain(|x| x.is_finite());
     if estimates.is_empty() {
         return [f64::NAN, f64::NAN];
     }
-    let mut d = Data::new(estimates);
-    [d.quantile(0.025), d.quantile(0.975)]
-}
-
-/// 95% CI of the median of `xs`, by resampling runs.
-pub fn median_ci(xs: &[f64], seed: u64) -> [f64; 2] {
-    if xs.len() < 2 {
-        let m = xs.first().copied().unwrap_or(f64::NAN);
-        return [m, m];
-    }
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut sample = vec![0.0; xs.len()];
-    let estimates = (0..RESAMPLES)
-        .map(|_| {
-            for s in sample.iter_mut() {
-                *s = xs[rng.random_range(0..xs.len())];
-            }
-            median(&sample)
-        })
-        .collect();
-    percentile_interval(estimates)
-}
-
-/// Samples grouped by the interleaved round they ran in.
-fn by_round(times: &[f64], rounds: &[u32]) -> BTreeMap<u32, Vec<f64>> {
-    let mut map: BTreeMap<u32, Vec<f64>> = BTreeMap::new();
-    for (t, r) in times.iter().zip(rounds) {
-        map.entry(*r).or_default().push(*t);
-    }
-    map
-}
-
-/// The ratio median(x) / median(reference) with a 95% CI from resampling whole rounds:
-/// x and the reference ran interleaved, so a round's starts share the machine's state and
-/// resampling them together keeps that pairing.
-pub fn paired_ratio(
-    x: (&[f64], &[u32]),
-    reference: (&[f64], &[u32]),
-    seed: u64,
-) -> Option<(f64, [f64; 2])> {
-    let xs = by_round(x.0, x.1);
-    let rs = by_round(reference.0, reference.1);
-    let pairs: Vec<(&Vec<f64>, &Vec<f64>)> = xs
-        .iter()
-        .filter_map(|(k, a)| rs.get(k).map(|b| (a, b)))
-        .collect();
-    if pairs.is_empty() {
-        return None;
-    }
-    let flat = |which: &dyn Fn(&(&Vec<f64>, &Vec<f64>)) -> Vec<f64>, picks: &[usize]| -> Vec<f64> {
-        picks.iter().flat_map(|&i| which(&pairs[i])).collect()
+    estimates.sort_unstable_by(f64::total_cmp);
+    let q = |p: f64| {
+        let h = p * (estimates.len() - 1) as f64;
+        let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+        estimates[lo] + (h - h.floor()) * (estimates[hi] - estimates[lo])
     };
-    let all: Vec<usize> = (0..pairs.len()).collect();
-    let point = median(&flat(&|p| p.0.clone(), &all)) / median(&flat(&|p| p.1.clone(), &all));
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut picks = vec![0usize; pairs.len()];
-    let estimates = (0..RESAMPLES)
-        .map(|_| {
-            for p in picks.iter_mut() {
-                *p = rng.random_range(0..pairs.len());
-            }
-            median(&flat(&|p| p.0.clone(), &picks)) / median(&flat(&|p| p.1.clone(), &picks))
-        })
-        .collect();
-    Some((point, percentile_interval(estimates)))
+    [q(0.025), q(0.975)]
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rand_distr::{Distribution, LogNormal};
-
-    #[test]
-    fn median_ci_brackets_the_sample_median() {
-        let xs: Vec<f64> = (1..=101).map(f64::from).collect();
-        let [lo, hi] = median_ci(&xs, 1);
-        assert!(lo < 51.0 && 51.0 < hi, "[{lo}, {hi}]");
-        assert!(hi - lo < 30.0, "[{lo}, {hi}]");
-    }
-
-    /// Simulated interleaved runs whose true median ratio is 1.3, with random machine drift
-    /// shared by both within a round: the 95% CI should cover 1.3 in at least about 95% of
-    /// experiments (here it is slightly conservative: about 97%), without being wide.
-    #[test]
-    fn paired_ratio_ci_covers_the_true_ratio_at_about_its_nominal_rate() {
-        let true_ratio = 1.3;
-        let noise = LogNormal::new(0.0, 0.1).unwrap();
-        let shared = LogNormal::new(0.0, 0.15).unwrap();
-        let mut rng = ChaCha8Rng::seed_from_u64(42);
-        let experiments: u32 = 200;
-        let mut covered: u32 = 0;
-        let (mut pts, mut widths) = (Vec::new(), Vec::new());
-        for e in 0..experiments {
-            let n = 60;
-            let rounds: Vec<u32> = (0..n).collect();
-            let drift: Vec<f64> = (0..n).map(|_| shared.sample(&mut rng)).collect();
-            let r: Vec<f64> = drift.iter().map(|d| d * noise.sample(&mut rng)).collect();
-            let x: Vec<f64> = drift
-                .iter()
-                .map(|d| true_ratio * d * noise.sample(&mut rng))
-                .collect();
-            let (pt, [lo, hi]) = paired_ratio((&x, &rounds), (&r, &rounds), u64::from(e)).unwrap();
-            pts.push(pt);
-            widths.push((hi - lo) / 2.0);
-            if lo <= true_ratio && true_ratio <= hi {
-                covered += 1;
-            }
+/// The block length for `x` (and its ratio to `reference`): the longer of the lengths the
+/// two series call for, so that neither's dependence is cut.
+pub fn block_for(x: &ByRound, reference: Option<&ByRound>) -> usize {
+    let lx = x.log_means();
+    let own = block_length(&lx);
+    match reference {
+        Some(r) if r.rounds() == x.rounds() => {
+            let lr = r.log_means();
+            let diff: Vec<f64> = lx.iter().zip(&lr).map(|(a, b)| a - b).collect();
+            own.max(block_length(&diff))
         }
-        let rate = f64::from(covered) / f64::from(experiments);
-        // Coverage alone would pass an absurdly wide interval, so the width is checked too:
-        // about 1.96 times the spread of the estimate across experiments.
-        let spread = statrs::statistics::Statistics::std_dev(pts.as_slice());
-        let half = statrs::statistics::Statistics::mean(widths.as_slice());
-        assert!(rate >= 0.90, "coverage {rate}");
-        assert!(
-            half < 1.5 * 1.96 * spread,
-            "half-width {half} vs spread {spread}"
-        );
-        assert!(
-            half > 0.7 * 1.96 * spread,
-            "half-width {half} vs spread {spread}"
-        );
+        _ => own,
     }
+}
+
+/// 95% CIs of the median of `x` and of its ratio to `reference` (the same rounds, in the
+/// same order), by a circular block bootstrap with blocks of `block` rounds.
+pub fn intervals(x: &ByRound, reference: Option<&ByRound>, block: usize, seed: u64) -> Intervals {
+    let n = x.rounds();
+    let reference = reference.filter(|r| r.rounds() == n);
+    if n < 2 {
+        let m = x.all().first().copied().unwrap_or(f64::NAN);
+        return Intervals {
+            median: [m, m],
+            ratio: reference.map(|r| {
+                let q = m / r.all().first().copied().unwrap_or(f64::NAN);
+                [q, q]
+            }),
+            block: 1,
+        };
+    }
+    let block = block.clamp(1, n);
+    let b = resamples_for(x.all().len() + reference.map_or(0, |r| r.all().len()));
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (mut bx, mut br) = (Vec::with_capacity(x.all().len()), Vec::new());
+    let (mut medians, mut ratios) = (Vec::with_capacity(b), Vec::with_capacity(b));
+    for _ in 0..b {
+        bx.clear();
+        br.clear();
+        let mut taken = 0;
+        while taken < n {
+            let start = rng.random_range(0..n);
+            for k in 0..block.min(n - taken) {
+                let i = (start + k) % n;
+                bx.extend_from_slice(x.round(i));
+                if let Some(r) = reference {
+                    br.extend_from_slice(r.round(i));
+                }
+            }
+            taken += block;
+        }
+        let m = median_in_place(&mut bx);
+        medians.push(m);
+        if reference.is_some() {
+            ratios.push(m / median_in_place(&mut br));
+        }
+    }
+    Intervals {
+        median: percentile_interval(medians),
+        ratio: reference.map(|_| percentile_interval(ratios)),
+        block,
+    }
+}
+
+/// 95% CI of the median of independent values (each value its own round), as the sweep
+/// and the tests use it.
+pub fn median_ci(xs: &[f64], seed: u64) -> [f64; 2] {
+    let rounds: Vec<u32> = (0..xs.len() as u32).collect();
+    let by = ByRound::new(xs, &rounds, None);
+    intervals(&by, None, block_for(&by, None), seed).median
 }

@@ -1,13 +1,24 @@
 //! Statistics over the measured starts. What statrs provides is taken from statrs.
 
 mod analysis;
+mod block;
 mod bootstrap;
+mod outliers;
+mod passes;
 mod robust;
-mod significance;
+mod rounds;
 mod summary;
+mod verdict;
 
 pub use analysis::analyze;
-pub use bootstrap::{median_ci, paired_ratio};
-pub use robust::{mad, median, modified_z, outliers, OUTLIER_Z};
-pub use significance::mann_whitney_p;
+pub use block::block_length;
+pub use bootstrap::{block_for, intervals, median_ci, resamples_for, Intervals, RESAMPLES};
+pub use outliers::Outliers;
+pub use passes::{mean_sd, t_quantile, PassRatios};
+pub use robust::{median, median_in_place};
+pub use rounds::{shared, ByRound};
 pub use summary::Summary;
+pub use verdict::{Verdict, EQUIVALENCE};
+
+#[cfg(test)]
+mod coverage;

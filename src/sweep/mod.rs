@@ -101,7 +101,7 @@ pub fn run(
                 units.push(unit_for(sb, *s, *w, &format!("{}-{}", w.name(), s.name())));
             }
         }
-        benchmark::run(&mut units, plan, &Progress::new(quiet));
+        benchmark::run(&mut units, plan, 0, 0, &Progress::new(quiet));
         units.iter_mut().for_each(Unit::finish);
         out.extend(
             units

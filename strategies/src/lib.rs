@@ -67,6 +67,13 @@ pub trait SealStrategy: Sync {
         sealed.map(drop)
     }
 
+    /// Whether every start copies the whole binary (memfd, tmpfile). Such a cost follows
+    /// the machine's memory bandwidth, which drifts more between runs than exec paths do,
+    /// so a regression gate allows it a wider margin.
+    fn copies_per_start(&self) -> bool {
+        false
+    }
+
     /// The once-per-run set-up (memfd-bind's sealed copy and its bind mount, say).
     /// Dropping the returned [`Sealer`] tears it down if [`Sealer::teardown`] was not called.
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>>;

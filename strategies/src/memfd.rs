@@ -13,6 +13,10 @@ impl SealStrategy for Memfd {
         "copy the binary into a sealed memfd on every start and exec that"
     }
 
+    fn copies_per_start(&self) -> bool {
+        true
+    }
+
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
         Ok(Box::new(MemfdSealer {
             exe: target.exe().to_owned(),

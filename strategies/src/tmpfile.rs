@@ -17,6 +17,10 @@ impl SealStrategy for Tmpfile {
         "per start, copy the binary into an O_TMPFILE file, reopen O_PATH, close the writer"
     }
 
+    fn copies_per_start(&self) -> bool {
+        true
+    }
+
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
         Ok(Box::new(TmpfileSealer {
             exe: target.exe().to_owned(),
