@@ -192,9 +192,12 @@ pub struct GateArgs {
     /// Calibration only: busy-wait DURATION inside every timed start of STRATEGY.
     #[arg(long, value_name = "STRATEGY=DURATION", hide = true)]
     pub inject_delay: Vec<String>,
-    /// Save the passes made now (the current run) as JSON.
+    /// Save the passes made now (the current run) as a results file.
     #[arg(long, value_name = "FILE")]
     pub export_current: Option<PathBuf>,
+    /// Save the verdicts as JSON (schema sealbench-gate/1).
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
     #[arg(long, short)]
     pub quiet: bool,
 }

@@ -22,7 +22,7 @@ pub fn run(args: &GateArgs) -> AppResult<i32> {
             args.max_passes, args.passes
         )));
     }
-    if let Some(path) = &args.export_current {
+    for path in [&args.export_current, &args.export_json].into_iter().flatten() {
         crate::export::check_writable(path)?;
     }
     let mut baseline = parse_results(&args.baseline)?;
@@ -60,6 +60,16 @@ pub fn run(args: &GateArgs) -> AppResult<i32> {
         )));
     }
     println!("{}", table(&verdicts));
+    if let Some(path) = &args.export_json {
+        let doc = serde_json::json!({
+            "schema": "sealbench-gate/1",
+            "reference": args.reference,
+            "verdicts": verdicts,
+        });
+        let mut bytes = serde_json::to_vec_pretty(&doc).expect("verdicts serialize");
+        bytes.push(b'\n');
+        crate::export::write_atomic(path, &bytes)?;
+    }
     println!(
         "Gate: ratios to {} per pass; change = current over baseline geometric mean, its \
          interval from the spread between passes (Welch t, one-sided {:.1}% per side after \

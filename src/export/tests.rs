@@ -85,7 +85,8 @@ fn markdown_table_carries_the_numbers() {
     let cells: Vec<&str> = memfd.split('|').map(str::trim).collect();
     let median_ms: f64 = cells[3].parse().unwrap();
     assert!((median_ms - r.results[1].median.unwrap() * 1e3).abs() < 1e-3);
-    assert!(cells[9].starts_with("2.50 ("), "{memfd}");
+    assert!(cells[9].starts_with("2.500 ("), "{memfd}");
+    assert_eq!(cells[10], "slower", "{memfd}");
     assert!(
         text.contains("| exec-true | overlayfs | unsupported: "),
         "{text}"
