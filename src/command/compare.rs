@@ -53,7 +53,12 @@ pub fn run(args: &CompareArgs) -> AppResult<i32> {
                 &workloads,
                 &runtimes,
                 &plan,
-                Pass { index: pass, first_round, inject: &inject },
+                Pass {
+                    index: pass,
+                    first_round,
+                    inject: &inject,
+                    side_effects: pass == 0,
+                },
                 quiet,
             ))
         })
@@ -107,6 +112,8 @@ pub struct Pass<'a> {
     pub index: u32,
     pub first_round: u32,
     pub inject: &'a [(String, std::time::Duration)],
+    /// Measure mount events and memory per live container after the timed rounds.
+    pub side_effects: bool,
 }
 
 /// Run the plan's passes one after another, each through `one(pass, first_round)` (a
@@ -193,8 +200,9 @@ pub fn measure(
     }
     units.extend(runtimes.iter().map(|name| crate::peer::unit(name, sb)));
     benchmark::run(&mut units, plan, pass.index, pass.first_round, &Progress::new(quiet));
-    let mut watch = MountWatch::new();
-    for unit in units.iter_mut() {
+    // Side effects do not change between passes: measured once, in the first.
+    let mut watch = pass.side_effects.then(MountWatch::new).flatten();
+    for unit in units.iter_mut().filter(|_| pass.side_effects) {
         if let UnitState::Ready(contender) = &mut unit.state {
             if let Some(w) = watch.as_mut() {
                 unit.mount_events = side_effects::events_per_start(contender.as_mut(), w).ok();

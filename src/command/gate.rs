@@ -205,6 +205,7 @@ fn rerun(baseline: &Results, args: &GateArgs, margins: &Margins) -> AppResult<Ve
                 index: made,
                 first_round: next_round,
                 inject: &inject,
+                side_effects: false,
             };
             let r = in_sandbox(options.clone(), |sb| {
                 crate::process::watchdog::start(std::time::Duration::from_secs(30));
