@@ -7,7 +7,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use sealbench::benchmark::UnitState;
-use sealbench::command::compare::unit_for;
+use sealbench::benchmark::unit_for;
 use sealbench::sandbox::{enter_here, Options, Sandbox};
 use std::time::{Duration, Instant};
 

@@ -229,7 +229,8 @@ pub struct SweepArgs {
     pub strategies: String,
     #[arg(long, default_value = "exec-true")]
     pub workload: String,
-    /// Measured starts per strategy and value (per starter, for concurrency).
+    /// Measured rounds: every (value, strategy) starts once per round (for concurrency,
+    /// about this many kept starts per starter, in blocks).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
     pub runs: u32,
     #[arg(long, default_value_t = 3)]

@@ -81,7 +81,7 @@ fn an_exe_size_sweep_shows_memfd_growing_and_overlayfs_flat() {
                 "--strategies",
                 "memfd,overlayfs",
                 "--runs",
-                "9",
+                "20",
                 "-q",
             ])
             .arg("--export-json")
@@ -91,24 +91,34 @@ fn an_exe_size_sweep_shows_memfd_growing_and_overlayfs_flat() {
     );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(v["schema"], "sealbench-sweep/1");
-    let median = |s: &str, value: &str| {
+    let row = |s: &str, value: &str| {
         let r = v["results"]
             .as_array()
             .unwrap()
             .iter()
             .find(|r| r["strategy"] == s && r["value"] == value)
-            .unwrap();
+            .unwrap()
+            .clone();
         assert_eq!(
             r["value_num"].as_f64().unwrap(),
             if value == "1M" { 1048576.0 } else { 33554432.0 }
         );
-        r["median"].as_f64().unwrap()
+        r
     };
-    // Ratios within one run: the copy grows with the binary, the overlay does not.
-    let memfd = median("memfd", "32M") / median("memfd", "1M");
-    let overlay = median("overlayfs", "32M") / median("overlayfs", "1M");
-    assert!(memfd > 2.0, "memfd grew only {memfd:.2}x from 1M to 32M");
-    assert!(overlay < 1.5, "overlayfs grew {overlay:.2}x from 1M to 32M");
+    // Every value ran in the same rounds.
+    let rounds = |r: &serde_json::Value| r["rounds"].as_array().unwrap().clone();
+    assert_eq!(rounds(&row("memfd", "1M")), rounds(&row("overlayfs", "32M")));
+    // Growth as interleaved ratios with CIs: the copy grows with the binary, the overlay
+    // does not (its CI reaches below 1.1), with margins wide enough for a loaded machine.
+    let growth = |s: &str| {
+        let g = &row(s, "32M")["growth"];
+        assert_eq!(g["from"], "1M");
+        [g["ci95"][0].as_f64().unwrap(), g["ci95"][1].as_f64().unwrap()]
+    };
+    let [memfd_lo, _] = growth("memfd");
+    let [overlay_lo, overlay_hi] = growth("overlayfs");
+    assert!(memfd_lo > 2.0, "memfd grew only ({memfd_lo:.2}..) from 1M to 32M");
+    assert!(overlay_lo < 1.1, "overlayfs grew ({overlay_lo:.2}..{overlay_hi:.2}) from 1M to 32M");
     for f in ["sweep-exe-size.svg", "sweep-exe-size.png"] {
         assert!(
             std::fs::metadata(dir.path("plots").join(f)).unwrap().len() > 5_000,
@@ -138,4 +148,36 @@ fn rootless_overlayfs_runs() {
     for r in v["results"].as_array().unwrap() {
         assert_eq!(r["status"], "ok", "{r}");
     }
+}
+
+#[test]
+fn a_host_mounts_sweep_interleaves_its_values_in_namespaces_of_their_own() {
+    if !root_or_skip("host-mounts sweep") {
+        return;
+    }
+    let _serial = serial();
+    let before = HostState::now();
+    let dir = TempDir::new("sweep-mounts");
+    let out = dir.path("s.json");
+    run_ok(
+        sealbench()
+            .args(["sweep", "--param", "host-mounts", "--values", "0,2000"])
+            .args(["--strategies", "bind-ro,overlayfs", "--runs", "20", "-q", "--export-json"])
+            .arg(&out),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let rows = v["results"].as_array().unwrap();
+    let growth = |s: &str| {
+        let r = rows.iter().find(|r| r["strategy"] == s && r["value"] == "2000").unwrap();
+        r["growth"]["ci95"][0].as_f64().unwrap()
+    };
+    // bind-ro copies the whole mount table into a new namespace per start.
+    assert!(growth("bind-ro") > 1.2, "bind-ro grew only ({:.2}..)", growth("bind-ro"));
+    assert_eq!(HostState::now(), before, "the sweep's namespaces outlived it");
+    let refused = sealbench()
+        .args(["sweep", "--param", "host-mounts", "--values", "0,10,0"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("repeats"));
 }

@@ -2,8 +2,16 @@ use super::{Sample, Unit, UnitState};
 use std::time::Instant;
 use strategies::Result;
 
-/// Time one start of `unit`.
+/// Time one start of `unit`, in its mount namespace if it has one (entered and left outside
+/// the timed span).
 pub fn time_one(unit: &mut Unit, round: u32) -> Result<Sample> {
+    match unit.ns.clone() {
+        Some(ns) => ns.within(|| time_here(unit, round))?,
+        None => time_here(unit, round),
+    }
+}
+
+fn time_here(unit: &mut Unit, round: u32) -> Result<Sample> {
     let UnitState::Ready(contender) = &mut unit.state else {
         unreachable!("only ready units are scheduled");
     };

@@ -2,9 +2,11 @@
 
 mod contender;
 mod executor;
+mod plan;
 mod scheduler;
 mod unit;
 
 pub use contender::{Contender, SealedStart};
+pub use plan::unit_for;
 pub use scheduler::{run, Plan, RunCount};
 pub use unit::{Sample, Unit, UnitState};

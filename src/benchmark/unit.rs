@@ -33,6 +33,8 @@ pub struct Unit {
     pub samples: Vec<Sample>,
     /// A calibration aid (`--inject-delay`): busy-wait this long inside every timed start.
     pub inject: Option<std::time::Duration>,
+    /// The mount namespace this unit's starts run in (a host-mounts sweep's value).
+    pub ns: Option<std::sync::Arc<crate::sandbox::MountNs>>,
     /// A runtime peer's `--version`.
     pub version: Option<String>,
     /// The strategy a fallback chain used.
@@ -55,6 +57,7 @@ impl Unit {
             state,
             samples: Vec::new(),
             inject: None,
+            ns: None,
         }
     }
 

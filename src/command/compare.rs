@@ -1,4 +1,4 @@
-use crate::benchmark::{self, Plan, RunCount, SealedStart, Unit, UnitState};
+use crate::benchmark::{self, unit_for, Plan, RunCount, Unit, UnitState};
 use crate::cli::{CompareArgs, RunArgs};
 use crate::error::{AppError, AppResult};
 use crate::output::Progress;
@@ -218,24 +218,6 @@ pub fn measure(
         plan: Some(plan.clone()),
         results: units.iter().map(|u| results::entry(u, method)).collect(),
     }
-}
-
-/// A unit of `strategy` under `workload`, on a runtime binary of its own named `owner`:
-/// ready, or why not.
-pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &str) -> Unit {
-    let state = match sb.target_for(owner) {
-        Err(e) => UnitState::Failed(format!("set-up: {e}")),
-        Ok((_, target)) => match s.probe(&target) {
-            Err(why) => UnitState::Unsupported(why.0),
-            Ok(()) => match (s.prepare(&target), w.prepare(sb)) {
-                (Ok(sealer), Ok(starter)) => {
-                    UnitState::Ready(Box::new(SealedStart { sealer, starter }))
-                }
-                (Err(e), _) | (_, Err(e)) => UnitState::Failed(format!("set-up: {e}")),
-            },
-        },
-    };
-    Unit::new(s.name(), w.name(), state)
 }
 
 /// `--runtimes runc,crun`: names sealbench knows how to drive.

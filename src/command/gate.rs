@@ -15,6 +15,7 @@ pub const MIN_BASELINE_PASSES: usize = 5;
 /// `sealbench gate`: exit 0 when every strategy passed, 1 when one regressed, 4 when one
 /// stayed inconclusive, 2 on bad input.
 pub fn run(args: &GateArgs) -> AppResult<i32> {
+    let began = std::time::Instant::now();
     let margins = Margins::parse(&args.max_regression).map_err(AppError::usage)?;
     if args.max_passes < args.passes {
         return Err(AppError::usage(format!(
@@ -64,6 +65,7 @@ pub fn run(args: &GateArgs) -> AppResult<i32> {
         let doc = serde_json::json!({
             "schema": "sealbench-gate/1",
             "reference": args.reference,
+            "seconds": began.elapsed().as_secs_f64(),
             "verdicts": verdicts,
         });
         let mut bytes = serde_json::to_vec_pretty(&doc).expect("verdicts serialize");

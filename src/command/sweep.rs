@@ -11,6 +11,15 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 pub fn run(args: &SweepArgs) -> AppResult<i32> {
     let param = Param::parse(&args.param).map_err(AppError::usage)?;
     let values = param.values(&args.values).map_err(AppError::usage)?;
+    // Interleaved values make a repeated value pointless; refusing it beats merging it
+    // silently.
+    for (i, (v, n)) in values.iter().enumerate() {
+        if let Some((w, _)) = values[..i].iter().find(|(_, m)| m == n) {
+            return Err(AppError::usage(format!(
+                "--values: {v:?} repeats {w:?}: every value runs in every round already; give each once"
+            )));
+        }
+    }
     let strategies = selection::strategies(&args.strategies)?;
     let workloads = selection::workloads(&args.workload)?;
     let export = crate::cli::ExportArgs {
@@ -50,6 +59,11 @@ pub fn run(args: &SweepArgs) -> AppResult<i32> {
         results,
     };
     println!("{}", table(&sweep));
+    println!(
+        "Every value ran in the same {} interleaved rounds; ×: the median over the first value's, \
+         with its 95% CI (circular block bootstrap over rounds).",
+        args.runs
+    );
     if let Some(p) = &args.export_json {
         let mut bytes = serde_json::to_vec_pretty(&sweep).expect("serialize");
         bytes.push(b'\n');
@@ -60,7 +74,17 @@ pub fn run(args: &SweepArgs) -> AppResult<i32> {
             eprintln!("sealbench: wrote {}", path.display());
         }
     }
-    Ok(0)
+    let failed: Vec<String> = sweep
+        .results
+        .iter()
+        .filter(|e| e.status == crate::results::Status::Failed)
+        .map(|e| format!("{}/{} at {}", e.workload, e.strategy, e.value))
+        .collect();
+    if failed.is_empty() {
+        Ok(0)
+    } else {
+        Err(AppError::failure(format!("failed: {}", failed.join(", "))))
+    }
 }
 
 /// Medians per (workload, strategy) across the values; throughput too when measured.
@@ -93,8 +117,19 @@ fn table(sweep: &SweepResults) -> Table {
                 .find(|e| e.workload == w && e.strategy == s && e.value == *v);
             match e {
                 Some(e) => match (e.median, e.throughput) {
-                    (Some(m), Some(tp)) => format!("{} ({tp:.0}/s)", crate::output::duration(m)),
-                    (Some(m), None) => crate::output::duration(m),
+                    (Some(m), tp) => {
+                        let tp = tp.map(|t| format!(", {t:.0}/s")).unwrap_or_default();
+                        match &e.growth {
+                            Some(g) if g.from != e.value => format!(
+                                "{}{tp}\n×{:.3} ({:.3}–{:.3})",
+                                crate::output::duration(m),
+                                g.value,
+                                g.ci95[0],
+                                g.ci95[1]
+                            ),
+                            _ => format!("{}{tp}", crate::output::duration(m)),
+                        }
+                    }
                     _ => serde_json::to_value(e.status)
                         .ok()
                         .and_then(|v| v.as_str().map(String::from))

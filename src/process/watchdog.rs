@@ -37,9 +37,16 @@ pub fn start(timeout: Duration) {
             .collect(),
     });
     let tick = (dog.timeout / 4).clamp(Duration::from_millis(10), Duration::from_millis(200));
-    let _ = std::thread::Builder::new()
+    let (ready, wait) = std::sync::mpsc::sync_channel(0);
+    let spawned = std::thread::Builder::new()
         .name("run-timeout".into())
-        .spawn(move || loop {
+        .spawn(move || {
+            // A root and cwd of its own, so that the main thread alone holds the run's:
+            // setns(CLONE_NEWNS) (the host-mounts sweep) refuses a thread sharing them.
+            // SAFETY: FS unshares only root, cwd and umask; this thread uses none of them.
+            let _ = unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::FS) };
+            let _ = ready.send(());
+            loop {
             std::thread::sleep(tick);
             let now = dog.epoch.elapsed().as_millis() as u64;
             for slot in &dog.slots {
@@ -54,7 +61,11 @@ pub fn start(timeout: Duration) {
                     unsafe { libc::kill(pid, libc::SIGKILL) };
                 }
             }
+            }
         });
+    if spawned.is_ok() {
+        let _ = wait.recv();
+    }
 }
 
 /// A child being waited for; dropping it stops the watch.

@@ -2,10 +2,12 @@
 //! entered by a forked worker process, so that nothing a run mounts or writes can outlive
 //! it, even under SIGKILL.
 
+mod mount_ns;
 mod namespace;
 mod runtime_binary;
 mod worker;
 
+pub use mount_ns::MountNs;
 pub use runtime_binary::RuntimeBinary;
 pub use worker::{enter_here, in_sandbox, Options};
 
@@ -21,8 +23,6 @@ pub const SCRATCH_MOUNT: &str = "/tmp";
 pub struct Sandbox {
     root: PathBuf,
     exe_size: std::cell::Cell<u64>,
-    /// Extra mounts made in the run's namespace (the host-mounts sweep).
-    extra_mounts: std::cell::RefCell<Vec<PathBuf>>,
     /// The bundle given with --bundle, bound into the scratch space; else made on demand.
     bundle: std::cell::OnceCell<PathBuf>,
 }
@@ -43,24 +43,20 @@ impl Sandbox {
         self.exe_size.set(size);
     }
 
-    /// Bring the run's namespace, which stands in for the host's, to `n` extra mounts
-    /// (bind mounts of one empty directory), as a host with many mounts has.
-    pub fn set_extra_mounts(&self, n: usize) -> Result<()> {
+    /// A copy of the run's namespace with `n` extra mounts (bind mounts of one empty
+    /// directory), as a host with many mounts has; the run's own namespace is unchanged.
+    pub fn namespace_with_mounts(&self, n: usize) -> Result<MountNs> {
         use strategies::ResultExt;
-        let mut mounts = self.extra_mounts.borrow_mut();
         let source = self.subdir("extra-mounts/source")?;
-        while mounts.len() < n {
-            let at = self.subdir(&format!("extra-mounts/{}", mounts.len()))?;
-            rustix::mount::mount_bind(&source, &at)
-                .ctx(|| format!("mount --bind {}", at.display()))?;
-            mounts.push(at);
-        }
-        while mounts.len() > n {
-            let at = mounts.pop().expect("non-empty");
-            rustix::mount::unmount(&at, rustix::mount::UnmountFlags::DETACH)
-                .ctx(|| format!("umount {}", at.display()))?;
-        }
-        Ok(())
+        let points: Vec<PathBuf> = (0..n)
+            .map(|i| self.subdir(&format!("extra-mounts/{i}")))
+            .collect::<Result<_>>()?;
+        MountNs::copy_with(|| {
+            points.iter().try_for_each(|at| {
+                rustix::mount::mount_bind(&source, at)
+                    .ctx(|| format!("mount --bind {}", at.display()))
+            })
+        })
     }
 
     /// A runtime binary of its own for `owner` (a strategy, an audit): the padded copy of

@@ -140,7 +140,6 @@ fn setup(options: &Options, bundle: Option<rustix::fd::OwnedFd>) -> Result<Sandb
     let sandbox = Sandbox {
         root,
         exe_size: options.exe_size.into(),
-        extra_mounts: Default::default(),
         bundle: Default::default(),
     };
     if let Some(tree) = bundle {

@@ -6,11 +6,12 @@ mod param;
 pub use param::Param;
 
 use crate::benchmark::{self, Plan, Unit};
-use crate::command::compare::unit_for;
+use crate::benchmark::unit_for;
 use crate::output::Progress;
 use crate::results::Host;
 use crate::sandbox::Sandbox;
-use crate::stats::{median, median_ci};
+use crate::stats;
+use std::sync::Arc;
 use crate::workload::Workload;
 use serde::{Deserialize, Serialize};
 use strategies::{Result, SealStrategy};
@@ -43,15 +44,29 @@ pub struct SweepEntry {
     pub ci95_median: Option<[f64; 2]>,
     #[serde(default)]
     pub times: Vec<f64>,
+    /// The interleaved round of every start: every value of a sweep runs in the same rounds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rounds: Vec<u32>,
     /// Starts per second over all starters (the concurrency sweep).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub throughput: Option<f64>,
+    /// The median over the same strategy's median at the first value, over the rounds
+    /// both ran, with its block-bootstrap 95% CI.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub growth: Option<Growth>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Growth {
+    /// The value it is relative to.
+    pub from: String,
+    pub value: f64,
+    pub ci95: [f64; 2],
 }
 
 impl SweepEntry {
-    fn of(unit: &Unit, value: &str, value_num: f64, seed: u64) -> SweepEntry {
+    fn of(unit: &Unit, value: &str, value_num: f64) -> SweepEntry {
         let e = crate::results::entry(unit, None);
-        let times = e.times.clone();
         SweepEntry {
             strategy: e.strategy,
             workload: e.workload,
@@ -59,15 +74,64 @@ impl SweepEntry {
             value_num,
             status: e.status,
             reason: e.reason,
-            median: (!times.is_empty()).then(|| median(&times)),
-            ci95_median: (!times.is_empty()).then(|| median_ci(&times, seed ^ value_num.to_bits())),
-            times,
+            median: None,
+            ci95_median: None,
+            times: e.times,
+            rounds: e.rounds,
             throughput: None,
+            growth: None,
         }
     }
 }
 
-/// Measure every (workload, strategy) at every value, in the order given.
+/// Fill in medians, their CIs and growth over the first value, each row over the rounds it
+/// shares with the first value's row of its (workload, strategy).
+pub fn analyze(entries: &mut [SweepEntry], seed: u64) {
+    let firsts: Vec<SweepEntry> = {
+        let mut seen: Vec<SweepEntry> = Vec::new();
+        for e in entries.iter() {
+            if !seen.iter().any(|f| f.workload == e.workload && f.strategy == e.strategy) {
+                seen.push(e.clone());
+            }
+        }
+        seen
+    };
+    for e in entries.iter_mut().filter(|e| !e.times.is_empty()) {
+        let rounds: Vec<u32> = if e.rounds.len() == e.times.len() {
+            e.rounds.clone()
+        } else {
+            (0..e.times.len() as u32).collect()
+        };
+        let first = firsts
+            .iter()
+            .find(|f| f.workload == e.workload && f.strategy == e.strategy && !f.times.is_empty())
+            .filter(|f| f.rounds.len() == f.times.len());
+        let keep = first.map(|f| stats::shared(&rounds, &f.rounds));
+        let x = stats::ByRound::new(&e.times, &rounds, keep.as_deref());
+        let y = first.map(|f| stats::ByRound::new(&f.times, &f.rounds, keep.as_deref()));
+        if x.rounds() == 0 {
+            continue;
+        }
+        let row_seed = seed ^ e.value_num.to_bits() ^ (e.strategy.len() as u64).rotate_left(17);
+        let iv = stats::intervals(&x, y.as_ref(), stats::block_for(&x, y.as_ref()), row_seed);
+        e.median = Some(stats::median(x.all()));
+        e.ci95_median = Some(iv.median);
+        e.growth = match (first, &y, iv.ratio) {
+            (Some(f), Some(y), Some(ci95)) => Some(Growth {
+                from: f.value.clone(),
+                value: stats::median(x.all()) / stats::median(y.all()),
+                ci95,
+            }),
+            _ => None,
+        };
+    }
+}
+
+/// Measure every (value, workload, strategy) in the same interleaved rounds, so that drift
+/// in the machine hits every value alike: one runtime binary per value (exe-size), or one
+/// mount namespace per value, prepared once and entered for that value's starts
+/// (host-mounts). Concurrency alternates its starter counts in blocks (see
+/// [`concurrency`]).
 pub fn run(
     sb: &Sandbox,
     param: Param,
@@ -77,38 +141,44 @@ pub fn run(
     plan: &Plan,
     quiet: bool,
 ) -> Result<Vec<SweepEntry>> {
-    let mut out = Vec::new();
+    if param == Param::Concurrency {
+        return concurrency::measure(sb, values, strategies, workloads, plan);
+    }
+    let mut units = Vec::new();
+    let mut labels = Vec::new();
     for (value, num) in values {
-        if param == Param::Concurrency {
-            out.extend(concurrency::measure(
-                sb,
-                *num as usize,
-                value,
-                strategies,
-                workloads,
-                plan,
-            )?);
-            continue;
-        }
-        match param {
-            Param::ExeSize => sb.set_exe_size(*num as u64),
-            Param::HostMounts => sb.set_extra_mounts(*num as usize)?,
-            Param::Concurrency => unreachable!(),
-        }
-        let mut units = Vec::new();
+        let ns = match param {
+            Param::HostMounts => Some(Arc::new(sb.namespace_with_mounts(*num as usize)?)),
+            _ => {
+                sb.set_exe_size(*num as u64);
+                None
+            }
+        };
         for w in workloads {
             for s in strategies {
-                units.push(unit_for(sb, *s, *w, &format!("{}-{}", w.name(), s.name())));
+                let owner = format!("{}-{}-{}", value, w.name(), s.name());
+                let mut u = match &ns {
+                    Some(ns) => ns.within(|| unit_for(sb, *s, *w, &owner))?,
+                    None => unit_for(sb, *s, *w, &owner),
+                };
+                u.ns = ns.clone();
+                units.push(u);
+                labels.push((value.clone(), *num));
             }
         }
-        benchmark::run(&mut units, plan, 0, 0, &Progress::new(quiet));
-        units.iter_mut().for_each(Unit::finish);
-        out.extend(
-            units
-                .iter()
-                .map(|u| SweepEntry::of(u, value, *num, plan.seed)),
-        );
     }
-    sb.set_extra_mounts(0)?;
+    benchmark::run(&mut units, plan, 0, 0, &Progress::new(quiet));
+    for u in units.iter_mut() {
+        match u.ns.clone() {
+            Some(ns) => ns.within(|| u.finish())?,
+            None => u.finish(),
+        }
+    }
+    let mut out: Vec<SweepEntry> = units
+        .iter()
+        .zip(&labels)
+        .map(|(u, (value, num))| SweepEntry::of(u, value, *num))
+        .collect();
+    analyze(&mut out, plan.seed);
     Ok(out)
 }

@@ -39,9 +39,15 @@ impl NamespaceWorker {
     fn spawn(exe: CString) -> Result<NamespaceWorker> {
         let (requests, inbox) = mpsc::sync_channel::<()>(0);
         let (outbox, replies) = mpsc::sync_channel(0);
+        let (ready, started) = mpsc::sync_channel::<()>(0);
         let thread = std::thread::Builder::new()
             .name("bind-ro-ns".into())
             .spawn(move || {
+                // A root and cwd of its own from the start, so the spawning thread alone
+                // holds its own and may still setns(CLONE_NEWNS) (a host-mounts sweep).
+                // SAFETY: FS unshares only root, cwd and umask.
+                let _ = unsafe { rustix::thread::unshare_unsafe(UnshareFlags::FS) };
+                let _ = ready.send(());
                 while inbox.recv().is_ok() {
                     if outbox.send(bind_read_only(&exe)).is_err() {
                         break;
@@ -49,6 +55,7 @@ impl NamespaceWorker {
                 }
             })
             .ctx(|| "spawn namespace thread".into())?;
+        let _ = started.recv();
         Ok(NamespaceWorker {
             requests,
             replies,
