@@ -163,3 +163,46 @@ fn runc_accepts_the_bundle_unchanged() {
     assert!(status.success(), "runc run: {status}");
     assert_eq!((HostState::now(), cgroups()), before);
 }
+
+/// A full, real container start on youki's libcontainer, sealed by each strategy: it does
+/// real work (at least 3 times an exec-true start), so a copy's share of it is smaller.
+#[test]
+fn full_start_runs_a_real_runtime_sealed_by_each_strategy() {
+    if !root_or_skip("full-start") {
+        return;
+    }
+    let before = HostState::now();
+    let dir = TempDir::new("full-start");
+    let out = dir.path("r.json");
+    run_ok(
+        sealbench()
+            .args(["compare", "--workload", "full-start,exec-true"])
+            .args(["--strategies", "noclone,memfd,overlayfs,memfd-bind,dmz"])
+            .args(["--runs", "12", "--warmup", "1", "-q", "--export-json"])
+            .arg(&out),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let rows = v["results"].as_array().unwrap();
+    let row = |w: &str, s: &str| rows.iter().find(|r| r["workload"] == w && r["strategy"] == s).unwrap();
+    for s in ["noclone", "memfd", "overlayfs", "memfd-bind"] {
+        assert_eq!(row("full-start", s)["status"], "ok", "{}", row("full-start", s));
+    }
+    let dmz = row("full-start", "dmz");
+    assert_eq!(dmz["status"], "unsupported", "{dmz}");
+    assert!(dmz["reason"].as_str().unwrap().contains("init"), "{dmz}");
+    let median = |w: &str, s: &str| row(w, s)["median"].as_f64().unwrap();
+    let ratio = |w: &str, s: &str| row(w, s)["ratio"]["value"].as_f64().unwrap();
+    assert!(
+        median("full-start", "noclone") > 3.0 * median("exec-true", "noclone"),
+        "full-start {} vs exec-true {}",
+        median("full-start", "noclone"),
+        median("exec-true", "noclone")
+    );
+    assert!(
+        ratio("full-start", "memfd") < ratio("exec-true", "memfd"),
+        "memfd: full-start {} vs exec-true {}",
+        ratio("full-start", "memfd"),
+        ratio("exec-true", "memfd")
+    );
+    assert_eq!(HostState::now(), before, "full-start left something behind");
+}

@@ -48,6 +48,10 @@ impl Contender for SealedStart {
         exit
     }
 
+    fn after_start(&mut self) -> Result<()> {
+        self.starter.after()
+    }
+
     fn used(&self) -> Option<&'static str> {
         self.sealer.used()
     }

@@ -8,9 +8,14 @@ use strategies::SealStrategy;
 /// A unit of `strategy` under `workload`, on a runtime binary of its own named `owner`:
 /// ready, or why not.
 pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &str) -> Unit {
-    let state = match sb.target_for(owner) {
+    if w.binary() == crate::workload::Binary::Runtime {
+        if let Err(e) = crate::sandbox::runtime_path() {
+            return Unit::new(s.name(), w.name(), UnitState::Unavailable(e.to_string()));
+        }
+    }
+    let state = match sb.target_of(owner, w.binary()) {
         Err(e) => UnitState::Failed(format!("set-up: {e}")),
-        Ok((_, target)) => match s.probe(&target) {
+        Ok((_, target)) => match s.probe(&target).and_then(|()| fits(s, w, &target)) {
             Err(why) => UnitState::Unsupported(why.0),
             Ok(()) => match (s.prepare(&target), w.prepare(sb)) {
                 (Ok(sealer), Ok(starter)) => {
@@ -23,3 +28,29 @@ pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &st
     Unit::new(s.name(), w.name(), state)
 }
 
+
+/// A strategy that hands stage 2 a sealed init to exec (runc-dmz) has nothing to replace
+/// in a runtime that execs the container's process itself.
+fn fits(
+    s: &dyn SealStrategy,
+    w: &dyn Workload,
+    target: &strategies::Target,
+) -> Result<(), strategies::Unsupported> {
+    if w.binary() == crate::workload::Binary::Stage2 {
+        return Ok(());
+    }
+    let mut sealer = s.prepare(target).map_err(strategies::Unsupported::from)?;
+    let sealed = sealer.seal().map_err(strategies::Unsupported::from)?;
+    let init = sealed.init.is_some();
+    drop(sealed);
+    sealer.teardown().map_err(strategies::Unsupported::from)?;
+    if init {
+        Err(strategies::Unsupported(format!(
+            "{} hands stage 2 a sealed init to exec in place of the container's process; \
+             the libcontainer runtime clones its init and execs the process itself",
+            s.name()
+        )))
+    } else {
+        Ok(())
+    }
+}

@@ -12,7 +12,25 @@ pub use runtime_binary::RuntimeBinary;
 pub use worker::{enter_here, in_sandbox, Options};
 
 use std::path::{Path, PathBuf};
-use strategies::{Result, Target};
+use strategies::{Error, Result, ResultExt, Target};
+
+/// sealbench's libcontainer runtime (`runtime/`): `$SEALBENCH_RUNTIME`, else the
+/// `sealbench-runtime` built beside this binary.
+pub fn runtime_path() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("SEALBENCH_RUNTIME") {
+        return Ok(PathBuf::from(p));
+    }
+    let me = std::env::current_exe().ctx(|| "find this binary".into())?;
+    let path = me.with_file_name("sealbench-runtime");
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(Error::msg(format!(
+            "{} is not built (cargo build --release --workspace, or scripts/setup.sh)",
+            path.display()
+        )))
+    }
+}
 
 /// Where the run's tmpfs is mounted inside the private namespace. Mounting over /tmp
 /// (rather than creating a mount point) leaves not even an empty directory on the host,
@@ -64,8 +82,24 @@ impl Sandbox {
     /// because memfd-bind mounts over its binary's path for the whole run, which would
     /// change what every other strategy sealed if they shared one.
     pub fn target_for(&self, owner: &str) -> Result<(RuntimeBinary, Target)> {
-        let binary =
-            RuntimeBinary::install(&self.root.join("runtime").join(owner), self.exe_size.get())?;
+        self.target_of(owner, crate::workload::Binary::Stage2)
+    }
+
+    /// As [`Sandbox::target_for`], of the given binary: stage 2, or sealbench's
+    /// libcontainer runtime (padded to the run's size when it is smaller).
+    pub fn target_of(
+        &self,
+        owner: &str,
+        kind: crate::workload::Binary,
+    ) -> Result<(RuntimeBinary, Target)> {
+        let dir = self.root.join("runtime").join(owner);
+        let binary = match kind {
+            crate::workload::Binary::Stage2 => RuntimeBinary::install(&dir, self.exe_size.get())?,
+            crate::workload::Binary::Runtime => {
+                let bytes = std::fs::read(runtime_path()?).ctx(|| "read sealbench-runtime".into())?;
+                RuntimeBinary::install_program(&dir, "sealbench-runtime", &bytes, self.exe_size.get())?
+            }
+        };
         let work = self.subdir(&format!("work/{owner}"))?;
         let target = Target::new(&binary.path, &work)?.with_init(&self.init()?);
         Ok((binary, target))

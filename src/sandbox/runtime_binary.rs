@@ -25,10 +25,17 @@ impl RuntimeBinary {
                 "--exe-size {size} is smaller than the stage 2 program itself ({stage2_size} bytes)"
             )));
         }
+        Self::install_program(dir, "sealbench-stage2", STAGE2, size)
+    }
+
+    /// `program` as `dir/name`, padded to `size` if it is smaller.
+    pub fn install_program(dir: &Path, name: &str, program: &[u8], size: u64) -> Result<RuntimeBinary> {
+        let stage2_size = program.len() as u64;
+        let size = size.max(stage2_size);
         std::fs::create_dir_all(dir).ctx(|| format!("mkdir {}", dir.display()))?;
-        let path = dir.join("sealbench-stage2");
+        let path = dir.join(name);
         let mut out = std::fs::File::create(&path).ctx(|| format!("create {}", path.display()))?;
-        out.write_all(STAGE2).ctx(|| "copy stage 2".into())?;
+        out.write_all(program).ctx(|| format!("copy {name}"))?;
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(size);
         let mut chunk = vec![0u8; 1 << 20];
         let mut left = size - stage2_size;

@@ -3,6 +3,7 @@
 mod container;
 mod container_start;
 mod exec_true;
+mod full_start;
 
 use crate::process::Argv;
 use crate::process::{self, ChildExit};
@@ -26,8 +27,22 @@ pub trait Workload: Sync {
 
     fn description(&self) -> &'static str;
 
+    /// The runtime binary its starts seal: stage 2, or sealbench's libcontainer runtime.
+    fn binary(&self) -> Binary {
+        Binary::Stage2
+    }
+
     /// Set up what every start of this workload needs (argv, a bundle), outside the timing.
     fn prepare(&self, sandbox: &Sandbox) -> Result<Box<dyn Starter>>;
+}
+
+/// What gets sealed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binary {
+    /// Stage 2, sealbench's analogue of `runc init`.
+    Stage2,
+    /// `sealbench-runtime`, a whole OCI runtime on youki's libcontainer.
+    Runtime,
 }
 
 /// A workload set up in a sandbox.
@@ -37,6 +52,11 @@ pub trait Starter: Send {
     /// (fd 3 in the child): the tests' view from the container side.
     fn run(&self, sealed: &Sealed, channel: Channel) -> Result<ChildExit> {
         process::reap(self.spawn(sealed, channel)?)
+    }
+
+    /// Work after a start that is not part of its cost (deleting what a failed start left).
+    fn after(&self) -> Result<()> {
+        Ok(())
     }
 
     /// Start stage 2 as [`Starter::run`] does, without waiting for it.
@@ -124,5 +144,9 @@ impl<'a> Channel<'a> {
 }
 
 pub fn registry() -> Vec<&'static dyn Workload> {
-    vec![&exec_true::ExecTrue, &container_start::ContainerStart]
+    vec![
+        &exec_true::ExecTrue,
+        &container_start::ContainerStart,
+        &full_start::FullStart,
+    ]
 }
