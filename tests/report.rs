@@ -54,6 +54,8 @@ fn report_reproduces_every_export_of_a_compare_run() {
         assert!(a == b, "{file} differs between compare and report");
     }
     for chart in [
+        "ratios.svg",
+        "ratios.png",
         "medians.svg",
         "medians.png",
         "distribution.svg",

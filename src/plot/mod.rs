@@ -6,6 +6,7 @@ mod font;
 mod medians;
 mod merge;
 mod panel;
+mod ratios;
 mod sweep;
 
 use crate::error::{AppError, AppResult};
@@ -66,6 +67,12 @@ pub fn write_charts(results: &Results, reference: &str, dir: &Path) -> AppResult
         PANEL_H * panel::workloads(results).len().max(1) as u32,
     );
     let mut written = Vec::new();
+    written.extend(write_both(
+        dir,
+        "ratios",
+        size,
+        &ratios::Ratios { results, reference },
+    )?);
     written.extend(write_both(
         dir,
         "medians",

@@ -6,7 +6,15 @@ use crate::results::sample::analyzed;
 fn charts_are_valid_non_trivial_svg_and_png() {
     let dir = std::env::temp_dir().join(format!("sealbench-plot-test-{}", std::process::id()));
     let written = super::write_charts(&analyzed(), "noclone", &dir).unwrap();
-    assert_eq!(written.len(), 4);
+    assert_eq!(written.len(), 6);
+    // The forest plot: every ratio printed beside its row, the reference named.
+    let ratios = std::fs::read_to_string(dir.join("ratios.svg")).unwrap();
+    for text in ["noclone", "memfd", "reference", "2.500 (", "slower"] {
+        assert!(ratios.contains(text), "ratios.svg lacks {text}");
+    }
+    let png = image::open(dir.join("ratios.png")).unwrap().to_rgb8();
+    let dark = png.pixels().filter(|p| p.0.iter().all(|&c| c < 80)).count();
+    assert!(dark > 2000, "ratios.png has {dark} dark pixels");
     for chart in ["medians", "distribution"] {
         let svg = std::fs::read_to_string(dir.join(format!("{chart}.svg"))).unwrap();
         assert!(
