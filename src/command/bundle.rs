@@ -6,7 +6,7 @@ pub fn run(args: &BundleArgs) -> AppResult<i32> {
     match &args.action {
         BundleAction::Create { dir } => {
             crate::bundle::create(dir).map_err(|e| AppError::usage(e.to_string()))?;
-            println!("{}", dir.display());
+            crate::output::emit::out(&format!("{}\n", dir.display()))?;
             Ok(0)
         }
     }

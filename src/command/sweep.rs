@@ -18,7 +18,12 @@ pub fn run(args: &SweepArgs) -> AppResult<i32> {
         plot: args.plot.clone(),
         ..Default::default()
     };
-    super::render::check_outputs(&export)?;
+    super::render::check_outputs(&export, &[])?;
+    let largest = match param {
+        Param::ExeSize => values.iter().map(|(_, n)| *n as u64).max().unwrap_or(0),
+        _ => args.exe_size,
+    };
+    crate::sandbox::budget::check_exe_size(largest, strategies.len() * workloads.len())?;
     super::require_root_unless_rootless("sweep", args.rootless, &strategies)?;
     let plan = Plan {
         warmup: args.warmup,
@@ -48,7 +53,6 @@ pub fn run(args: &SweepArgs) -> AppResult<i32> {
         plan,
         results,
     };
-    println!("{}", table(&sweep));
     if let Some(p) = &args.export_json {
         let mut bytes = serde_json::to_vec_pretty(&sweep).expect("serialize");
         bytes.push(b'\n');
@@ -56,10 +60,36 @@ pub fn run(args: &SweepArgs) -> AppResult<i32> {
     }
     if let Some(dir) = &args.plot {
         for path in crate::plot::write_sweep_charts(&sweep, dir)? {
-            eprintln!("sealbench: wrote {}", path.display());
+            crate::output::emit::err(&format!("sealbench: wrote {}", path.display()));
         }
     }
-    Ok(0)
+    crate::output::emit::out(&format!("{}\n", table(&sweep)))?;
+    failed_cells(&sweep)
+}
+
+/// A sweep with failed cells fails, as `compare` does with a failed row: exit 1 naming
+/// them (their reasons are in the table and the export).
+fn failed_cells(sweep: &SweepResults) -> AppResult<i32> {
+    let failed: Vec<String> = sweep
+        .results
+        .iter()
+        .filter(|e| e.status == crate::results::Status::Failed)
+        .map(|e| {
+            format!(
+                "{}/{} at {} = {} ({})",
+                e.workload,
+                e.strategy,
+                sweep.param,
+                e.value,
+                e.reason.as_deref().unwrap_or("no reason given")
+            )
+        })
+        .collect();
+    if failed.is_empty() {
+        Ok(0)
+    } else {
+        Err(AppError::failure(format!("failed: {}", failed.join("; "))))
+    }
 }
 
 /// Medians per (workload, strategy) across the values; throughput too when measured.

@@ -1,5 +1,6 @@
 //! What a person sees on the terminal.
 
+pub mod emit;
 mod format;
 mod progress;
 mod summary;

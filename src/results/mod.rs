@@ -1,10 +1,12 @@
 //! The results file: schema `sealbench/1`. Fields are only ever added, never renamed.
 
 mod build;
+mod validate;
 #[cfg(test)]
 pub mod sample;
 
 pub use build::entry;
+pub use validate::validate;
 
 use crate::benchmark::Plan;
 use serde::{Deserialize, Serialize};

@@ -2,6 +2,7 @@
 //! entered by a forked worker process, so that nothing a run mounts or writes can outlive
 //! it, even under SIGKILL.
 
+pub mod budget;
 mod namespace;
 mod runtime_binary;
 mod worker;
