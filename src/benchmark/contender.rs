@@ -52,6 +52,10 @@ impl Contender for SealedStart {
         self.sealer.used()
     }
 
+    fn after_start(&mut self) -> Result<()> {
+        self.starter.after_start()
+    }
+
     fn hold(&mut self, stdin: &OwnedFd) -> Result<Option<Pid>> {
         let sealed = self.sealer.seal()?;
         let pid = self

@@ -29,10 +29,7 @@ pub fn run(args: &CompareArgs) -> AppResult<i32> {
         )));
     }
     super::render::check_outputs(&args.export, &[])?;
-    crate::sandbox::budget::check_exe_size(
-        args.run.exe_size,
-        strategies.len() * workloads.len(),
-    )?;
+    crate::sandbox::budget::check_exe_size(args.run.exe_size, strategies.len() * workloads.len())?;
     super::require_root_unless_rootless("compare", args.rootless, &strategies)?;
     let plan = plan(&args.run);
     eprintln!(

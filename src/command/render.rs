@@ -53,6 +53,10 @@ pub fn check_reference(results: &Results, reference: &str, path: &Path) -> AppRe
     Err(AppError::usage(format!(
         "--reference {reference:?}: {} has no such row that ran (it has: {})",
         path.display(),
-        if names.is_empty() { "none".to_string() } else { names.join(", ") }
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
     )))
 }

@@ -22,7 +22,10 @@ pub fn plot(args: &PlotArgs) -> AppResult<i32> {
     };
     super::render::check_outputs(&export, &[&args.file])?;
     let written = crate::plot::write_charts(&results, &args.reference, &args.out)?;
-    let lines: String = written.iter().map(|p| format!("{}\n", p.display())).collect();
+    let lines: String = written
+        .iter()
+        .map(|p| format!("{}\n", p.display()))
+        .collect();
     crate::output::emit::out(&lines)?;
     Ok(0)
 }

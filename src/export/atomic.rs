@@ -31,10 +31,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> AppResult<()> {
     match written {
         Ok(true) => Ok(()),
         Ok(false) => Err(interrupted(path)),
-        Err(e @ (ReplaceError::Refused(_) | ReplaceError::HardLinked(_) | ReplaceError::NoName(_))) => {
-            Err(refused(path, e))
-        }
-        Err(e) => Err(AppError::failure(format!("cannot write {}: {e}", path.display()))),
+        Err(
+            e @ (ReplaceError::Refused(_) | ReplaceError::HardLinked(_) | ReplaceError::NoName(_)),
+        ) => Err(refused(path, e)),
+        Err(e) => Err(AppError::failure(format!(
+            "cannot write {}: {e}",
+            path.display()
+        ))),
     }
 }
 

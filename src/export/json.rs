@@ -41,7 +41,9 @@ fn foreign_version(other: &str) -> String {
     let ours: Option<u32> = SCHEMA.rsplit('/').next().and_then(|v| v.parse().ok());
     let theirs: Option<u32> = other.rsplit('/').next().and_then(|v| v.parse().ok());
     match (theirs, ours) {
-        (Some(t), Some(o)) if t > o => format!("is it from a newer version? This one reads {SCHEMA}"),
+        (Some(t), Some(o)) if t > o => {
+            format!("is it from a newer version? This one reads {SCHEMA}")
+        }
         (Some(_), Some(_)) => format!("no sealbench ever wrote it; this one reads {SCHEMA}"),
         _ => format!("not a version this sealbench knows; it reads {SCHEMA}"),
     }

@@ -46,7 +46,9 @@ impl Exports {
             (args.export_markdown.as_ref(), "--export-markdown", || {
                 Box::new(MarkdownExporter)
             }),
-            (args.export_csv.as_ref(), "--export-csv", || Box::new(CsvExporter)),
+            (args.export_csv.as_ref(), "--export-csv", || {
+                Box::new(CsvExporter)
+            }),
             (args.export_benchstat.as_ref(), "--export-benchstat", || {
                 Box::new(BenchstatExporter)
             }),

@@ -10,8 +10,8 @@ mod sweep;
 
 use crate::error::{AppError, AppResult};
 use crate::results::Results;
-use plotters::coord::Shift;
 use image::ImageEncoder;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 

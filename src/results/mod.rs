@@ -1,9 +1,9 @@
 //! The results file: schema `sealbench/1`. Fields are only ever added, never renamed.
 
 mod build;
-mod validate;
 #[cfg(test)]
 pub mod sample;
+mod validate;
 
 pub use build::entry;
 pub use validate::validate;

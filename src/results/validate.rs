@@ -47,9 +47,14 @@ fn entry(e: &Entry) -> Result<(), String> {
         return Err("status ok but no times".into());
     }
     if let Some((j, t)) = e.times.iter().enumerate().find(|(_, t)| !positive(**t)) {
-        return Err(format!("times[{j}] is {t:?}, not a positive number of seconds"));
+        return Err(format!(
+            "times[{j}] is {t:?}, not a positive number of seconds"
+        ));
     }
-    for (name, v) in [("user_times", &e.user_times), ("system_times", &e.system_times)] {
+    for (name, v) in [
+        ("user_times", &e.user_times),
+        ("system_times", &e.system_times),
+    ] {
         if !v.is_empty() && v.len() != n {
             return Err(format!("{name} has {} values for {n} times", v.len()));
         }
@@ -58,7 +63,10 @@ fn entry(e: &Entry) -> Result<(), String> {
         }
     }
     if !e.rounds.is_empty() && e.rounds.len() != n {
-        return Err(format!("rounds has {} values for {n} times", e.rounds.len()));
+        return Err(format!(
+            "rounds has {} values for {n} times",
+            e.rounds.len()
+        ));
     }
     if e.runs != 0 && e.runs as usize != n {
         return Err(format!("runs is {} but there are {n} times", e.runs));
@@ -91,7 +99,9 @@ fn entry(e: &Entry) -> Result<(), String> {
     }
     if let Some([lo, hi]) = e.ci95_median {
         if !(positive(lo) && positive(hi) && lo <= hi) {
-            return Err(format!("ci95_median [{lo:?}, {hi:?}] is not an interval of times"));
+            return Err(format!(
+                "ci95_median [{lo:?}, {hi:?}] is not an interval of times"
+            ));
         }
     }
     if let Some(r) = &e.ratio {
@@ -137,7 +147,10 @@ mod tests {
     #[test]
     fn the_gates_bad_inputs_are_refused_naming_the_problem() {
         let e = problem(|r| r.results[1].median = Some(1e308));
-        assert!(e.contains("results[1] (exec-true/memfd): median is 1e308"), "{e}");
+        assert!(
+            e.contains("results[1] (exec-true/memfd): median is 1e308"),
+            "{e}"
+        );
         let e = problem(|r| r.results[0].times.iter_mut().for_each(|t| *t = 0.0));
         assert!(e.contains("times[0] is 0.0, not a positive"), "{e}");
         let e = problem(|r| r.results[1].times[3] = -0.0042);

@@ -12,4 +12,4 @@ pub mod tree;
 pub use identity::{FileId, OutputSet};
 pub use input::{read_regular, ReadError};
 pub use kind::{describe_kind, Kind};
-pub use replace::{check_replaceable, replace_file, ReplaceError, STDOUT};
+pub use replace::{check_replaceable, replace_at, replace_file, ReplaceError, STDOUT};

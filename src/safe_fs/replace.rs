@@ -138,20 +138,32 @@ fn reopen_dir(dir: &OwnedFd) -> Result<OwnedFd, ReplaceError> {
 /// Put `bytes` at `path` whole: written to a temporary, synced, and renamed over what is
 /// there, which must be a regular file with one link (its mode and owner are kept) or
 /// nothing. `interrupted` is asked just before the rename, so that a run interrupted
-/// meanwhile leaves the old file as it was.
+/// meanwhile leaves the old file as it was (`Ok(false)`).
 pub fn replace_file(
     path: &Path,
     bytes: &[u8],
     interrupted: impl Fn() -> bool,
 ) -> Result<bool, ReplaceError> {
     let (dir, name) = split(path)?;
-    let dir = reopen_dir(&dir)?;
-    let old = existing(&dir, &name)?;
-    let temp = temp_in(&dir, &name, Mode::from_raw_mode(0o644))?;
+    replace_at(&dir, &name, bytes, None, interrupted)
+}
+
+/// [`replace_file`] for `name` in the directory `dir` (which may be opened `O_PATH`);
+/// `mode`, when given, is the file's mode whatever it was before.
+pub fn replace_at(
+    dir: &OwnedFd,
+    name: &OsStr,
+    bytes: &[u8],
+    mode: Option<Mode>,
+    interrupted: impl Fn() -> bool,
+) -> Result<bool, ReplaceError> {
+    let dir = reopen_dir(dir)?;
+    let old = existing(&dir, name)?;
+    let temp = temp_in(&dir, name, Mode::from_raw_mode(0o644))?;
     let fd = match &temp {
         Temp::Unnamed(fd) | Temp::Named(fd, _) => fd,
     };
-    let written = fill(fd, bytes, old.as_ref());
+    let written = fill(fd, bytes, old.as_ref(), mode);
     let named = match (&temp, written) {
         (Temp::Named(_, n), Err(e)) => {
             let _ = rustix::fs::unlinkat(&dir, n, AtFlags::empty());
@@ -165,17 +177,24 @@ pub fn replace_file(
             return Ok(false);
         }
         (Temp::Named(_, n), Ok(())) => n.clone(),
-        (Temp::Unnamed(fd), Ok(())) => link_unnamed(fd, &dir, &name)?,
+        (Temp::Unnamed(fd), Ok(())) => link_unnamed(fd, &dir, name)?,
     };
-    rustix::fs::renameat(&dir, &named, &dir, &name).map_err(|e| {
+    rustix::fs::renameat(&dir, &named, &dir, name).map_err(|e| {
         let _ = rustix::fs::unlinkat(&dir, &named, AtFlags::empty());
         ReplaceError::from(e)
     })?;
     Ok(true)
 }
 
-fn fill(fd: &OwnedFd, bytes: &[u8], old: Option<&rustix::fs::Stat>) -> Result<(), ReplaceError> {
-    if let Some(st) = old {
+fn fill(
+    fd: &OwnedFd,
+    bytes: &[u8],
+    old: Option<&rustix::fs::Stat>,
+    mode: Option<Mode>,
+) -> Result<(), ReplaceError> {
+    if let Some(m) = mode {
+        rustix::fs::fchmod(fd, m)?;
+    } else if let Some(st) = old {
         // Owner first: chown clears set-id bits, which the chmod then puts back. A
         // failure is reported: the replaced file would otherwise change hands.
         rustix::fs::fchown(
@@ -200,7 +219,10 @@ fn fill(fd: &OwnedFd, bytes: &[u8], old: Option<&rustix::fs::Stat>) -> Result<()
 /// Give the unnamed file a fresh random name beside the target (linkat never replaces
 /// or follows what is at its new name: EEXIST, try another).
 fn link_unnamed(fd: &OwnedFd, dir: &OwnedFd, target: &OsStr) -> Result<OsString, ReplaceError> {
-    let proc_path = format!("/proc/self/fd/{}", rustix::fd::AsRawFd::as_raw_fd(&fd.as_fd()));
+    let proc_path = format!(
+        "/proc/self/fd/{}",
+        rustix::fd::AsRawFd::as_raw_fd(&fd.as_fd())
+    );
     loop {
         let name = random_name(target);
         match rustix::fs::linkat(CWD, proc_path.as_str(), dir, &name, AtFlags::SYMLINK_FOLLOW) {

@@ -31,8 +31,17 @@ pub fn clean(path: &Path) -> PathBuf {
     out
 }
 
-fn resolve(root: &OwnedFd, path: &Path, flags: OFlags, how: ResolveFlags) -> Result<OwnedFd, Errno> {
-    let path = if path.as_os_str().is_empty() { Path::new(".") } else { path };
+fn resolve(
+    root: &OwnedFd,
+    path: &Path,
+    flags: OFlags,
+    how: ResolveFlags,
+) -> Result<OwnedFd, Errno> {
+    let path = if path.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        path
+    };
     loop {
         match rustix::fs::openat2(root, path, flags | OFlags::CLOEXEC, Mode::empty(), how) {
             // openat2 asks for a retry when a rename raced the lookup.
@@ -44,7 +53,12 @@ fn resolve(root: &OwnedFd, path: &Path, flags: OFlags, how: ResolveFlags) -> Res
 
 /// Open the directory `path` inside `root`, creating what is missing (mode `mode`), each
 /// step resolved with `how`. Returns the directory, opened `O_PATH`.
-pub fn mkdir_all(root: &OwnedFd, path: &Path, mode: Mode, how: ResolveFlags) -> Result<OwnedFd, Errno> {
+pub fn mkdir_all(
+    root: &OwnedFd,
+    path: &Path,
+    mode: Mode,
+    how: ResolveFlags,
+) -> Result<OwnedFd, Errno> {
     let path = clean(path);
     let mut prefix = PathBuf::new();
     for c in path.components() {
@@ -91,7 +105,12 @@ pub fn touch(root: &OwnedFd, path: &Path, how: ResolveFlags) -> Result<OwnedFd, 
 }
 
 /// Open `path` inside `root` with `flags`, resolved with `how`.
-pub fn open(root: &OwnedFd, path: &Path, flags: OFlags, how: ResolveFlags) -> Result<OwnedFd, Errno> {
+pub fn open(
+    root: &OwnedFd,
+    path: &Path,
+    flags: OFlags,
+    how: ResolveFlags,
+) -> Result<OwnedFd, Errno> {
     resolve(root, &clean(path), flags, how)
 }
 
@@ -109,7 +128,8 @@ mod tests {
         // A symlink inside pointing out, as a hostile rootfs would have.
         std::os::unix::fs::symlink(&outside, root_dir.join("escape")).unwrap();
         std::os::unix::fs::symlink("../../../../outside", root_dir.join("up")).unwrap();
-        let root = rustix::fs::open(&root_dir, OFlags::PATH | OFlags::DIRECTORY, Mode::empty()).unwrap();
+        let root =
+            rustix::fs::open(&root_dir, OFlags::PATH | OFlags::DIRECTORY, Mode::empty()).unwrap();
         let m = Mode::from_raw_mode(0o755);
         mkdir_all(&root, Path::new("/../../../../var/tmp/x"), m, IN_ROOT).unwrap();
         assert!(root_dir.join("var/tmp/x").is_dir());
@@ -121,8 +141,15 @@ mod tests {
         std::fs::create_dir_all(root_dir.join(outside.strip_prefix("/").unwrap())).unwrap();
         mkdir_all(&root, Path::new("/escape/a"), m, IN_ROOT).unwrap();
         touch(&root, Path::new("escape/file"), IN_ROOT).unwrap();
-        assert!(root_dir.join(outside.strip_prefix("/").unwrap()).join("a").is_dir());
-        assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0, "nothing made outside");
+        assert!(root_dir
+            .join(outside.strip_prefix("/").unwrap())
+            .join("a")
+            .is_dir());
+        assert_eq!(
+            std::fs::read_dir(&outside).unwrap().count(),
+            0,
+            "nothing made outside"
+        );
         // With no symlinks allowed, one is an error, not a way out.
         assert_eq!(
             mkdir_all(&root, Path::new("escape/c"), m, NO_SYMLINKS).unwrap_err(),

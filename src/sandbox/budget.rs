@@ -72,7 +72,11 @@ mod tests {
         assert_eq!(e.code, 2);
         assert!(e.message.contains("at least"), "{}", e.message);
         let e = check_exe_size(30 << 30, 20).unwrap_err();
-        assert!(e.message.contains("copies of the runtime binary need"), "{}", e.message);
+        assert!(
+            e.message.contains("copies of the runtime binary need"),
+            "{}",
+            e.message
+        );
         check_exe_size(12 << 20, 20).unwrap();
         assert_eq!(live_holds(12 << 20), 8);
         assert_eq!(live_holds(1 << 30), 2);

@@ -3,8 +3,10 @@
 //! it, even under SIGKILL.
 
 pub mod budget;
+pub mod janitor;
 mod namespace;
 mod runtime_binary;
+mod user_bundle;
 mod worker;
 
 pub use runtime_binary::RuntimeBinary;
@@ -97,7 +99,7 @@ impl Sandbox {
             return Ok(b.clone());
         }
         let dir = self.subdir("bundle")?;
-        crate::bundle::create(&dir)?;
+        crate::bundle::create(&dir, false)?;
         Ok(self.bundle.get_or_init(|| dir).clone())
     }
 

@@ -1,7 +1,6 @@
 use crate::benchmark::Contender;
 use strategies::{Error, Result, ResultExt};
 
-
 fn meminfo() -> Result<(i64, i64)> {
     let text = std::fs::read_to_string("/proc/meminfo").ctx(|| "read /proc/meminfo".into())?;
     let field = |name: &str| -> Option<i64> {

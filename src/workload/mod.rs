@@ -1,6 +1,6 @@
 //! What one timed start does with the sealed runtime binary.
 
-mod container;
+pub mod container;
 mod container_start;
 mod exec_true;
 
@@ -41,6 +41,11 @@ pub trait Starter: Send {
 
     /// Start stage 2 as [`Starter::run`] does, without waiting for it.
     fn spawn(&self, sealed: &Sealed, channel: Channel) -> Result<rustix::process::Pid>;
+
+    /// Clean up after a start, outside the timed span.
+    fn after_start(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// What stage 2 is asked to do.

@@ -70,12 +70,24 @@ fn devices_fifos_sockets_and_directories_are_refused() {
     }
     let d = Dir::new("kinds");
     let fifo = d.0.join("fifo");
-    rustix::fs::mknodat(CWD, &fifo, rustix::fs::FileType::Fifo, Mode::from_raw_mode(0o600), 0)
-        .unwrap();
-    assert!(matches!(put(&fifo, b"x"), Err(ReplaceError::Refused(Kind::Fifo))));
+    rustix::fs::mknodat(
+        CWD,
+        &fifo,
+        rustix::fs::FileType::Fifo,
+        Mode::from_raw_mode(0o600),
+        0,
+    )
+    .unwrap();
+    assert!(matches!(
+        put(&fifo, b"x"),
+        Err(ReplaceError::Refused(Kind::Fifo))
+    ));
     let sock = d.0.join("sock");
     let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
-    assert!(matches!(check_replaceable(&sock), Err(ReplaceError::Refused(Kind::Socket))));
+    assert!(matches!(
+        check_replaceable(&sock),
+        Err(ReplaceError::Refused(Kind::Socket))
+    ));
     assert!(matches!(
         check_replaceable(&d.0.join(".")),
         Err(ReplaceError::NoName(_) | ReplaceError::Refused(Kind::Directory))
@@ -108,7 +120,10 @@ fn a_replaced_file_keeps_its_mode_and_owner_and_hard_links_are_not_split() {
     }
     let other = d.0.join("other-name");
     std::fs::hard_link(&f, &other).unwrap();
-    assert!(matches!(put(&f, b"newer"), Err(ReplaceError::HardLinked(2))));
+    assert!(matches!(
+        put(&f, b"newer"),
+        Err(ReplaceError::HardLinked(2))
+    ));
     assert_eq!(std::fs::read(&other).unwrap(), b"new");
     assert_eq!(d.names(), vec!["other-name", "r.json"]);
 }
@@ -130,7 +145,11 @@ fn planted_temporaries_are_never_followed() {
     assert!(put(&out, b"results").unwrap());
     assert_eq!(std::fs::read(&victim).unwrap(), b"precious");
     assert_eq!(std::fs::read(&out).unwrap(), b"results");
-    assert_eq!(d.names().len(), planted.len() + 2, "no temporary of ours left");
+    assert_eq!(
+        d.names().len(),
+        planted.len() + 2,
+        "no temporary of ours left"
+    );
 }
 
 #[test]
