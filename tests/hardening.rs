@@ -107,15 +107,25 @@ fn interrupted_at_random_points_by_sigint_sigterm_and_sigkill_it_leaves_nothing(
     if !root_or_skip("interruption") {
         return;
     }
-    let peers = ["runc", "crun"]
-        .iter()
-        .all(|p| std::process::Command::new(p).arg("--version").output().is_ok());
-    assert!(peers, "runc and crun are not installed: scripts/setup.sh installs them");
+    let peers = ["runc", "crun"].iter().all(|p| {
+        std::process::Command::new(p)
+            .arg("--version")
+            .output()
+            .is_ok()
+    });
+    assert!(
+        peers,
+        "runc and crun are not installed: scripts/setup.sh installs them"
+    );
     let dir = TempDir::new("interrupt");
     let export = dir.path("r.json");
     std::fs::write(&export, "GOOD").unwrap();
     let before = footprint();
-    assert!(before.cgroups.is_empty(), "cgroups left before the test: {:?}", before.cgroups);
+    assert!(
+        before.cgroups.is_empty(),
+        "cgroups left before the test: {:?}",
+        before.cgroups
+    );
     let mut state: u64 = 0x5eed_1234_abcd;
     let mut next = || {
         state ^= state << 13;

@@ -19,11 +19,13 @@ pub fn run(args: &SweepArgs) -> AppResult<i32> {
         ..Default::default()
     };
     super::render::check_outputs(&export, &[])?;
-    let largest = match param {
-        Param::ExeSize => values.iter().map(|(_, n)| *n as u64).max().unwrap_or(0),
-        _ => args.exe_size,
+    let sizes: Vec<u64> = match param {
+        Param::ExeSize => values.iter().map(|(_, n)| *n as u64).collect(),
+        _ => vec![args.exe_size],
     };
-    crate::sandbox::budget::check_exe_size(largest, strategies.len() * workloads.len())?;
+    for size in sizes {
+        crate::sandbox::budget::check_exe_size(size, strategies.len() * workloads.len())?;
+    }
     super::require_root_unless_rootless("sweep", args.rootless, &strategies)?;
     let plan = Plan {
         warmup: args.warmup,
@@ -135,4 +137,49 @@ fn table(sweep: &SweepResults) -> Table {
         t.add_row([w.to_string(), s.to_string()].into_iter().chain(cells));
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::Status;
+    use crate::sweep::SweepEntry;
+
+    #[test]
+    fn a_sweep_with_a_failed_cell_fails() {
+        let cell = |status: Status, reason: Option<&str>| SweepEntry {
+            strategy: "memfd".into(),
+            workload: "exec-true".into(),
+            value: "1M".into(),
+            value_num: 1048576.0,
+            status,
+            reason: reason.map(String::from),
+            median: None,
+            ci95_median: None,
+            times: Vec::new(),
+            throughput: None,
+        };
+        let mut sweep = SweepResults {
+            schema: sweep::SCHEMA.into(),
+            param: "exe-size".into(),
+            host: crate::results::sample::sample().host,
+            plan: crate::results::sample::sample().plan.unwrap(),
+            results: vec![
+                cell(Status::Ok, None),
+                cell(Status::Unsupported, Some("no")),
+            ],
+        };
+        assert_eq!(failed_cells(&sweep).unwrap(), 0);
+        sweep
+            .results
+            .push(cell(Status::Failed, Some("set-up: ENOSPC")));
+        let e = failed_cells(&sweep).unwrap_err();
+        assert_eq!(e.code, 1);
+        assert!(
+            e.message
+                .contains("exec-true/memfd at exe-size = 1M (set-up: ENOSPC)"),
+            "{}",
+            e.message
+        );
+    }
 }

@@ -66,7 +66,11 @@ fn run(worker: Pid, lifeline: OwnedFd) -> i32 {
     // sealbench's output (or the worker's results) waiting.
     let keep = rustix::fd::AsRawFd::as_raw_fd(&lifeline.as_fd());
     strategies::sys::close_all_except(&mut [keep]);
-    if let Ok(null) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null") {
+    if let Ok(null) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+    {
         for fd in 0..3 {
             // SAFETY: dup2 onto the standard descriptors of this process.
             unsafe { libc::dup2(rustix::fd::AsRawFd::as_raw_fd(&null), fd) };
@@ -103,7 +107,11 @@ pub fn sweep(worker: Pid) {
         }
         let worker_alive = Path::new(&format!("/proc/{}", worker.as_raw_nonzero().get())).exists()
             && !is_zombie(worker.as_raw_nonzero().get());
-        quiet_rounds = if found || worker_alive { 0 } else { quiet_rounds + 1 };
+        quiet_rounds = if found || worker_alive {
+            0
+        } else {
+            quiet_rounds + 1
+        };
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -111,7 +119,10 @@ pub fn sweep(worker: Pid) {
 fn is_zombie(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .ok()
-        .and_then(|s| s.rfind(')').map(|i| s[i + 1..].trim_start().starts_with('Z')))
+        .and_then(|s| {
+            s.rfind(')')
+                .map(|i| s[i + 1..].trim_start().starts_with('Z'))
+        })
         .unwrap_or(true)
 }
 
@@ -129,7 +140,11 @@ fn kill_runtimes(prefix: &str) -> bool {
         let Ok(cmd) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
             continue;
         };
-        if cmd.split(|b| *b == 0).any(|a| a.starts_with(prefix.as_bytes())) && !is_zombie(pid) {
+        if cmd
+            .split(|b| *b == 0)
+            .any(|a| a.starts_with(prefix.as_bytes()))
+            && !is_zombie(pid)
+        {
             // SAFETY: kill(2) of a runtime started for this run.
             unsafe { libc::kill(pid, libc::SIGKILL) };
             found = true;
