@@ -358,7 +358,7 @@ fn a_start_without_a_pid_namespace_leaves_no_process_behind() {
     // The background job needs /dev/null: a device node of the rootfs, no /dev tmpfs.
     rustix::fs::mknodat(
         rustix::fs::CWD,
-        &bundle.join("rootfs/dev/null"),
+        bundle.join("rootfs/dev/null"),
         rustix::fs::FileType::CharacterDevice,
         rustix::fs::Mode::from_raw_mode(0o666),
         rustix::fs::makedev(1, 3),

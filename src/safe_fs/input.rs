@@ -57,7 +57,8 @@ mod tests {
             Err(ReadError::NotRegular(Kind::CharDevice))
         ));
         let dir = std::env::temp_dir().join(format!("sealbench-input-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir(&dir).unwrap();
         let fifo = dir.join("fifo");
         rustix::fs::mknodat(
             rustix::fs::CWD,

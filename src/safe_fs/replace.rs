@@ -59,7 +59,7 @@ fn split(path: &Path) -> Result<(OwnedFd, OsString), ReplaceError> {
 fn existing(dir: &OwnedFd, name: &OsStr) -> Result<Option<rustix::fs::Stat>, ReplaceError> {
     match rustix::fs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
         Ok(st) => match Kind::of(&st) {
-            Kind::Regular if st.st_nlink > 1 => Err(ReplaceError::HardLinked(st.st_nlink as u64)),
+            Kind::Regular if st.st_nlink > 1 => Err(ReplaceError::HardLinked(st.st_nlink)),
             Kind::Regular => Ok(Some(st)),
             other => Err(ReplaceError::Refused(other)),
         },

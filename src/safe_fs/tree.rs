@@ -123,8 +123,10 @@ mod tests {
         let base = std::env::temp_dir().join(format!("sealbench-tree-{}", std::process::id()));
         let root_dir = base.join("root");
         let outside = base.join("outside");
-        std::fs::create_dir_all(&root_dir).unwrap();
-        std::fs::create_dir_all(&outside).unwrap();
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir(&base).unwrap();
+        std::fs::create_dir(&root_dir).unwrap();
+        std::fs::create_dir(&outside).unwrap();
         // A symlink inside pointing out, as a hostile rootfs would have.
         std::os::unix::fs::symlink(&outside, root_dir.join("escape")).unwrap();
         std::os::unix::fs::symlink("../../../../outside", root_dir.join("up")).unwrap();

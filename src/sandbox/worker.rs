@@ -98,7 +98,9 @@ where
         }
     }
     let exit = crate::process::reap(pid)?;
-    janitor.map(Janitor::finish);
+    if let Some(j) = janitor {
+        j.finish();
+    }
     if let Some(sig) = interrupt::caught() {
         return Err(AppError {
             code: interrupt::exit_code(sig),

@@ -15,7 +15,8 @@ impl Dir {
             std::process::id()
         ));
         let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
+        // Not create_dir_all: a planted symlink at the name must make this fail.
+        std::fs::create_dir(&d).unwrap();
         Dir(d)
     }
     fn names(&self) -> Vec<String> {
