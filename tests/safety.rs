@@ -364,70 +364,77 @@ fn a_start_without_a_pid_namespace_leaves_no_process_behind() {
         rustix::fs::makedev(1, 3),
     )
     .unwrap();
-    let marker = format!("sleep {}", 300 + std::process::id() % 600);
-    edit_config(&bundle, |v| {
-        drop_namespace(v, "pid");
-        v["mounts"]
-            .as_array_mut()
-            .unwrap()
-            .retain(|m| m["destination"] == "/proc");
-        v["process"]["args"] = serde_json::json!(["/bin/sh", "-c", format!("{marker} & exit 0")]);
-    });
-    let started = Instant::now();
-    // Like `sealbench … | cat`: the output pipe must reach EOF, so nothing may hold it.
-    let mut child = sealbench()
-        .args([
-            "compare",
-            "--strategies",
-            "noclone",
-            "--workload",
-            "container-start",
-            "--runs",
-            "3",
-            "--warmup",
-            "0",
-            "-q",
-            "--bundle",
-        ])
-        .arg(&bundle)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout = child.stdout.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut stdout, &mut s).unwrap();
-        s
-    });
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
+    // Once as the issue found it, once with the start itself hung (killed by the
+    // run timeout, so the start fails and its leftovers are found at the end).
+    for (i, (tail, timeout, ok)) in [(" & exit 0", "30", true), (" & exec sleep 600", "1", false)]
+        .into_iter()
+        .enumerate()
+    {
+        let marker = format!("sleep {}", 300 + i as u32 + 2 * (std::process::id() % 300));
+        edit_config(&bundle, |v| {
+            drop_namespace(v, "pid");
+            v["mounts"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|m| m["destination"] == "/proc");
+            v["process"]["args"] = serde_json::json!(["/bin/sh", "-c", format!("{marker}{tail}")]);
+        });
+        let started = Instant::now();
+        // Like `sealbench … | cat`: the output pipe must reach EOF, so nothing may hold it.
+        let mut child = sealbench()
+            .args([
+                "compare",
+                "--strategies",
+                "noclone",
+                "--workload",
+                "container-start",
+                "--runs",
+                "3",
+                "--warmup",
+                "0",
+                "-q",
+            ])
+            .args(["--run-timeout", timeout, "--bundle"])
+            .arg(&bundle)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut stdout = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut stdout, &mut s).unwrap();
+            s
+        });
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break s;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(120),
+                "sealbench did not finish"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !reader.is_finished() {
+            assert!(
+                Instant::now() < deadline,
+                "stdout still held open after sealbench exited"
+            );
+            std::thread::sleep(Duration::from_millis(20));
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(120),
-            "sealbench did not finish"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !reader.is_finished() {
-        assert!(
-            Instant::now() < deadline,
-            "stdout still held open after sealbench exited"
-        );
-        std::thread::sleep(Duration::from_millis(20));
+        let out = reader.join().unwrap();
+        assert_eq!(status.success(), ok, "{status}: {out}");
+        let left: Vec<String> = std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+            .filter(|c| c.contains(&marker))
+            .collect();
+        assert!(left.is_empty(), "{tail}: left running: {left:?}");
     }
-    let out = reader.join().unwrap();
-    assert!(status.success(), "{status}: {out}");
-    let left: Vec<String> = std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-        .filter(|c| c.contains(&marker))
-        .collect();
-    assert!(left.is_empty(), "left running: {left:?}");
 }
 
 /// Item 13: --bundle errors name the path and errno; a bundle under /tmp with an

@@ -28,10 +28,11 @@ fn processes() -> Vec<(i32, i32, i32)> {
 /// orphan that moved to a session of its own). Starts run one at a time when this is
 /// called, so no other start's processes are among them; the run's keepers share our
 /// session and are left alone. Returns how many were killed.
-pub fn kill(start: Pid) -> usize {
+pub fn kill(start: Option<Pid>) -> usize {
     let me = rustix::process::getpid().as_raw_nonzero().get();
     let my_session = rustix::process::getsid(None).map_or(0, |s| s.as_raw_nonzero().get());
-    let session = start.as_raw_nonzero().get();
+    // Without a start (a last sweep), orphans alone.
+    let session = start.map_or(-1, |p| p.as_raw_nonzero().get());
     let mut killed = BTreeSet::new();
     // A killed process's children come to us in turn: go on until none is left.
     for _ in 0..1000 {

@@ -82,8 +82,18 @@ impl Starter for ContainerStarter {
     fn after_start(&self) -> Result<()> {
         let last = self.last.swap(0, Ordering::Relaxed);
         if let (true, Some(pid)) = (self.plan.shares_pids(), Pid::from_raw(last)) {
-            process::leftovers::kill(pid);
+            process::leftovers::kill(Some(pid));
         }
         Ok(())
+    }
+}
+
+impl Drop for ContainerStarter {
+    /// A start that failed (timed out, say) had no after_start: what it left is killed
+    /// now, before the worker ends and its orphans would go to the host's init.
+    fn drop(&mut self) {
+        if self.plan.shares_pids() {
+            process::leftovers::kill(Pid::from_raw(self.last.swap(0, Ordering::Relaxed)));
+        }
     }
 }
