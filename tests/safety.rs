@@ -479,6 +479,13 @@ fn bundle_errors_say_what_and_an_absolute_root_under_tmp_works() {
     let (_, err) = expect_code(&mut compare(&empty), 2);
     assert!(err.contains("FIFO"), "{err}");
     assert!(t.elapsed() < Duration::from_secs(60));
+    // A rootfs reached through a symlink: runc refuses it, and so does sealbench.
+    let linked = dir.path("linked");
+    run_ok(sealbench().args(["bundle", "create"]).arg(&linked));
+    std::fs::rename(linked.join("rootfs"), linked.join("real-rootfs")).unwrap();
+    std::os::unix::fs::symlink("real-rootfs", linked.join("rootfs")).unwrap();
+    let (_, err) = expect_code(&mut compare(&linked), 2);
+    assert!(err.contains("a symlink"), "{err}");
     let tmp_bundle =
         std::path::PathBuf::from(format!("/tmp/sealbench-test-bundle-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp_bundle);

@@ -6,6 +6,12 @@ mod true_elf;
 
 pub use spec::HOSTNAME;
 
+/// The default bundle's config, for tests of what reads configs.
+#[cfg(test)]
+pub fn spec_for_tests() -> oci_spec::runtime::Spec {
+    spec::spec()
+}
+
 use crate::safe_fs::{replace_at, tree};
 use rustix::fs::{Mode, OFlags};
 use std::ffi::OsStr;

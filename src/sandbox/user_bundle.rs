@@ -50,6 +50,27 @@ impl UserBundle {
                 config_path.display()
             )));
         };
+        // runc refuses a rootfs reached through a symlink; so does sealbench. Like runc
+        // (which works from inside the bundle), the bundle's own path may hold symlinks.
+        let rootfs_path = std::fs::canonicalize(dir)
+            .map(|d| d.join(root.path()))
+            .unwrap_or_else(|_| root.path().clone());
+        let lexical: PathBuf = rootfs_path.components().fold(PathBuf::new(), |mut p, c| {
+            match c {
+                std::path::Component::ParentDir => {
+                    p.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => p.push(other),
+            }
+            p
+        });
+        if std::fs::canonicalize(&rootfs_path).is_ok_and(|real| real != lexical) {
+            return Err(AppError::usage(format!(
+                "--bundle: root.path {}: invalid rootfs: not an absolute path, or a symlink (runc refuses it too)",
+                root.path().display()
+            )));
+        }
         // Resolved now, on the host side: an absolute root.path under /tmp would be hidden
         // by the run's tmpfs once inside.
         let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;

@@ -115,6 +115,47 @@ pub fn runc_refuses(spec: &Spec) -> Option<String> {
     if restricted && !has(LinuxNamespaceType::Mount) {
         return Some("unable to restrict sys entries without a private MNT namespace".into());
     }
+    let sysctls = spec
+        .linux()
+        .as_ref()
+        .and_then(|l| l.sysctl().clone())
+        .unwrap_or_default();
+    let mut keys: Vec<&String> = sysctls.keys().collect();
+    keys.sort();
+    for key in keys {
+        let ipc = key.starts_with("fs.mqueue.")
+            || [
+                "kernel.msgmax",
+                "kernel.msgmnb",
+                "kernel.msgmni",
+                "kernel.sem",
+                "kernel.shmall",
+                "kernel.shmmax",
+                "kernel.shmmni",
+                "kernel.shm_rmid_forced",
+            ]
+            .contains(&key.as_str());
+        let refused = if ipc {
+            (!has(LinuxNamespaceType::Ipc))
+                .then(|| format!("sysctl {key:?} is not allowed in the hosts ipc namespace"))
+        } else if key.starts_with("net.") {
+            (!has(LinuxNamespaceType::Network))
+                .then(|| format!("sysctl {key:?} is not allowed in the hosts network namespace"))
+        } else if key == "kernel.domainname" && has(LinuxNamespaceType::Uts) {
+            None
+        } else if key == "kernel.hostname" && has(LinuxNamespaceType::Uts) {
+            Some(format!(
+                "sysctl {key:?} is not allowed as it conflicts with the OCI \"hostname\" field"
+            ))
+        } else {
+            Some(format!(
+                "sysctl {key:?} is not in a separate kernel namespace"
+            ))
+        };
+        if refused.is_some() {
+            return refused;
+        }
+    }
     None
 }
 
@@ -390,6 +431,48 @@ fn mount_options(options: &[String]) -> (MountFlags, String) {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    /// runc 1.1's validator refuses these configs; so does sealbench, in runc's words.
+    #[test]
+    fn what_runc_refuses() {
+        let spec = |edit: &dyn Fn(&mut serde_json::Value)| -> Spec {
+            let mut v = serde_json::to_value(crate::bundle::spec_for_tests()).unwrap();
+            edit(&mut v);
+            serde_json::from_value(v).unwrap()
+        };
+        let without = |v: &mut serde_json::Value, typ: &str| {
+            v["linux"]["namespaces"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|n| n["type"] != typ)
+        };
+        assert_eq!(runc_refuses(&spec(&|_| {})), None);
+        let why = runc_refuses(&spec(&|v| without(v, "uts"))).unwrap();
+        assert_eq!(
+            why,
+            "unable to set hostname without a private UTS namespace"
+        );
+        let why = runc_refuses(&spec(&|v| {
+            v["linux"]["sysctl"] = serde_json::json!({"net.ipv4.ip_forward": "1"});
+            without(v, "network");
+        }));
+        assert!(why
+            .unwrap()
+            .contains("not allowed in the hosts network namespace"));
+        let why = runc_refuses(&spec(&|v| {
+            v["linux"]["sysctl"] = serde_json::json!({"vm.swappiness": "1"})
+        }));
+        assert!(why
+            .unwrap()
+            .contains("is not in a separate kernel namespace"));
+        let why = runc_refuses(&spec(&|v| {
+            v["linux"]["maskedPaths"] = serde_json::json!(["/proc/kcore"]);
+            without(v, "mount");
+        }));
+        assert!(why.unwrap().contains("without a private MNT namespace"));
+    }
+
     #[test]
     fn proc_fd_paths() {
         let mut buf = [0u8; 32];
