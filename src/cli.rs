@@ -108,7 +108,7 @@ pub struct RunArgs {
     pub exe_size: u64,
     /// Kill a start (stage 2 or a runtime peer) that runs longer than this, and count it
     /// as a failed run.
-    #[arg(long, default_value = "30", value_parser = parse_seconds)]
+    #[arg(long, default_value = "30", value_parser = parse_timeout)]
     pub run_timeout: f64,
     /// Independent passes, each in a fresh worker with its own seed; ratios then also get
     /// an interval from the spread between passes (run-to-run variance).
@@ -244,7 +244,7 @@ pub struct SweepArgs {
     #[arg(long)]
     pub rootless: bool,
     /// Kill a start that runs longer than this, and count it as a failed run.
-    #[arg(long, default_value = "30", value_parser = parse_seconds)]
+    #[arg(long, default_value = "30", value_parser = parse_timeout)]
     pub run_timeout: f64,
     /// The sweep as JSON, schema sealbench-sweep/1.
     #[arg(long, value_name = "FILE")]
@@ -281,7 +281,13 @@ pub struct BundleArgs {
 #[derive(Subcommand, Debug)]
 pub enum BundleAction {
     /// Write config.json and a rootfs with a static /bin/true into DIR.
-    Create { dir: PathBuf },
+    Create {
+        dir: PathBuf,
+        /// Write into DIR even if it is not empty (replacing config.json and
+        /// rootfs/bin/true, never following a symlink inside it).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -294,9 +300,28 @@ pub struct InspectArgs {
     pub exe_size: u64,
 }
 
+/// The longest time budget or timeout taken: a day. Beyond it a number of seconds is a
+/// typo, and a Duration of it could overflow.
+const MAX_SECONDS: f64 = 86_400.0;
+
+/// The shortest `--run-timeout`: the watchdog looks every 10 ms at best, and a start
+/// (runc's included) takes milliseconds, so less would kill healthy starts or never fire.
+pub const MIN_RUN_TIMEOUT: f64 = 0.1;
+
 fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.trim().trim_end_matches('s').parse::<f64>() {
-        Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
-        _ => Err(format!("{s:?} is not a positive number of seconds")),
+        Ok(v) if v.is_finite() && v > 0.0 && v <= MAX_SECONDS => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a number of seconds from 0 to {MAX_SECONDS}"
+        )),
+    }
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match parse_seconds(s) {
+        Ok(v) if v >= MIN_RUN_TIMEOUT => Ok(v),
+        _ => Err(format!(
+            "{s:?} is not a timeout from {MIN_RUN_TIMEOUT} to {MAX_SECONDS} seconds"
+        )),
     }
 }

@@ -18,6 +18,7 @@ pub mod peer;
 pub mod plot;
 pub mod process;
 pub mod results;
+pub mod safe_fs;
 pub mod sandbox;
 pub mod selection;
 pub mod side_effects;
@@ -41,10 +42,10 @@ pub fn main() -> i32 {
                 .lines()
                 .find(|l| !l.trim().is_empty())
                 .unwrap_or("bad usage");
-            eprintln!(
+            output::emit::err(&format!(
                 "sealbench: {} (see --help)",
                 first.trim_start_matches("error: ").trim()
-            );
+            ));
             return exit::USAGE;
         }
         Err(e) => {
@@ -68,7 +69,7 @@ pub fn main() -> i32 {
     match outcome {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("sealbench: error: {e}");
+            output::emit::err(&format!("sealbench: error: {e}"));
             e.code
         }
     }

@@ -48,12 +48,12 @@ impl Contender for SealedStart {
         exit
     }
 
-    fn after_start(&mut self) -> Result<()> {
-        self.starter.after()
-    }
-
     fn used(&self) -> Option<&'static str> {
         self.sealer.used()
+    }
+
+    fn after_start(&mut self) -> Result<()> {
+        self.starter.after_start()
     }
 
     fn hold(&mut self, stdin: &OwnedFd) -> Result<Option<Pid>> {

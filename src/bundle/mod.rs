@@ -6,25 +6,71 @@ mod true_elf;
 
 pub use spec::HOSTNAME;
 
-use std::os::unix::fs::PermissionsExt;
+/// The default bundle's config, for tests of what reads configs.
+#[cfg(test)]
+pub fn spec_for_tests() -> oci_spec::runtime::Spec {
+    spec::spec()
+}
+
+use crate::safe_fs::{replace_at, tree};
+use rustix::fs::{Mode, OFlags};
+use std::ffi::OsStr;
 use std::path::Path;
 use strategies::{Error, Result, ResultExt};
 
-/// Write a bundle into `dir` (created if missing; an existing config.json is replaced).
-pub fn create(dir: &Path) -> Result<()> {
-    let rootfs = dir.join("rootfs");
-    for sub in ["bin", "proc", "dev", "tmp"] {
-        let d = rootfs.join(sub);
-        std::fs::create_dir_all(&d).ctx(|| format!("mkdir {}", d.display()))?;
+/// Write a bundle into `dir`, created if missing. A directory with anything in it is
+/// refused unless `force`; then config.json and rootfs/bin/true are replaced, and no
+/// symlink inside `dir` is ever followed (one where a directory or file of the bundle
+/// goes is an error, not a way elsewhere).
+pub fn create(dir: &Path, force: bool) -> Result<()> {
+    std::fs::create_dir_all(dir).ctx(|| format!("mkdir {}", dir.display()))?;
+    let top = rustix::fs::open(
+        dir,
+        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .ctx(|| format!("open {}", dir.display()))?;
+    if !force {
+        let mut entries = std::fs::read_dir(dir).ctx(|| format!("read {}", dir.display()))?;
+        if entries.next().is_some() {
+            return Err(Error::msg(format!(
+                "{} is not empty: add --force to write the bundle into it anyway (config.json and rootfs/bin/true are replaced)",
+                dir.display()
+            )));
+        }
     }
-    let true_path = rootfs.join("bin/true");
-    std::fs::write(&true_path, static_true()?).ctx(|| format!("write {}", true_path.display()))?;
-    std::fs::set_permissions(&true_path, std::fs::Permissions::from_mode(0o755))
-        .ctx(|| "chmod /bin/true".into())?;
+    let in_bundle = |what: &str, e: rustix::io::Errno| Error {
+        what: match e {
+            rustix::io::Errno::LOOP | rustix::io::Errno::XDEV => format!(
+                "{}/{what}: a symbolic link is in the way; the bundle never follows one",
+                dir.display()
+            ),
+            _ => format!("{}/{what}", dir.display()),
+        },
+        errno: Some(e),
+    };
+    let m = Mode::from_raw_mode(0o755);
+    for sub in ["rootfs/proc", "rootfs/dev", "rootfs/tmp"] {
+        tree::mkdir_all(&top, Path::new(sub), m, tree::NO_SYMLINKS)
+            .map_err(|e| in_bundle(sub, e))?;
+    }
+    let bin = tree::mkdir_all(&top, Path::new("rootfs/bin"), m, tree::NO_SYMLINKS)
+        .map_err(|e| in_bundle("rootfs/bin", e))?;
     let config = serde_json::to_vec_pretty(&spec::spec())
         .map_err(|e| Error::msg(format!("config.json: {e}")))?;
-    let path = dir.join("config.json");
-    std::fs::write(&path, config).ctx(|| format!("write {}", path.display()))
+    let put = |at: &rustix::fd::OwnedFd, name: &str, bytes: &[u8], mode: Option<u32>| {
+        replace_at(
+            at,
+            OsStr::new(name),
+            bytes,
+            mode.map(Mode::from_raw_mode),
+            || false,
+        )
+        .map(|_| ())
+        .map_err(|e| Error::msg(format!("{}: {name}: {e}", dir.display())))
+    };
+    put(&bin, "true", &static_true()?, Some(0o755))?;
+    put(&top, "config.json", &config, None)
 }
 
 fn static_true() -> Result<Vec<u8>> {

@@ -6,9 +6,10 @@ use oci_spec::runtime::{
 pub const HOSTNAME: &str = "sealbench";
 
 /// The bundle's config.json: pid, mount, ipc, uts and network namespaces; /proc, /dev and
-/// /dev/pts; `/bin/true` without a terminal. Everything else is left at what runc's own
-/// `runc spec` would say, except what sealbench's own start cannot do, which is left out
-/// (see the README), so that runc, crun and sealbench are asked for the same container.
+/// /dev/pts; `/bin/true` without a terminal. Nothing sealbench's own start does not do is
+/// asked for (see the README): oci-spec's defaults for capabilities, rlimits, masked and
+/// read-only paths and cgroup device rules are taken out, and no_new_privs is not asked
+/// for, so that runc, crun and sealbench are asked for the same container.
 pub fn spec() -> Spec {
     let mount = |dest: &str, typ: &str, options: &[&str]| {
         MountBuilder::default()
@@ -39,9 +40,19 @@ pub fn spec() -> Spec {
             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
         ])
         .cwd("/")
-        .no_new_privileges(true)
         .build()
         .expect("valid process");
+    let mut process = process;
+    process.set_capabilities(None);
+    process.set_rlimits(None);
+    process.set_no_new_privileges(None);
+    let mut linux = LinuxBuilder::default()
+        .namespaces(namespaces.to_vec())
+        .build()
+        .expect("valid linux");
+    linux.set_masked_paths(None);
+    linux.set_readonly_paths(None);
+    linux.set_resources(None);
     SpecBuilder::default()
         .version("1.0.2")
         .hostname(HOSTNAME)
@@ -72,12 +83,38 @@ pub fn spec() -> Spec {
                 ],
             ),
         ])
-        .linux(
-            LinuxBuilder::default()
-                .namespaces(namespaces.to_vec())
-                .build()
-                .expect("valid linux"),
-        )
+        .linux(linux)
         .build()
         .expect("valid spec")
+}
+
+#[cfg(test)]
+mod tests {
+    /// What the README promises of the default bundle: none of the features sealbench's
+    /// own start lacks.
+    #[test]
+    fn asks_for_nothing_sealbench_does_not_do() {
+        let v = serde_json::to_value(super::spec()).unwrap();
+        for key in [
+            "capabilities",
+            "rlimits",
+            "noNewPrivileges",
+            "apparmorProfile",
+            "selinuxLabel",
+        ] {
+            assert!(v["process"].get(key).is_none(), "process.{key}: {v}");
+        }
+        for key in [
+            "maskedPaths",
+            "readonlyPaths",
+            "resources",
+            "seccomp",
+            "devices",
+            "uidMappings",
+        ] {
+            assert!(v["linux"].get(key).is_none(), "linux.{key}: {v}");
+        }
+        assert!(v.get("hooks").is_none());
+        assert_eq!(v["process"]["args"][0], "/bin/true");
+    }
 }

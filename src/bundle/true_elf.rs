@@ -46,7 +46,15 @@ mod tests {
         assert_eq!(&elf[..4], b"\x7fELF");
         if cfg!(target_arch = "x86_64") {
             let path = std::env::temp_dir().join(format!("sealbench-true-{}", std::process::id()));
-            std::fs::write(&path, &elf).unwrap();
+            let _ = std::fs::remove_file(&path);
+            // create_new: never through something planted at the name in a shared /tmp.
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+                .unwrap();
+            std::io::Write::write_all(&mut f, &elf).unwrap();
+            drop(f);
             std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755))
                 .unwrap();
             let status = std::process::Command::new(&path).status().unwrap();

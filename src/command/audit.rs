@@ -1,19 +1,20 @@
 use crate::audit::{self, AuditReport, Finding};
 use crate::cli::AuditArgs;
 use crate::error::{AppError, AppResult};
-use crate::export::{check_writable, write_atomic};
+use crate::export::{check_paths, write_atomic};
 use crate::sandbox::{in_sandbox, Options};
 use crate::selection;
 
 /// `sealbench audit`: the matrix of attacks against strategies on this kernel.
 pub fn run(args: &AuditArgs) -> AppResult<i32> {
     let strategies = selection::strategies(&args.strategies)?;
-    for p in [&args.export_json, &args.export_markdown]
-        .into_iter()
-        .flatten()
-    {
-        check_writable(p)?;
-    }
+    check_paths(
+        &[],
+        &[
+            ("--export-json", args.export_json.as_ref()),
+            ("--export-markdown", args.export_markdown.as_ref()),
+        ],
+    )?;
     super::require_root("audit")?;
     let options = Options {
         exe_size: args.exe_size,
@@ -39,7 +40,6 @@ pub fn run(args: &AuditArgs) -> AppResult<i32> {
         decoys_intact,
         results,
     };
-    println!("{}", audit::matrix_table(&report));
     if let Some(p) = &args.export_json {
         let mut bytes = serde_json::to_vec_pretty(&report).expect("serialize");
         bytes.push(b'\n');
@@ -48,6 +48,7 @@ pub fn run(args: &AuditArgs) -> AppResult<i32> {
     if let Some(p) = &args.export_markdown {
         write_atomic(p, report.markdown().as_bytes())?;
     }
+    crate::output::emit::out(&format!("{}\n", audit::matrix_table(&report)))?;
     match audit::differences(&report) {
         None => {
             eprintln!(

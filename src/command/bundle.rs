@@ -4,9 +4,9 @@ use crate::error::{AppError, AppResult};
 /// `sealbench bundle create DIR`.
 pub fn run(args: &BundleArgs) -> AppResult<i32> {
     match &args.action {
-        BundleAction::Create { dir } => {
-            crate::bundle::create(dir).map_err(|e| AppError::usage(e.to_string()))?;
-            println!("{}", dir.display());
+        BundleAction::Create { dir, force } => {
+            crate::bundle::create(dir, *force).map_err(|e| AppError::usage(e.to_string()))?;
+            crate::output::emit::out(&format!("{}\n", dir.display()))?;
             Ok(0)
         }
     }

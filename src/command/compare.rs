@@ -28,7 +28,8 @@ pub fn run(args: &CompareArgs) -> AppResult<i32> {
             crate::peer::WORKLOAD
         )));
     }
-    super::render::check_outputs(&args.export)?;
+    super::render::check_outputs(&args.export, &[])?;
+    crate::sandbox::budget::check_exe_size(args.run.exe_size, strategies.len() * workloads.len())?;
     super::require_root_unless_rootless("compare", args.rootless, &strategies)?;
     let plan = plan(&args.run)?;
     eprintln!(
@@ -207,7 +208,9 @@ pub fn measure(
             if let Some(w) = watch.as_mut() {
                 unit.mount_events = side_effects::events_per_start(contender.as_mut(), w).ok();
             }
-            unit.memory_per_live = side_effects::per_live(contender.as_mut()).ok().flatten();
+            unit.memory_per_live = side_effects::per_live(contender.as_mut(), sb.exe_size())
+                .ok()
+                .flatten();
         }
     }
     units.iter_mut().for_each(Unit::finish);

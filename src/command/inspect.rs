@@ -95,10 +95,10 @@ pub fn run(args: &InspectArgs) -> AppResult<i32> {
             rootfs,
         })
     })?;
-    println!(
-        "{}",
+    crate::output::emit::out(&format!(
+        "{}\n",
         serde_json::to_string_pretty(&inspection).expect("serialize")
-    );
+    ))?;
     Ok(0)
 }
 

@@ -5,6 +5,7 @@ use crate::sandbox::{in_sandbox, Options};
 /// `sealbench list`: probe every strategy on this kernel for real.
 pub fn run(args: &ListArgs) -> AppResult<i32> {
     super::require_root("list")?;
+    crate::sandbox::budget::check_exe_size(args.exe_size, strategies::registry().len())?;
     let verdicts: Vec<(String, Option<String>)> = in_sandbox(
         Options {
             exe_size: args.exe_size,
@@ -24,16 +25,18 @@ pub fn run(args: &ListArgs) -> AppResult<i32> {
         },
     )?;
     let width = verdicts.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let mut text = String::new();
     for ((name, verdict), s) in verdicts.iter().zip(strategies::registry()) {
         let status = match verdict {
             None => "supported".to_string(),
             Some(why) => format!("unsupported: {why}"),
         };
-        println!(
-            "{name:<width$}  {status}\n{:<width$}  {}",
+        text.push_str(&format!(
+            "{name:<width$}  {status}\n{:<width$}  {}\n",
             "",
             s.description()
-        );
+        ));
     }
+    crate::output::emit::out(&text)?;
     Ok(0)
 }

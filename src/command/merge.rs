@@ -1,6 +1,6 @@
 use crate::cli::MergeArgs;
 use crate::error::{AppError, AppResult};
-use crate::export::{check_writable, parse_results, write_atomic};
+use crate::export::{check_paths, markdown_cell, parse_results, write_atomic};
 use crate::results::{Host, Results};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use serde::{Deserialize, Serialize};
@@ -35,15 +35,18 @@ pub fn run(args: &MergeArgs) -> AppResult<i32> {
     if args.files.len() < 2 {
         return Err(AppError::usage("merge takes at least two results files"));
     }
-    for p in [&args.export_json, &args.export_markdown]
-        .into_iter()
-        .flatten()
-    {
-        check_writable(p)?;
-    }
+    let inputs: Vec<&std::path::Path> = args.files.iter().map(|p| p.as_path()).collect();
+    check_paths(
+        &inputs,
+        &[
+            ("--export-json", args.export_json.as_ref()),
+            ("--export-markdown", args.export_markdown.as_ref()),
+        ],
+    )?;
     let mut runs: Vec<Results> = Vec::new();
     for path in &args.files {
         let mut r = parse_results(path)?;
+        super::render::check_reference(&r, &args.reference, path)?;
         crate::stats::analyze(&mut r, &args.reference);
         // One run per host: a later file of the same host replaces the earlier one.
         runs.retain(|x| host_key(&x.host) != host_key(&r.host));
@@ -54,7 +57,6 @@ pub fn run(args: &MergeArgs) -> AppResult<i32> {
         reference: args.reference.clone(),
         runs,
     };
-    println!("{}", table(&merged));
     if let Some(p) = &args.export_json {
         let mut bytes = serde_json::to_vec_pretty(&merged).expect("serialize");
         bytes.push(b'\n');
@@ -65,9 +67,10 @@ pub fn run(args: &MergeArgs) -> AppResult<i32> {
     }
     if let Some(dir) = &args.plot {
         for path in crate::plot::write_merge_chart(&merged, dir)? {
-            eprintln!("sealbench: wrote {}", path.display());
+            crate::output::emit::err(&format!("sealbench: wrote {}", path.display()));
         }
     }
+    crate::output::emit::out(&format!("{}\n", table(&merged)))?;
     Ok(0)
 }
 
@@ -123,19 +126,25 @@ fn markdown(m: &Merged) -> String {
         "| workload | strategy | {} |\n|:---|:---|{}\n",
         m.runs
             .iter()
-            .map(|r| host_label(&r.host))
+            .map(|r| markdown_cell(&host_label(&r.host)))
             .collect::<Vec<_>>()
             .join(" | "),
         "---:|".repeat(m.runs.len())
     );
     for (w, s) in rows(m) {
         let cells: Vec<String> = m.runs.iter().map(|r| cell(r, &w, &s)).collect();
-        let _ = writeln!(out, "| {w} | {s} | {} |", cells.join(" | "));
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} |",
+            markdown_cell(&w),
+            markdown_cell(&s),
+            cells.join(" | ")
+        );
     }
     let _ = writeln!(
         out,
         "\nRatio of each median to {}'s on the same host, with its 95% CI.",
-        m.reference
+        markdown_cell(&m.reference)
     );
     out
 }

@@ -4,10 +4,12 @@ use crate::export::Exports;
 use crate::output;
 use crate::results::Results;
 use crate::stats;
+use std::path::Path;
 
-/// Check every output path of a run before the run, so a typo costs seconds, not a run.
-pub fn check_outputs(export: &ExportArgs) -> AppResult<()> {
-    Exports::new(export).check()?;
+/// Check every output path of a run before the run, so a typo costs seconds, not a run,
+/// and no export overwrites one of `inputs` or another export.
+pub fn check_outputs(export: &ExportArgs, inputs: &[&Path]) -> AppResult<()> {
+    Exports::new(export).check(inputs)?;
     if let Some(dir) = &export.plot {
         std::fs::create_dir_all(dir)
             .map_err(|e| AppError::usage(format!("cannot create {}: {e}", dir.display())))?;
@@ -17,15 +19,44 @@ pub fn check_outputs(export: &ExportArgs) -> AppResult<()> {
 }
 
 /// What `compare` shows and writes after a run, and `report` from a saved run: the same
-/// code on the same data, so the two agree to the byte.
+/// code on the same data, so the two agree to the byte. The files come first, so that a
+/// terminal that cannot be printed to costs no results.
 pub fn render(mut results: Results, reference: &str, export: &ExportArgs) -> AppResult<Results> {
     let notes = stats::analyze(&mut results, reference);
-    output::print_results(&results, reference, &notes);
-    Exports::new(export).write(&results)?;
+    let exports = Exports::new(export);
+    exports.write(&results)?;
     if let Some(dir) = &export.plot {
         for path in crate::plot::write_charts(&results, reference, dir)? {
-            eprintln!("sealbench: wrote {}", path.display());
+            output::emit::err(&format!("sealbench: wrote {}", path.display()));
         }
     }
+    output::emit::results(&results, reference, &notes, exports.to_stdout())?;
     Ok(results)
+}
+
+/// `--reference` must name a row of the file that ran (`ok`), or no ratio can be taken.
+pub fn check_reference(results: &Results, reference: &str, path: &Path) -> AppResult<()> {
+    if results
+        .results
+        .iter()
+        .any(|e| e.strategy == reference && e.is_ok())
+    {
+        return Ok(());
+    }
+    let mut names: Vec<&str> = results
+        .results
+        .iter()
+        .filter(|e| e.is_ok())
+        .map(|e| e.strategy.as_str())
+        .collect();
+    names.dedup();
+    Err(AppError::usage(format!(
+        "--reference {reference:?}: {} has no such row that ran (it has: {})",
+        path.display(),
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        }
+    )))
 }

@@ -27,7 +27,14 @@ pub fn run(args: &SweepArgs) -> AppResult<i32> {
         plot: args.plot.clone(),
         ..Default::default()
     };
-    super::render::check_outputs(&export)?;
+    super::render::check_outputs(&export, &[])?;
+    let sizes: Vec<u64> = match param {
+        Param::ExeSize => values.iter().map(|(_, n)| *n as u64).collect(),
+        _ => vec![args.exe_size],
+    };
+    for size in sizes {
+        crate::sandbox::budget::check_exe_size(size, strategies.len() * workloads.len())?;
+    }
     super::require_root_unless_rootless("sweep", args.rootless, &strategies)?;
     let plan = Plan {
         warmup: args.warmup,
@@ -58,12 +65,6 @@ pub fn run(args: &SweepArgs) -> AppResult<i32> {
         plan,
         results,
     };
-    println!("{}", table(&sweep));
-    println!(
-        "Every value ran in the same {} interleaved rounds; ×: the median over the first value's, \
-         with its 95% CI (circular block bootstrap over rounds).",
-        args.runs
-    );
     if let Some(p) = &args.export_json {
         let mut bytes = serde_json::to_vec_pretty(&sweep).expect("serialize");
         bytes.push(b'\n');
@@ -71,19 +72,40 @@ pub fn run(args: &SweepArgs) -> AppResult<i32> {
     }
     if let Some(dir) = &args.plot {
         for path in crate::plot::write_sweep_charts(&sweep, dir)? {
-            eprintln!("sealbench: wrote {}", path.display());
+            crate::output::emit::err(&format!("sealbench: wrote {}", path.display()));
         }
     }
+    crate::output::emit::out(&format!(
+        "{}\nEvery value ran in the same {} interleaved rounds; ×: the median over the first \
+         value's, with its 95% CI (circular block bootstrap over rounds).\n",
+        table(&sweep),
+        args.runs
+    ))?;
+    failed_cells(&sweep)
+}
+
+/// A sweep with failed cells fails, as `compare` does with a failed row: exit 1 naming
+/// them (their reasons are in the table and the export).
+fn failed_cells(sweep: &SweepResults) -> AppResult<i32> {
     let failed: Vec<String> = sweep
         .results
         .iter()
         .filter(|e| e.status == crate::results::Status::Failed)
-        .map(|e| format!("{}/{} at {}", e.workload, e.strategy, e.value))
+        .map(|e| {
+            format!(
+                "{}/{} at {} = {} ({})",
+                e.workload,
+                e.strategy,
+                sweep.param,
+                e.value,
+                e.reason.as_deref().unwrap_or("no reason given")
+            )
+        })
         .collect();
     if failed.is_empty() {
         Ok(0)
     } else {
-        Err(AppError::failure(format!("failed: {}", failed.join(", "))))
+        Err(AppError::failure(format!("failed: {}", failed.join("; "))))
     }
 }
 
@@ -141,4 +163,51 @@ fn table(sweep: &SweepResults) -> Table {
         t.add_row([w.to_string(), s.to_string()].into_iter().chain(cells));
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::Status;
+    use crate::sweep::SweepEntry;
+
+    #[test]
+    fn a_sweep_with_a_failed_cell_fails() {
+        let cell = |status: Status, reason: Option<&str>| SweepEntry {
+            strategy: "memfd".into(),
+            workload: "exec-true".into(),
+            value: "1M".into(),
+            value_num: 1048576.0,
+            status,
+            reason: reason.map(String::from),
+            median: None,
+            ci95_median: None,
+            times: Vec::new(),
+            rounds: Vec::new(),
+            throughput: None,
+            growth: None,
+        };
+        let mut sweep = SweepResults {
+            schema: sweep::SCHEMA.into(),
+            param: "exe-size".into(),
+            host: crate::results::sample::sample().host,
+            plan: crate::results::sample::sample().plan.unwrap(),
+            results: vec![
+                cell(Status::Ok, None),
+                cell(Status::Unsupported, Some("no")),
+            ],
+        };
+        assert_eq!(failed_cells(&sweep).unwrap(), 0);
+        sweep
+            .results
+            .push(cell(Status::Failed, Some("set-up: ENOSPC")));
+        let e = failed_cells(&sweep).unwrap_err();
+        assert_eq!(e.code, 1);
+        assert!(
+            e.message
+                .contains("exec-true/memfd at exe-size = 1M (set-up: ENOSPC)"),
+            "{}",
+            e.message
+        );
+    }
 }

@@ -14,11 +14,39 @@ impl Exporter for JsonExporter {
     }
 }
 
+/// The largest results file read: far above a million samples (about 80 MB), far below
+/// what would exhaust memory once parsed.
+pub const MAX_RESULTS_BYTES: u64 = 256 << 20;
+
 /// Read a results file, naming the problem (and the line and column of a parse error).
+/// Only a regular file is read, up to [`MAX_RESULTS_BYTES`]; every row is then checked
+/// (see [`crate::results::validate`]).
 pub fn parse_results(path: &Path) -> AppResult<Results> {
-    let text = std::fs::read_to_string(path)
+    let bytes = crate::safe_fs::read_regular(path, MAX_RESULTS_BYTES)
         .map_err(|e| AppError::usage(format!("{}: {e}", path.display())))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| AppError::usage(format!("{}: not UTF-8 text: {e}", path.display())))?;
     parse_results_text(&text, path)
+}
+
+/// serde_json's message without the position it appends, which is given once, here.
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    text.strip_suffix(&suffix).unwrap_or(&text).to_string()
+}
+
+/// Why a `sealbench/N` schema other than ours cannot be read.
+fn foreign_version(other: &str) -> String {
+    let ours: Option<u32> = SCHEMA.rsplit('/').next().and_then(|v| v.parse().ok());
+    let theirs: Option<u32> = other.rsplit('/').next().and_then(|v| v.parse().ok());
+    match (theirs, ours) {
+        (Some(t), Some(o)) if t > o => {
+            format!("is it from a newer version? This one reads {SCHEMA}")
+        }
+        (Some(_), Some(_)) => format!("no sealbench ever wrote it; this one reads {SCHEMA}"),
+        _ => format!("not a version this sealbench knows; it reads {SCHEMA}"),
+    }
 }
 
 /// [`parse_results`] on text already read; `path` names it in errors.
@@ -33,7 +61,7 @@ pub fn parse_results_text(text: &str, path: &Path) -> AppResult<Results> {
         AppError::usage(format!(
             "{}: not JSON: {} at line {} column {}",
             path.display(),
-            e,
+            without_position(&e),
             e.line(),
             e.column()
         ))
@@ -42,8 +70,9 @@ pub fn parse_results_text(text: &str, path: &Path) -> AppResult<Results> {
         Some(SCHEMA) => {}
         Some(other) if other.starts_with("sealbench/") => {
             return Err(AppError::usage(format!(
-                "{}: schema {other:?} is not one this sealbench reads ({SCHEMA}); is it from a newer version?",
-                path.display()
+                "{}: schema {other:?} is not one this sealbench reads: {}",
+                path.display(),
+                foreign_version(other)
             )))
         }
         _ => {
@@ -53,6 +82,9 @@ pub fn parse_results_text(text: &str, path: &Path) -> AppResult<Results> {
             )))
         }
     }
-    serde_json::from_value(value)
-        .map_err(|e| AppError::usage(format!("{}: malformed results: {e}", path.display())))
+    let results: Results = serde_json::from_value(value)
+        .map_err(|e| AppError::usage(format!("{}: malformed results: {e}", path.display())))?;
+    crate::results::validate(&results)
+        .map_err(|problem| AppError::usage(format!("{}: {problem}", path.display())))?;
+    Ok(results)
 }

@@ -5,6 +5,15 @@ use std::fmt::Write;
 /// A Markdown table to paste into a pull request, with the host and method under it.
 pub struct MarkdownExporter;
 
+/// Text from a results file made safe for one table cell: a `|` would end the cell and a
+/// line break the row, so the one is escaped and the other becomes a space.
+pub fn cell(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace("\r\n", " ")
+        .replace(['\n', '\r'], " ")
+}
+
 fn ms(x: f64) -> String {
     format!("{:.3}", x * 1e3)
 }
@@ -21,11 +30,11 @@ impl Exporter for MarkdownExporter {
         let _ = write!(
             out,
             "\nKernel {}, {} CPUs{}, runtime binary {} bytes.",
-            h.kernel,
+            cell(&h.kernel),
             h.cpus,
             h.cpu_model
                 .as_deref()
-                .map(|m| format!(" ({m})"))
+                .map(|m| format!(" ({})", cell(m)))
                 .unwrap_or_default(),
             h.exe_size_bytes
         );
@@ -55,10 +64,11 @@ fn row(e: &Entry) -> String {
             .ok()
             .and_then(|v| v.as_str().map(String::from))
             .unwrap_or_default();
-        let reason = e.reason.as_deref().unwrap_or("").replace('|', "\\|");
+        let reason = cell(e.reason.as_deref().unwrap_or(""));
         return format!(
             "| {} | {} | {status}: {reason} | | | | | | | |",
-            e.workload, e.strategy
+            cell(&e.workload),
+            cell(&e.strategy)
         );
     };
     let ci = e
@@ -83,8 +93,8 @@ fn row(e: &Entry) -> String {
         .unwrap_or_default();
     format!(
         "| {} | {} | {} | {ci} | {} ± {} | {} | {} | {} | {ratio} | {p} |",
-        e.workload,
-        e.strategy,
+        cell(&e.workload),
+        cell(&e.strategy),
         ms(median),
         ms(mean),
         ms(sd),

@@ -1,6 +1,6 @@
-//! Writing results files, one format per file. Every file is written to a temporary name
-//! beside it and renamed into place, so a failing run never leaves a half-written file
-//! over a good one.
+//! Writing results files, one format per file. Every file is written to a temporary beside
+//! it and renamed into place, so a failing run never leaves a half-written file over a
+//! good one; only a regular file or nothing is ever replaced (see `safe_fs`).
 
 mod atomic;
 mod benchstat;
@@ -14,52 +14,92 @@ pub use benchstat::{bench_name, BenchstatExporter};
 pub use csv::{CsvExporter, HEADER as CSV_HEADER};
 pub use hyperfine::HyperfineExporter;
 pub use json::{parse_results, parse_results_text, JsonExporter};
-pub use markdown::MarkdownExporter;
+pub use markdown::{cell as markdown_cell, MarkdownExporter};
 
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::results::Results;
-use std::path::PathBuf;
+use crate::safe_fs::OutputSet;
+use std::path::{Path, PathBuf};
 
 /// One output format.
 pub trait Exporter {
     fn serialize(&self, results: &Results) -> Vec<u8>;
 }
 
-/// The exports asked for on the command line, in the order they are written.
-pub struct Exports(Vec<(Box<dyn Exporter>, PathBuf)>);
+/// The exports asked for on the command line, in the order they are written, with the
+/// flag that asked for each.
+pub struct Exports(Vec<(Box<dyn Exporter>, &'static str, PathBuf)>);
+
+type Make = fn() -> Box<dyn Exporter>;
 
 impl Exports {
     pub fn new(args: &crate::cli::ExportArgs) -> Exports {
-        let wanted: [(Option<&PathBuf>, fn() -> Box<dyn Exporter>); 5] = [
-            (args.export_json.as_ref(), || Box::new(JsonExporter)),
-            (args.export_hyperfine_json.as_ref(), || {
-                Box::new(HyperfineExporter)
+        let wanted: [(Option<&PathBuf>, &'static str, Make); 5] = [
+            (args.export_json.as_ref(), "--export-json", || {
+                Box::new(JsonExporter)
             }),
-            (args.export_markdown.as_ref(), || Box::new(MarkdownExporter)),
-            (args.export_csv.as_ref(), || Box::new(CsvExporter)),
-            (args.export_benchstat.as_ref(), || {
+            (
+                args.export_hyperfine_json.as_ref(),
+                "--export-hyperfine-json",
+                || Box::new(HyperfineExporter),
+            ),
+            (args.export_markdown.as_ref(), "--export-markdown", || {
+                Box::new(MarkdownExporter)
+            }),
+            (args.export_csv.as_ref(), "--export-csv", || {
+                Box::new(CsvExporter)
+            }),
+            (args.export_benchstat.as_ref(), "--export-benchstat", || {
                 Box::new(BenchstatExporter)
             }),
         ];
         Exports(
             wanted
                 .into_iter()
-                .filter_map(|(p, make)| p.map(|p| (make(), p.clone())))
+                .filter_map(|(p, flag, make)| p.map(|p| (make(), flag, p.clone())))
                 .collect(),
         )
     }
 
-    /// Fail before a run, not after it, when any export could not be written.
-    pub fn check(&self) -> AppResult<()> {
-        self.0.iter().try_for_each(|(_, p)| check_writable(p))
+    /// Fail before a run, not after it, when any export could not be written, or would
+    /// overwrite one of `inputs` or another export.
+    pub fn check(&self, inputs: &[&Path]) -> AppResult<()> {
+        let mut set = OutputSet::default();
+        inputs.iter().for_each(|p| set.input(p));
+        for (_, flag, p) in &self.0 {
+            check_writable(p)?;
+            set.output(flag, p).map_err(AppError::usage)?;
+        }
+        Ok(())
+    }
+
+    /// Whether any export goes to standard output (`-`), where the table would mix in.
+    pub fn to_stdout(&self) -> bool {
+        self.0
+            .iter()
+            .any(|(_, _, p)| p.as_os_str() == crate::safe_fs::STDOUT)
     }
 
     pub fn write(&self, results: &Results) -> AppResult<()> {
         self.0
             .iter()
-            .try_for_each(|(e, p)| write_atomic(p, &e.serialize(results)))
+            .try_for_each(|(e, _, p)| write_atomic(p, &e.serialize(results)))
     }
 }
 
 #[cfg(test)]
 mod tests;
+
+/// [`Exports::check`] for the commands with exports of their own (`merge`, `audit`,
+/// `sweep`): every `(flag, path)` writable and distinct from the inputs and each other.
+pub fn check_paths(inputs: &[&Path], outputs: &[(&str, Option<&PathBuf>)]) -> AppResult<()> {
+    let mut set = OutputSet::default();
+    inputs.iter().for_each(|p| set.input(p));
+    for (flag, p) in outputs {
+        if let Some(p) = p {
+            check_writable(p)?;
+            set.output(flag, p).map_err(AppError::usage)?;
+        }
+    }
+    Ok(())
+}

@@ -1,5 +1,6 @@
 //! What a person sees on the terminal.
 
+pub mod emit;
 mod format;
 mod progress;
 mod summary;
@@ -8,4 +9,4 @@ mod table;
 pub use format::duration;
 pub use progress::Progress;
 pub use summary::{summary, warnings};
-pub use table::{passes_text, print_results, ratio_text, results_table};
+pub use table::{passes_text, ratio_text, results_table};

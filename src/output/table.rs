@@ -111,25 +111,10 @@ fn status_word(e: &Entry) -> String {
         .unwrap_or_default()
 }
 
-/// The table, then one line per row that did not run saying why: reasons are too long for
-/// a table cell.
-pub fn print_results(results: &Results, reference: &str, notes: &[String]) {
-    println!("{}", results_table(results, reference));
-    println!(
+/// What the ratio column and its marks mean, printed under the table.
+pub fn legend(reference: &str) -> String {
+    format!(
         "ratio: median over {reference}'s median, over the rounds both ran; 95% CI by a circular \
-         block bootstrap over rounds. ~: the CI lies within ±1%; ?: it holds 1 and reaches past ±1%."
-    );
-    print!("{}", super::summary(results, reference));
-    for w in super::warnings(results).into_iter().chain(notes.iter().cloned()) {
-        eprintln!("Warning: {w}");
-    }
-    for e in results.results.iter().filter(|e| !e.is_ok()) {
-        println!(
-            "{}/{}: {}: {}",
-            e.workload,
-            e.strategy,
-            status_word(e),
-            e.reason.as_deref().unwrap_or("no reason given")
-        );
-    }
+         block bootstrap over rounds. ~: the CI lies within ±1%; ?: it holds 1 and reaches past ±1%.\n"
+    )
 }

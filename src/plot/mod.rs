@@ -11,6 +11,7 @@ mod sweep;
 
 use crate::error::{AppError, AppResult};
 use crate::results::Results;
+use image::ImageEncoder;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
@@ -24,8 +25,9 @@ trait Chart {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
 }
 
-/// Draw `chart` to `<name>.svg` and `<name>.png` in `dir`, each under a temporary name and
-/// renamed into place, as every export is written.
+/// Draw `chart` to `<name>.svg` and `<name>.png` in `dir`. Both are drawn in memory and
+/// written as every export is (a temporary no one else can name, renamed over a regular
+/// file or into a free name), so a chart never goes through a planted symlink.
 fn write_both(
     dir: &Path,
     name: &str,
@@ -39,24 +41,25 @@ fn write_both(
         dir.join(format!("{name}.svg")),
         dir.join(format!("{name}.png")),
     );
-    let (svg_tmp, png_tmp) = (
-        dir.join(format!(".{name}.svg.tmp")),
-        dir.join(format!(".{name}.tmp.png")),
-    );
     let fail = |p: &Path, e: String| AppError::failure(format!("cannot draw {}: {e}", p.display()));
+    let mut svg = String::new();
     {
-        let area = SVGBackend::new(&svg_tmp, size).into_drawing_area();
+        let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         chart.draw(&area).map_err(|e| fail(&svg_path, e))?;
         area.present().map_err(|e| fail(&svg_path, e.to_string()))?;
     }
+    let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
     {
-        let area = BitMapBackend::new(&png_tmp, size).into_drawing_area();
+        let area = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
         chart.draw(&area).map_err(|e| fail(&png_path, e))?;
         area.present().map_err(|e| fail(&png_path, e.to_string()))?;
     }
-    for (tmp, path) in [(&svg_tmp, &svg_path), (&png_tmp, &png_path)] {
-        std::fs::rename(tmp, path).map_err(|e| fail(path, e.to_string()))?;
-    }
+    let mut png = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut png)
+        .write_image(&rgb, size.0, size.1, image::ColorType::Rgb8)
+        .map_err(|e| fail(&png_path, e.to_string()))?;
+    crate::export::write_atomic(&svg_path, svg.as_bytes())?;
+    crate::export::write_atomic(&png_path, &png)?;
     Ok([svg_path, png_path])
 }
 

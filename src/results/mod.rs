@@ -3,8 +3,10 @@
 mod build;
 #[cfg(test)]
 pub mod sample;
+mod validate;
 
 pub use build::entry;
+pub use validate::validate;
 
 use crate::benchmark::Plan;
 use serde::{Deserialize, Serialize};

@@ -2,9 +2,12 @@
 //! entered by a forked worker process, so that nothing a run mounts or writes can outlive
 //! it, even under SIGKILL.
 
+pub mod budget;
+pub mod janitor;
 mod mount_ns;
 mod namespace;
 mod runtime_binary;
+mod user_bundle;
 mod worker;
 
 pub use mount_ns::MountNs;
@@ -126,7 +129,7 @@ impl Sandbox {
             return Ok(b.clone());
         }
         let dir = self.subdir("bundle")?;
-        crate::bundle::create(&dir)?;
+        crate::bundle::create(&dir, false)?;
         Ok(self.bundle.get_or_init(|| dir).clone())
     }
 

@@ -1,3 +1,5 @@
+use super::janitor::Janitor;
+use super::user_bundle::UserBundle;
 use super::{namespace, Sandbox, SCRATCH_MOUNT};
 use crate::error::{AppError, AppResult};
 use crate::interrupt;
@@ -20,7 +22,8 @@ pub struct Options {
     /// A bundle of the user's to run containers from (else one is made in the scratch).
     pub bundle: Option<PathBuf>,
     /// Runtime peers will run: on a hybrid cgroup host, hide the v2 hierarchy inside the
-    /// run's namespace so that runc and crun both use v1 (crun refuses hybrid mode).
+    /// run's namespace so that runc and crun both use v1 (crun refuses hybrid mode), and
+    /// start a janitor for the cgroups they may leave.
     pub cgroup_v1_only: bool,
     /// Enter a new user namespace first, root mapped to an unprivileged uid.
     pub rootless: bool,
@@ -34,28 +37,14 @@ where
     T: Serialize + DeserializeOwned,
     F: FnOnce(&Sandbox) -> Result<T>,
 {
-    // A detached copy of the user's bundle, taken before the scratch tmpfs covers /tmp
-    // (where it may live): a mount of the host's namespace could not be bound into the
-    // run's, but a detached tree can be moved there.
+    // The user's bundle, read and detached before the scratch tmpfs covers /tmp (where it
+    // may live): a mount of the host's namespace could not be bound into the run's, but a
+    // detached tree can be moved there.
     let bundle = match &options.bundle {
-        Some(p) => Some(
-            rustix::mount::open_tree(
-                rustix::fs::CWD,
-                p.as_path(),
-                rustix::mount::OpenTreeFlags::OPEN_TREE_CLONE
-                    | rustix::mount::OpenTreeFlags::OPEN_TREE_CLOEXEC
-                    | rustix::mount::OpenTreeFlags::AT_RECURSIVE,
-            )
-            .map_err(|e| {
-                AppError::usage(format!(
-                    "--bundle {}: {}",
-                    p.display(),
-                    std::io::Error::from(e)
-                ))
-            })?,
-        ),
+        Some(p) => Some(UserBundle::open(p)?),
         None => None,
     };
+    let peers = options.cgroup_v1_only;
     let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
     namespace::ensure_single_threaded()?;
     interrupt::catch();
@@ -81,6 +70,13 @@ where
     // Blocked across the fork, so that neither side misses one in between.
     interrupt::block();
     let pid = unsafe { sys::fork_with(run) };
+    // With runtime peers, a janitor outlives the run to remove what they leave when the
+    // run is interrupted; dropped (after the worker is reaped, on every path out of here)
+    // it cleans up and is waited for.
+    let janitor = match (&pid, peers) {
+        (Ok(worker), true) => Janitor::start(*worker),
+        _ => None,
+    };
     interrupt::unblock();
     let pid = pid?;
     let mut forwarded = false;
@@ -102,6 +98,9 @@ where
         }
     }
     let exit = crate::process::reap(pid)?;
+    if let Some(j) = janitor {
+        j.finish();
+    }
     if let Some(sig) = interrupt::caught() {
         return Err(AppError {
             code: interrupt::exit_code(sig),
@@ -127,11 +126,16 @@ pub fn enter_here(options: &Options) -> Result<Sandbox> {
     setup(options, None)
 }
 
-fn setup(options: &Options, bundle: Option<rustix::fd::OwnedFd>) -> Result<Sandbox> {
+fn setup(options: &Options, bundle: Option<UserBundle>) -> Result<Sandbox> {
     if options.rootless {
         namespace::enter_rootless()?;
     }
     namespace::enter_private(SCRATCH_MOUNT)?;
+    // Orphans of the run's starts come to the worker, not to the host's init, so that a
+    // container without a pid namespace cannot leave anything running (see
+    // process::leftovers).
+    rustix::process::set_child_subreaper(Some(rustix::process::getpid()))
+        .ctx(|| "PR_SET_CHILD_SUBREAPER".into())?;
     if options.cgroup_v1_only {
         namespace::hide_cgroup_v2_of_hybrid()?;
     }
@@ -142,16 +146,8 @@ fn setup(options: &Options, bundle: Option<rustix::fd::OwnedFd>) -> Result<Sandb
         exe_size: options.exe_size.into(),
         bundle: Default::default(),
     };
-    if let Some(tree) = bundle {
-        let at = sandbox.subdir("user-bundle")?;
-        rustix::mount::move_mount(
-            &tree,
-            c"",
-            rustix::fs::CWD,
-            &at,
-            rustix::mount::MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH,
-        )
-        .ctx(|| "move the --bundle into the run".into())?;
+    if let Some(b) = bundle {
+        let at = b.install(&sandbox.subdir("user-bundle")?)?;
         let _ = sandbox.bundle.set(at);
     }
     Ok(sandbox)

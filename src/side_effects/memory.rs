@@ -1,9 +1,6 @@
 use crate::benchmark::Contender;
 use strategies::{Error, Result, ResultExt};
 
-/// How many stage 2s are kept alive at once to measure memory per live container.
-pub const LIVE_HOLDS: usize = 8;
-
 fn meminfo() -> Result<(i64, i64)> {
     let text = std::fs::read_to_string("/proc/meminfo").ctx(|| "read /proc/meminfo".into())?;
     let field = |name: &str| -> Option<i64> {
@@ -17,17 +14,19 @@ fn meminfo() -> Result<(i64, i64)> {
     }
 }
 
-/// Memory each live container costs with this contender: keep [`LIVE_HOLDS`] stage 2s
+/// Memory each live container costs with this contender: keep a few stage 2s
 /// alive from their sealed objects (the caller's handles closed, as a runtime closes them
 /// after a start), and take the drop in MemAvailable and the rise in Shmem, divided by
 /// the count. `None` for a contender that cannot hold (a runtime peer).
-pub fn per_live(contender: &mut dyn Contender) -> Result<Option<(i64, i64)>> {
+/// the count. How many is bounded by the binary's size (`budget::live_holds`), since a
+/// copying strategy keeps a whole copy alive per stage 2.
+pub fn per_live(contender: &mut dyn Contender, exe_size: u64) -> Result<Option<(i64, i64)>> {
     let (stdin_r, stdin_w) =
         rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
     let before = meminfo()?;
     let mut pids = Vec::new();
     let mut held = Ok(());
-    for _ in 0..LIVE_HOLDS {
+    for _ in 0..crate::sandbox::budget::live_holds(exe_size) {
         match contender.hold(&stdin_r) {
             Ok(Some(pid)) => pids.push(pid),
             Ok(None) => break,

@@ -1,18 +1,33 @@
 //! What sealbench's own container start does inside the child, read from a bundle's
 //! config.json and prepared before the clone, so that the child only makes syscalls.
 
+use crate::safe_fs::tree;
 use oci_spec::runtime::{LinuxNamespaceType, Spec};
+use rustix::fd::{AsRawFd, OwnedFd, RawFd};
+use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 use rustix::mount::MountFlags;
-use std::ffi::CString;
+use std::ffi::{CStr, CString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 use strategies::{Error, Result};
 
-/// One mount of the config, as mount(2) arguments.
+/// One step of a mount destination inside the root: the path so far, its parent and its
+/// last component, to create the component when it is missing.
+struct Step {
+    path: CString,
+    parent: CString,
+    name: CString,
+}
+
+/// One mount of the config, as mount(2) arguments. The target is resolved in the child
+/// with `openat2(RESOLVE_IN_ROOT)` from the rootfs, step by step, so that no `..` or
+/// symlink in the destination or in the rootfs can put a mount point outside it.
 struct MountOp {
     source: CString,
-    target: CString,
+    steps: Vec<Step>,
+    /// A bind mount of something that is not a directory needs a file to mount on.
+    file: bool,
     fstype: CString,
     flags: MountFlags,
     data: Option<CString>,
@@ -43,17 +58,114 @@ pub const STEPS: &[&str] = &[
     "chdir /",
     "sethostname",
     "no_new_privs",
+    "open the rootfs",
+    "resolve a mount point inside the rootfs",
+    "setsid",
 ];
 
 fn c(bytes: &[u8]) -> Result<CString> {
     CString::new(bytes).map_err(|_| Error::msg("config.json: a path or option holds a NUL byte"))
 }
 
+/// The largest config.json read.
+pub const MAX_CONFIG_BYTES: u64 = 4 << 20;
+
+/// A bundle's config.json, read as a regular file of bounded size and parsed.
+pub fn load_spec(config: &Path) -> Result<Spec> {
+    let bytes = crate::safe_fs::read_regular(config, MAX_CONFIG_BYTES).map_err(|e| {
+        let errno = match &e {
+            crate::safe_fs::ReadError::Open(io) | crate::safe_fs::ReadError::Read(io) => io
+                .raw_os_error()
+                .map(|n| format!(" ({})", strategies::errno_name(Errno::from_raw_os_error(n)))),
+            _ => None,
+        };
+        Error::msg(format!(
+            "{}: {e}{}",
+            config.display(),
+            errno.unwrap_or_default()
+        ))
+    })?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::msg(format!("{}: {e}", config.display())))
+}
+
+/// What runc refuses in a config, with runc's own words (libcontainer's config
+/// validator), checked before any start: sealbench's start must not do what the runtime
+/// it stands in for would never do, such as set the caller's hostname.
+pub fn runc_refuses(spec: &Spec) -> Option<String> {
+    let namespaces: Vec<LinuxNamespaceType> = spec
+        .linux()
+        .as_ref()
+        .and_then(|l| l.namespaces().clone())
+        .unwrap_or_default()
+        .iter()
+        .map(|n| n.typ())
+        .collect();
+    let has = |t: LinuxNamespaceType| namespaces.contains(&t);
+    let set = |s: &Option<String>| s.as_deref().is_some_and(|h| !h.is_empty());
+    if set(spec.hostname()) && !has(LinuxNamespaceType::Uts) {
+        return Some("unable to set hostname without a private UTS namespace".into());
+    }
+    if set(spec.domainname()) && !has(LinuxNamespaceType::Uts) {
+        return Some("unable to set domainname without a private UTS namespace".into());
+    }
+    let restricted = spec.linux().as_ref().is_some_and(|l| {
+        l.masked_paths().as_ref().is_some_and(|p| !p.is_empty())
+            || l.readonly_paths().as_ref().is_some_and(|p| !p.is_empty())
+    });
+    if restricted && !has(LinuxNamespaceType::Mount) {
+        return Some("unable to restrict sys entries without a private MNT namespace".into());
+    }
+    let sysctls = spec
+        .linux()
+        .as_ref()
+        .and_then(|l| l.sysctl().clone())
+        .unwrap_or_default();
+    let mut keys: Vec<&String> = sysctls.keys().collect();
+    keys.sort();
+    for key in keys {
+        let ipc = key.starts_with("fs.mqueue.")
+            || [
+                "kernel.msgmax",
+                "kernel.msgmnb",
+                "kernel.msgmni",
+                "kernel.sem",
+                "kernel.shmall",
+                "kernel.shmmax",
+                "kernel.shmmni",
+                "kernel.shm_rmid_forced",
+            ]
+            .contains(&key.as_str());
+        let refused = if ipc {
+            (!has(LinuxNamespaceType::Ipc))
+                .then(|| format!("sysctl {key:?} is not allowed in the hosts ipc namespace"))
+        } else if key.starts_with("net.") {
+            (!has(LinuxNamespaceType::Network))
+                .then(|| format!("sysctl {key:?} is not allowed in the hosts network namespace"))
+        } else if key == "kernel.domainname" && has(LinuxNamespaceType::Uts) {
+            None
+        } else if key == "kernel.hostname" && has(LinuxNamespaceType::Uts) {
+            Some(format!(
+                "sysctl {key:?} is not allowed as it conflicts with the OCI \"hostname\" field"
+            ))
+        } else {
+            Some(format!(
+                "sysctl {key:?} is not in a separate kernel namespace"
+            ))
+        };
+        if refused.is_some() {
+            return refused;
+        }
+    }
+    None
+}
+
 impl ContainerPlan {
     pub fn from_bundle(bundle: &Path) -> Result<ContainerPlan> {
         let config = bundle.join("config.json");
-        let spec =
-            Spec::load(&config).map_err(|e| Error::msg(format!("{}: {e}", config.display())))?;
+        let spec = load_spec(&config)?;
+        if let Some(why) = runc_refuses(&spec) {
+            return Err(Error::msg(format!("{}: {why}", config.display())));
+        }
         let unsupported = |what: String| {
             Error::msg(format!(
                 "{}: sealbench's own start cannot do {what}",
@@ -95,16 +207,18 @@ impl ContainerPlan {
         let mut mounts = Vec::new();
         for m in spec.mounts().clone().unwrap_or_default() {
             let (flags, data) = mount_options(m.options().as_deref().unwrap_or_default());
-            let target = rootfs.join(m.destination().strip_prefix("/").unwrap_or(m.destination()));
             let typ = m.typ().clone().unwrap_or_default();
             let source = m
                 .source()
                 .clone()
                 .map(|s| s.into_os_string())
                 .unwrap_or_else(|| typ.clone().into());
+            let file = flags.contains(MountFlags::BIND)
+                && std::fs::metadata(&source).is_ok_and(|md| !md.is_dir());
             mounts.push(MountOp {
                 source: c(source.as_bytes())?,
-                target: c(target.as_os_str().as_bytes())?,
+                steps: steps(m.destination())?,
+                file,
                 fstype: c(typ.as_bytes())?,
                 flags,
                 data: if data.is_empty() {
@@ -130,11 +244,22 @@ impl ContainerPlan {
         })
     }
 
+    /// Without a pid namespace, a container's processes can outlive its init; the start
+    /// then has to find and kill them (see [`crate::process::leftovers`]).
+    pub fn shares_pids(&self) -> bool {
+        self.clone_flags & libc::CLONE_NEWPID == 0
+    }
+
     /// Enter the container: runs in the cloned child, so it only makes syscalls on what
     /// was prepared. On failure, the index of the step in [`STEPS`].
     pub fn enter(&self) -> std::result::Result<(), (u8, Errno)> {
-        use rustix::mount::{mount, mount_bind_recursive, mount_change, mount_remount, unmount};
+        use rustix::mount::{mount_bind_recursive, mount_change, mount_remount, unmount};
         use rustix::mount::{MountPropagationFlags, UnmountFlags};
+        if self.shares_pids() {
+            // Its own session, as runc gives a container's init: what it leaves behind is
+            // found by session as well as by parent.
+            rustix::process::setsid().map_err(|e| (13, e))?;
+        }
         mount_change(
             c"/",
             MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
@@ -142,20 +267,27 @@ impl ContainerPlan {
         .map_err(|e| (0, e))?;
         mount_bind_recursive(self.rootfs_c.as_c_str(), self.rootfs_c.as_c_str())
             .map_err(|e| (1, e))?;
+        // Opened after the bind, so that mounts land on the bind, the future root.
+        let root = rustix::fs::open(
+            self.rootfs_c.as_c_str(),
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| (11, e))?;
         for m in &self.mounts {
-            match rustix::fs::mkdir(m.target.as_c_str(), rustix::fs::Mode::from_raw_mode(0o755)) {
-                Ok(()) | Err(Errno::EXIST) => {}
-                Err(e) => return Err((2, e)),
-            }
-            mount(
+            let target = mount_point(&root, m)?;
+            let mut buf = [0u8; 32];
+            let at = proc_fd_path(&mut buf, target.as_raw_fd());
+            rustix::mount::mount(
                 m.source.as_c_str(),
-                m.target.as_c_str(),
+                at,
                 m.fstype.as_c_str(),
                 m.flags,
                 m.data.as_deref(),
             )
             .map_err(|e| (3, e))?;
         }
+        drop(root);
         if self.readonly_root {
             mount_remount(
                 self.rootfs_c.as_c_str(),
@@ -178,6 +310,103 @@ impl ContainerPlan {
     }
 }
 
+/// The steps of a mount destination, cleaned as the OCI runtimes clean it (`..` at the
+/// top stays at the top).
+fn steps(dest: &Path) -> Result<Vec<Step>> {
+    let clean = crate::safe_fs::tree::clean(dest);
+    let mut out = Vec::new();
+    let mut so_far = std::path::PathBuf::new();
+    for comp in clean.components() {
+        let parent = if so_far.as_os_str().is_empty() {
+            c(b".")?
+        } else {
+            c(so_far.as_os_str().as_bytes())?
+        };
+        so_far.push(comp);
+        out.push(Step {
+            path: c(so_far.as_os_str().as_bytes())?,
+            parent,
+            name: c(comp.as_os_str().as_bytes())?,
+        });
+    }
+    Ok(out)
+}
+
+/// The mount point of `m` inside `root`, made where missing (inside the root whatever
+/// symlinks the rootfs holds), opened `O_PATH`. Allocation-free: runs in the child.
+fn mount_point(root: &OwnedFd, m: &MountOp) -> std::result::Result<OwnedFd, (u8, Errno)> {
+    let open = |p: &CStr, dir: bool| {
+        let flags = OFlags::PATH
+            | OFlags::CLOEXEC
+            | if dir {
+                OFlags::DIRECTORY
+            } else {
+                OFlags::empty()
+            };
+        loop {
+            match rustix::fs::openat2(root, p, flags, Mode::empty(), tree::IN_ROOT) {
+                Err(Errno::AGAIN) => continue,
+                other => return other,
+            }
+        }
+    };
+    let mut last = None;
+    for (i, step) in m.steps.iter().enumerate() {
+        let is_last = i + 1 == m.steps.len();
+        match open(step.path.as_c_str(), false) {
+            Ok(fd) => {
+                last = Some(fd);
+                continue;
+            }
+            Err(Errno::NOENT) => {}
+            Err(e) => return Err((12, e)),
+        }
+        let parent = open(step.parent.as_c_str(), true).map_err(|e| (12, e))?;
+        let made = if is_last && m.file {
+            rustix::fs::openat(
+                &parent,
+                step.name.as_c_str(),
+                OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::WRONLY | OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o644),
+            )
+            .map(drop)
+        } else {
+            rustix::fs::mkdirat(&parent, step.name.as_c_str(), Mode::from_raw_mode(0o755))
+        };
+        match made {
+            Ok(()) | Err(Errno::EXIST) => {}
+            Err(e) => return Err((2, e)),
+        }
+        last = Some(open(step.path.as_c_str(), false).map_err(|e| (12, e))?);
+    }
+    match last {
+        Some(fd) => Ok(fd),
+        // The destination is the root itself.
+        None => open(c".", true).map_err(|e| (12, e)),
+    }
+}
+
+/// `/proc/self/fd/<fd>` in `buf`, NUL-terminated, without allocating.
+fn proc_fd_path(buf: &mut [u8; 32], fd: RawFd) -> &CStr {
+    const PREFIX: &[u8] = b"/proc/self/fd/";
+    buf[..PREFIX.len()].copy_from_slice(PREFIX);
+    let mut digits = [0u8; 10];
+    let (mut n, mut len) = (fd.max(0) as u32, 0);
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for i in 0..len {
+        buf[PREFIX.len() + i] = digits[len - 1 - i];
+    }
+    buf[PREFIX.len() + len] = 0;
+    CStr::from_bytes_until_nul(&buf[..]).unwrap_or(c"/")
+}
+
 /// OCI mount options as mount(2) flags, and the rest as the data string.
 fn mount_options(options: &[String]) -> (MountFlags, String) {
     let mut flags = MountFlags::empty();
@@ -198,4 +427,59 @@ fn mount_options(options: &[String]) -> (MountFlags, String) {
         }
     }
     (flags, data.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// runc 1.1's validator refuses these configs; so does sealbench, in runc's words.
+    #[test]
+    fn what_runc_refuses() {
+        let spec = |edit: &dyn Fn(&mut serde_json::Value)| -> Spec {
+            let mut v = serde_json::to_value(crate::bundle::spec_for_tests()).unwrap();
+            edit(&mut v);
+            serde_json::from_value(v).unwrap()
+        };
+        let without = |v: &mut serde_json::Value, typ: &str| {
+            v["linux"]["namespaces"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|n| n["type"] != typ)
+        };
+        assert_eq!(runc_refuses(&spec(&|_| {})), None);
+        let why = runc_refuses(&spec(&|v| without(v, "uts"))).unwrap();
+        assert_eq!(
+            why,
+            "unable to set hostname without a private UTS namespace"
+        );
+        let why = runc_refuses(&spec(&|v| {
+            v["linux"]["sysctl"] = serde_json::json!({"net.ipv4.ip_forward": "1"});
+            without(v, "network");
+        }));
+        assert!(why
+            .unwrap()
+            .contains("not allowed in the hosts network namespace"));
+        let why = runc_refuses(&spec(&|v| {
+            v["linux"]["sysctl"] = serde_json::json!({"vm.swappiness": "1"})
+        }));
+        assert!(why
+            .unwrap()
+            .contains("is not in a separate kernel namespace"));
+        let why = runc_refuses(&spec(&|v| {
+            v["linux"]["maskedPaths"] = serde_json::json!(["/proc/kcore"]);
+            without(v, "mount");
+        }));
+        assert!(why.unwrap().contains("without a private MNT namespace"));
+    }
+
+    #[test]
+    fn proc_fd_paths() {
+        let mut buf = [0u8; 32];
+        assert_eq!(super::proc_fd_path(&mut buf, 7), c"/proc/self/fd/7");
+        assert_eq!(
+            super::proc_fd_path(&mut buf, 1234567),
+            c"/proc/self/fd/1234567"
+        );
+    }
 }

@@ -5,6 +5,7 @@ use crate::sandbox::Sandbox;
 use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags};
 use rustix::process::Pid;
+use std::sync::atomic::{AtomicI32, Ordering};
 use strategies::{Exec, Result, ResultExt, Sealed};
 
 /// `runc run` without the runtime around it: seal, clone into new namespaces, make the
@@ -31,6 +32,7 @@ impl Workload for ContainerStart {
             argv: Stage2Argv::new(&plan.args, &plan.args),
             envp: Argv::new(plan.env.clone()),
             plan,
+            last: AtomicI32::new(0),
         }))
     }
 }
@@ -39,6 +41,8 @@ struct ContainerStarter {
     plan: ContainerPlan,
     argv: Stage2Argv,
     envp: Argv,
+    /// The last start's pid, whose session holds what it may have left running.
+    last: AtomicI32,
 }
 
 impl Starter for ContainerStarter {
@@ -67,6 +71,29 @@ impl Starter for ContainerStarter {
             pre_exec: Some(&enter),
             pre_exec_steps: STEPS,
         };
-        process::spawn(exec_ref, &spec)
+        let pid = process::spawn(exec_ref, &spec)?;
+        self.last
+            .store(pid.as_raw_nonzero().get(), Ordering::Relaxed);
+        Ok(pid)
+    }
+
+    /// Without a pid namespace, kill whatever the start left running: a leftover would
+    /// hold sealbench's stdout and outlive the run.
+    fn after_start(&self) -> Result<()> {
+        let last = self.last.swap(0, Ordering::Relaxed);
+        if let (true, Some(pid)) = (self.plan.shares_pids(), Pid::from_raw(last)) {
+            process::leftovers::kill(Some(pid));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for ContainerStarter {
+    /// A start that failed (timed out, say) had no after_start: what it left is killed
+    /// now, before the worker ends and its orphans would go to the host's init.
+    fn drop(&mut self) {
+        if self.plan.shares_pids() {
+            process::leftovers::kill(Pid::from_raw(self.last.swap(0, Ordering::Relaxed)));
+        }
     }
 }

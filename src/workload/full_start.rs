@@ -85,7 +85,7 @@ impl Starter for FullStarter {
 
     /// `run` deletes its container; a failed start may leave state (and cgroups) behind,
     /// removed here outside the timed span by the unsealed runtime.
-    fn after(&self) -> Result<()> {
+    fn after_start(&self) -> Result<()> {
         let id = Self::id(self.starts.load(Ordering::Relaxed));
         if !self.root.join(&id).exists() {
             return Ok(());

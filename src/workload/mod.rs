@@ -1,6 +1,6 @@
 //! What one timed start does with the sealed runtime binary.
 
-mod container;
+pub mod container;
 mod container_start;
 mod exec_true;
 mod full_start;
@@ -54,13 +54,13 @@ pub trait Starter: Send {
         process::reap(self.spawn(sealed, channel)?)
     }
 
-    /// Work after a start that is not part of its cost (deleting what a failed start left).
-    fn after(&self) -> Result<()> {
-        Ok(())
-    }
-
     /// Start stage 2 as [`Starter::run`] does, without waiting for it.
     fn spawn(&self, sealed: &Sealed, channel: Channel) -> Result<rustix::process::Pid>;
+
+    /// Clean up after a start, outside the timed span.
+    fn after_start(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// What stage 2 is asked to do.

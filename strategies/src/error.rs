@@ -53,37 +53,24 @@ impl<T> ResultExt<T> for std::io::Result<T> {
     }
 }
 
-/// The symbolic name of an errno, the way kernel people quote it.
-pub fn errno_name(e: Errno) -> &'static str {
-    match e {
-        Errno::PERM => "EPERM",
-        Errno::NOENT => "ENOENT",
-        Errno::INTR => "EINTR",
-        Errno::IO => "EIO",
-        Errno::BADF => "EBADF",
-        Errno::AGAIN => "EAGAIN",
-        Errno::NOMEM => "ENOMEM",
-        Errno::ACCESS => "EACCES",
-        Errno::FAULT => "EFAULT",
-        Errno::BUSY => "EBUSY",
-        Errno::EXIST => "EEXIST",
-        Errno::XDEV => "EXDEV",
-        Errno::NODEV => "ENODEV",
-        Errno::NOTDIR => "ENOTDIR",
-        Errno::ISDIR => "EISDIR",
-        Errno::INVAL => "EINVAL",
-        Errno::TXTBSY => "ETXTBSY",
-        Errno::FBIG => "EFBIG",
-        Errno::NOSPC => "ENOSPC",
-        Errno::ROFS => "EROFS",
-        Errno::LOOP => "ELOOP",
-        Errno::NAMETOOLONG => "ENAMETOOLONG",
-        Errno::NOSYS => "ENOSYS",
-        Errno::OPNOTSUPP => "EOPNOTSUPP",
-        Errno::STALE => "ESTALE",
-        Errno::SRCH => "ESRCH",
-        Errno::CHILD => "ECHILD",
-        Errno::NOEXEC => "ENOEXEC",
-        _ => "E?",
+/// The symbolic name of an errno, the way kernel people quote it (`E2BIG`), from nix's
+/// complete table; a number no table knows is shown as one.
+pub fn errno_name(e: Errno) -> String {
+    match nix::errno::Errno::from_raw(e.raw_os_error()) {
+        nix::errno::Errno::UnknownErrno => format!("errno {}", e.raw_os_error()),
+        known => format!("{known:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_errno_has_its_name() {
+        assert_eq!(errno_name(Errno::TOOBIG), "E2BIG");
+        assert_eq!(errno_name(Errno::NOENT), "ENOENT");
+        assert_eq!(errno_name(Errno::NOTRECOVERABLE), "ENOTRECOVERABLE");
+        assert_eq!(errno_name(Errno::from_raw_os_error(4000)), "errno 4000");
     }
 }

@@ -122,3 +122,43 @@ pub fn compare_json(name: &str, args: &[&str]) -> serde_json::Value {
     );
     serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
 }
+
+/// A small valid results file (schema sealbench/1): noclone and memfd, 20 runs each,
+/// paired in rounds. `edit` may change it before it is written to `path`.
+pub fn write_results(path: &std::path::Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let row = |strategy: &str, scale: f64| {
+        let times: Vec<f64> = (0..20)
+            .map(|i| scale * (1.0e-3 + 1.0e-5 * f64::from((i * 7) % 13)))
+            .collect();
+        serde_json::json!({
+            "strategy": strategy,
+            "workload": "exec-true",
+            "status": "ok",
+            "runs": 20,
+            "times": times,
+            "rounds": (0..20).collect::<Vec<u32>>(),
+        })
+    };
+    let mut v = serde_json::json!({
+        "schema": "sealbench/1",
+        "host": {"kernel": "6.18.0-test", "cpus": 2, "exe_size_bytes": 12582912},
+        "results": [row("noclone", 1.0), row("memfd", 2.5)],
+    });
+    edit(&mut v);
+    std::fs::write(path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+}
+
+/// Run sealbench and expect exit status `code`; returns (stdout, stderr).
+pub fn expect_code(cmd: &mut Command, code: i32) -> (String, String) {
+    let out = cmd.output().expect("run sealbench");
+    let (o, e) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "{cmd:?}\nstdout: {o}\nstderr: {e}"
+    );
+    (o, e)
+}

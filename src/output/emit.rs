@@ -1,0 +1,58 @@
+//! Printing that cannot panic. `println!` panics when standard output fails (a full disk,
+//! `/dev/full`, a closed pipe), which would lose a run's results; here a failed print is
+//! an error that says what happened, raised after the exports are written.
+
+use crate::error::{AppError, AppResult};
+use crate::results::Results;
+use std::fmt::Write as _;
+use std::io::Write;
+
+/// Write `text` to standard output, or say why it could not be.
+pub fn out(text: &str) -> AppResult<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|e| AppError::failure(format!("cannot print to standard output: {e}")))
+}
+
+/// A line on standard error; if even that fails there is no one left to tell.
+pub fn err(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// The results table, the summary under it, and one line per row that did not run
+/// (the same text `print_results` prints), on standard output, or on standard error when
+/// an export takes standard output.
+pub fn results(
+    results: &Results,
+    reference: &str,
+    notes: &[String],
+    to_stderr: bool,
+) -> AppResult<()> {
+    let mut text = format!("{}\n", super::results_table(results, reference));
+    text.push_str(&super::table::legend(reference));
+    text.push_str(&super::summary(results, reference));
+    for e in results.results.iter().filter(|e| !e.is_ok()) {
+        let word = serde_json::to_value(e.status)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        let _ = writeln!(
+            text,
+            "{}/{}: {word}: {}",
+            e.workload,
+            e.strategy,
+            e.reason.as_deref().unwrap_or("no reason given")
+        );
+    }
+    for w in super::warnings(results).iter().chain(notes) {
+        err(&format!("Warning: {w}"));
+    }
+    if to_stderr {
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
+        Ok(())
+    } else {
+        out(&text)
+    }
+}

@@ -1,0 +1,169 @@
+//! A results file is data from outside: every number the analysis, the gate and the
+//! charts rely on is checked once, where the file is loaded, and the first problem is
+//! named. Derived fields (median, min, max, …) are recomputed by the analysis, but a
+//! file whose stored ones contradict its own times has been edited or corrupted, and is
+//! refused rather than silently repaired.
+
+use super::{Entry, Results};
+
+fn positive(x: f64) -> bool {
+    x.is_finite() && x > 0.0
+}
+
+fn non_negative(x: f64) -> bool {
+    x.is_finite() && x >= 0.0
+}
+
+/// Within a relative `1e-9` of each other, as a decimal round trip leaves them.
+fn near(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs())
+}
+
+/// The first problem of `results`, if any, naming the row and field.
+pub fn validate(results: &Results) -> Result<(), String> {
+    if results.host.cpus == 0 {
+        return Err("host.cpus is 0".into());
+    }
+    if results.host.exe_size_bytes == 0 {
+        return Err("host.exe_size_bytes is 0".into());
+    }
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for (i, e) in results.results.iter().enumerate() {
+        let row = format!("results[{i}] ({}/{})", e.workload, e.strategy);
+        if seen.contains(&(e.workload.as_str(), e.strategy.as_str())) {
+            return Err(format!("{row} appears twice"));
+        }
+        seen.push((&e.workload, &e.strategy));
+        if e.is_ok() {
+            entry(e).map_err(|p| format!("{row}: {p}"))?;
+        }
+    }
+    Ok(())
+}
+
+fn entry(e: &Entry) -> Result<(), String> {
+    let n = e.times.len();
+    if n == 0 {
+        return Err("status ok but no times".into());
+    }
+    if let Some((j, t)) = e.times.iter().enumerate().find(|(_, t)| !positive(**t)) {
+        return Err(format!(
+            "times[{j}] is {t:?}, not a positive number of seconds"
+        ));
+    }
+    for (name, v) in [
+        ("user_times", &e.user_times),
+        ("system_times", &e.system_times),
+    ] {
+        if !v.is_empty() && v.len() != n {
+            return Err(format!("{name} has {} values for {n} times", v.len()));
+        }
+        if let Some((j, t)) = v.iter().enumerate().find(|(_, t)| !non_negative(**t)) {
+            return Err(format!("{name}[{j}] is {t:?}, not a number of seconds"));
+        }
+    }
+    if !e.rounds.is_empty() && e.rounds.len() != n {
+        return Err(format!(
+            "rounds has {} values for {n} times",
+            e.rounds.len()
+        ));
+    }
+    if e.runs != 0 && e.runs as usize != n {
+        return Err(format!("runs is {} but there are {n} times", e.runs));
+    }
+    let mut sorted = e.times.clone();
+    sorted.sort_by(f64::total_cmp);
+    let (min, max) = (sorted[0], sorted[n - 1]);
+    // Whatever the definition of the median, it lies between the two middle values.
+    let (lo, hi) = (sorted[(n - 1) / 2], sorted[n / 2]);
+    let stored = [
+        ("min", e.min, min, min),
+        ("max", e.max, max, max),
+        ("median", e.median, lo, hi),
+        ("mean", e.mean, min, max),
+    ];
+    for (name, value, lo, hi) in stored {
+        if let Some(v) = value {
+            let inside = v.is_finite() && (near(v, lo) || v >= lo) && (near(v, hi) || v <= hi);
+            if !inside {
+                return Err(if near(lo, hi) {
+                    format!("{name} is {v:?} but its times give {lo:?}")
+                } else {
+                    format!("{name} is {v:?}, outside its times' {lo:?} to {hi:?}")
+                });
+            }
+        }
+    }
+    if let Some(sd) = e.stddev.filter(|sd| !non_negative(*sd)) {
+        return Err(format!("stddev is {sd:?}"));
+    }
+    if let Some([lo, hi]) = e.ci95_median {
+        if !(positive(lo) && positive(hi) && lo <= hi) {
+            return Err(format!(
+                "ci95_median [{lo:?}, {hi:?}] is not an interval of times"
+            ));
+        }
+    }
+    if let Some(r) = &e.ratio {
+        let [lo, hi] = r.ci95;
+        if !(positive(r.value) && positive(lo) && positive(hi) && lo <= hi) {
+            return Err(format!(
+                "ratio {:?} ({lo:?} – {hi:?}) is not a positive ratio with its interval",
+                r.value
+            ));
+        }
+    }
+    if let Some(m) = e.mount_events_per_start.filter(|m| !non_negative(*m)) {
+        return Err(format!("mount_events_per_start is {m:?}"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::sample::{analyzed, sample};
+
+    fn problem(edit: impl FnOnce(&mut Results)) -> String {
+        let mut r = analyzed();
+        edit(&mut r);
+        validate(&r).unwrap_err()
+    }
+
+    #[test]
+    fn sound_files_pass() {
+        validate(&sample()).unwrap();
+        validate(&analyzed()).unwrap();
+        for f in ["baseline", "exec-true", "container-start"] {
+            let path = format!("{}/results/{f}.json", env!("CARGO_MANIFEST_DIR"));
+            let r: Results = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            validate(&r).unwrap_or_else(|e| panic!("{path}: {e}"));
+        }
+    }
+
+    #[test]
+    fn the_gates_bad_inputs_are_refused_naming_the_problem() {
+        let e = problem(|r| r.results[1].median = Some(1e308));
+        assert!(
+            e.contains("results[1] (exec-true/memfd): median is 1e308"),
+            "{e}"
+        );
+        let e = problem(|r| r.results[0].times.iter_mut().for_each(|t| *t = 0.0));
+        assert!(e.contains("times[0] is 0.0, not a positive"), "{e}");
+        let e = problem(|r| r.results[1].times[3] = -0.0042);
+        assert!(e.contains("times[3] is -0.0042"), "{e}");
+        let e = problem(|r| {
+            r.results[1].rounds.pop();
+        });
+        assert!(e.contains("rounds has 39 values for 40 times"), "{e}");
+        let e = problem(|r| r.results[1].times[0] = f64::NAN);
+        assert!(e.contains("times[0] is NaN"), "{e}");
+        let e = problem(|r| r.results[0].ratio.as_mut().unwrap().value = f64::INFINITY);
+        assert!(e.contains("ratio inf"), "{e}");
+        let e = problem(|r| {
+            let dup = r.results[0].clone();
+            r.results.push(dup);
+        });
+        assert!(e.contains("appears twice"), "{e}");
+    }
+}
