@@ -60,7 +60,7 @@ pub fn run(args: &GateArgs) -> AppResult<i32> {
             args.reference
         )));
     }
-    println!("{}", table(&verdicts));
+    crate::output::emit::out(&format!("{}\n", table(&verdicts)))?;
     if let Some(path) = &args.export_json {
         let doc = serde_json::json!({
             "schema": "sealbench-gate/1",
@@ -72,14 +72,14 @@ pub fn run(args: &GateArgs) -> AppResult<i32> {
         bytes.push(b'\n');
         crate::export::write_atomic(path, &bytes)?;
     }
-    println!(
+    crate::output::emit::out(&format!(
         "Gate: ratios to {} per pass; change = current over baseline geometric mean, its \
          interval from the spread between passes (Welch t, one-sided {:.1}% per side after \
          splitting 5% over {compared} strategies). regressed: the low end is over the margin; \
-         pass: the high end is under it.",
+         pass: the high end is under it.\n",
         args.reference,
         100.0 * gate::ALPHA / compared as f64
-    );
+    ))?;
     let names = |o: Outcome| -> Vec<String> {
         verdicts
             .iter()
@@ -99,7 +99,7 @@ pub fn run(args: &GateArgs) -> AppResult<i32> {
             ),
         })
     } else {
-        println!("PASS: {compared} strategies within their margins");
+        crate::output::emit::out(&format!("PASS: {compared} strategies within their margins\n"))?;
         Ok(0)
     }
 }
@@ -189,10 +189,10 @@ fn rerun(baseline: &Results, args: &GateArgs, margins: &Margins) -> AppResult<Ve
         passes: args.passes,
         ..base_plan
     };
-    eprintln!(
+    crate::output::emit::err(&format!(
         "sealbench: running now with the baseline's settings, seed {}",
         plan.seed
-    );
+    ));
     let options = Options {
         exe_size: baseline.host.exe_size_bytes,
         ..Options::default()
@@ -202,7 +202,7 @@ fn rerun(baseline: &Results, args: &GateArgs, margins: &Margins) -> AppResult<Ve
     loop {
         let want = if made == 0 { args.passes } else { 1 };
         for _ in 0..want {
-            eprintln!("sealbench: gate pass {}", made + 1);
+            crate::output::emit::err(&format!("sealbench: gate pass {}", made + 1));
             let pass = super::compare::Pass {
                 index: made,
                 first_round: next_round,
@@ -242,6 +242,6 @@ fn rerun(baseline: &Results, args: &GateArgs, margins: &Margins) -> AppResult<Ve
             }
             return Ok(verdicts);
         }
-        eprintln!("sealbench: {unsure} inconclusive after {made} passes: one more");
+        crate::output::emit::err(&format!("sealbench: {unsure} inconclusive after {made} passes: one more"));
     }
 }

@@ -52,6 +52,17 @@ impl ByRound {
         &self.values[o..o + n]
     }
 
+    /// Append the starts of rounds `from..to` to `out`: rounds are stored in order, so
+    /// that is one straight copy.
+    #[inline]
+    pub fn push_rounds(&self, from: usize, to: usize, out: &mut Vec<f64>) {
+        if from < to {
+            let (start, _) = self.spans[from];
+            let (last, len) = self.spans[to - 1];
+            out.extend_from_slice(&self.values[start..last + len]);
+        }
+    }
+
     /// One number per round, the mean log time, for measuring dependence between rounds.
     pub fn log_means(&self) -> Vec<f64> {
         (0..self.rounds())
