@@ -24,12 +24,13 @@ $sb compare --strategies all --workload full-start --time-budget 4 --seed 2029 -
   --export-json "$out/full-start.json" --export-markdown "$out/full-start.md" --plot "$out/charts-full-start"
 $sb compare --strategies all --workload exec-true --time-budget 6 --seed 2026 -q \
   --export-json "$out/exec-true.json" --export-markdown "$out/exec-true.md" --plot "$out/charts"
-$sb compare --strategies all --workload container-start --runtimes runc,crun --time-budget 4 --max-runs 2000 --seed 4 -q \
+$sb compare --strategies all --workload container-start --runtimes runc,crun,youki --time-budget 4 --max-runs 2000 --seed 4 -q \
   --export-json "$out/container-start.json" --export-markdown "$out/container-start.md" --plot "$out/charts-container-start"
+scripts/seed-experiment.sh
 $sb audit --export-json "$out/audit.json" --export-markdown "$out/audit.md"
 $sb sweep --param exe-size --values 1M,4M,16M,64M --runs 40 --seed 11 -q \
   --export-json "$out/sweeps/exe-size.json" --plot "$out/charts"
-$sb sweep --param host-mounts --values 0,100,1000,5000 --workload all --runs 40 --seed 12 -q \
+$sb sweep --param host-mounts --values 0,100,1000,5000 --workload exec-true,container-start --runs 40 --seed 12 -q \
   --strategies noclone,memfd,bind-ro,bind-ro-host,overlayfs,open-tree \
   --export-json "$out/sweeps/host-mounts.json" --plot "$out/charts"
 $sb sweep --param concurrency --values 1,2,4,8 --runs 40 --seed 13 -q \
@@ -53,6 +54,12 @@ $sb sweep --param concurrency --values 1,2,4,8 --runs 40 --seed 13 -q \
   echo "![ratios](charts-full-start/ratios.png)"
   echo
   cat "$out/full-start.md"
+  echo
+  echo "## The seed's experiment (\`seed-experiment.json\`)"
+  echo
+  echo "![ratios](charts-seed-experiment/ratios.png)"
+  echo
+  cat "$out/seed-experiment.md"
   echo
   echo "## CI gate baseline (\`baseline.json\`): exec-true, 10 passes of 300 rounds"
   echo

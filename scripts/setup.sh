@@ -14,4 +14,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 fi
+# youki, the third runtime peer: its own build, about 3 minutes on 2 cores, no C headers.
+if ! command -v youki >/dev/null 2>&1 || ! youki --version 2>/dev/null | grep -q "0\.7\.0"; then
+  echo "setup: installing youki 0.7.0 (cargo install, a few minutes)"
+  cargo install youki --version 0.7.0 --locked --no-default-features --features v1,v2 --quiet
+fi
 cargo build --release --workspace --quiet

@@ -52,18 +52,26 @@ pub struct ListArgs {
 
 #[derive(Args, Debug)]
 pub struct CompareArgs {
-    /// `all`, or a comma-separated list of strategy names.
+    /// `all`, `none` (runtimes alone), or a comma-separated list of strategy names.
     #[arg(long, default_value = "all")]
     pub strategies: String,
     /// `all`, or a comma-separated list of workload names.
     #[arg(long, default_value = "exec-true")]
     pub workload: String,
-    /// The strategy ratios are taken against.
+    /// The strategy, or runtime, ratios are taken against.
     #[arg(long, default_value = "noclone")]
     pub reference: String,
-    /// Real runtimes to run on the same bundle as peers (`runc,crun`), interleaved.
+    /// Real runtimes on PATH to run on the same bundle as peers (`runc,crun,youki`),
+    /// interleaved with everything else.
     #[arg(long, value_name = "LIST")]
     pub runtimes: Option<String>,
+    /// Any OCI runtime binary as a peer, named NAME in the results (repeatable): compare
+    /// builds of one runtime side by side.
+    #[arg(long, value_name = "NAME=PATH")]
+    pub runtime: Vec<String>,
+    /// A global argument for runtime NAME, passed before its subcommand (repeatable).
+    #[arg(long, value_name = "NAME=ARG")]
+    pub runtime_arg: Vec<String>,
     /// An OCI bundle for container-start and the peers (default: one made for the run).
     #[arg(long, value_name = "DIR")]
     pub bundle: Option<PathBuf>,
@@ -169,9 +177,19 @@ pub struct PlotArgs {
 #[derive(Args, Debug)]
 pub struct GateArgs {
     /// The reference run, made with `compare --repeat 5 --export-json` (at least 5 passes),
-    /// e.g. results/baseline.json.
-    #[arg(long)]
-    pub baseline: PathBuf,
+    /// e.g. results/baseline.json. Without it, an A/B gate of two or more `--runtime`s.
+    #[arg(long, required_unless_present = "runtime")]
+    pub baseline: Option<PathBuf>,
+    /// A/B gate: runtime builds to run interleaved on container-start (NAME=PATH,
+    /// repeatable); each is judged against `--reference`, another of them.
+    #[arg(long, value_name = "NAME=PATH", conflicts_with = "baseline")]
+    pub runtime: Vec<String>,
+    /// A global argument for runtime NAME, passed before its subcommand (repeatable).
+    #[arg(long, value_name = "NAME=ARG")]
+    pub runtime_arg: Vec<String>,
+    /// A/B gate: rounds per pass.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(2..))]
+    pub runs: u32,
     /// A run to gate (at least 2 passes); without it, passes are made now with the
     /// baseline's settings.
     #[arg(long)]

@@ -11,8 +11,10 @@ fn select<T: ?Sized>(
     name: impl Fn(&T) -> &'static str,
     kind: &str,
 ) -> AppResult<Vec<&'static T>> {
-    if spec.trim() == "all" {
-        return Ok(all);
+    match spec.trim() {
+        "all" => return Ok(all),
+        "none" | "" => return Ok(Vec::new()),
+        _ => {}
     }
     let mut chosen = Vec::new();
     for wanted in spec.split(',').map(str::trim) {

@@ -120,18 +120,14 @@ fn peers_run_on_the_same_bundle_and_leave_nothing_behind() {
     );
 }
 
+/// As sealbench looks a runtime up: on PATH (cargo installs youki in ~/.cargo/bin), then
+/// the usual directories.
 fn which(name: &str) -> Option<std::path::PathBuf> {
-    [
-        "/usr/sbin",
-        "/usr/bin",
-        "/sbin",
-        "/bin",
-        "/usr/local/bin",
-        "/usr/local/sbin",
-    ]
-    .iter()
-    .map(|d| std::path::Path::new(d).join(name))
-    .find(|p| p.exists())
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/bin", "/usr/local/sbin"].map(Into::into))
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
 }
 
 /// The bundle is a standard one: real runc accepts it unchanged.
@@ -171,6 +167,8 @@ fn full_start_runs_a_real_runtime_sealed_by_each_strategy() {
     if !root_or_skip("full-start") {
         return;
     }
+    // Host state is compared before and after: no other run may be changing it.
+    let _serial = serial();
     let before = HostState::now();
     let dir = TempDir::new("full-start");
     let out = dir.path("r.json");
@@ -205,4 +203,88 @@ fn full_start_runs_a_real_runtime_sealed_by_each_strategy() {
         ratio("exec-true", "memfd")
     );
     assert_eq!(HostState::now(), before, "full-start left something behind");
+}
+
+/// Any runtime binary is a contender: two copies of one build, side by side, carry their
+/// kind, path, version and sha256, and the copy's ratio to the original is about 1.
+#[test]
+fn runtime_binaries_by_path_compare_side_by_side() {
+    if !root_or_skip("--runtime NAME=PATH") {
+        return;
+    }
+    let _serial = serial();
+    let Some(runc) = which("runc") else {
+        panic!("runc is not installed: scripts/setup.sh installs it");
+    };
+    let dir = TempDir::new("runtime-by-path");
+    let copy = dir.path("runc-copy");
+    std::fs::copy(&runc, &copy).unwrap();
+    let out = dir.path("r.json");
+    run_ok(
+        sealbench()
+            .args(["compare", "--strategies", "none", "--workload", "container-start"])
+            .arg("--runtime")
+            .arg(format!("main={}", runc.display()))
+            .arg("--runtime")
+            .arg(format!("pr={}", copy.display()))
+            .args(["--reference", "main", "--runs", "15", "--warmup", "1", "-q", "--export-json"])
+            .arg(&out),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let rows = v["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for r in rows {
+        assert_eq!(r["kind"], "runtime", "{r}");
+        assert!(r["version"].as_str().unwrap().contains("runc"), "{r}");
+        assert_eq!(r["sha256"].as_str().unwrap().len(), 64, "{r}");
+    }
+    assert_eq!(rows[0]["sha256"], rows[1]["sha256"], "a copy has the same bytes");
+    assert_eq!(rows[1]["path"].as_str().unwrap(), std::fs::canonicalize(&copy).unwrap().to_str().unwrap());
+    let ci = &rows[1]["ratio"]["ci95"];
+    let (lo, hi) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
+    assert!(lo < 1.1 && hi > 0.9, "the same build measured {lo}..{hi} times the original");
+    // Names are checked before anything runs.
+    for bad in [
+        vec!["--runtime".to_string(), format!("noclone={}", runc.display())],
+        vec!["--runtime".into(), format!("a={}", runc.display()), "--runtime".into(), format!("a={}", runc.display())],
+        vec!["--runtime".into(), format!("a={}", runc.display()), "--runtime-arg".into(), "b=--debug".into()],
+        vec!["--runtime".into(), "a=/nonexistent/runc".into()],
+    ] {
+        let out = sealbench()
+            .args(["compare", "--strategies", "none", "--workload", "container-start"])
+            .args(&bad)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+/// runc, crun and youki as known peers, each with how it seals itself.
+#[test]
+fn three_known_runtimes_run_as_peers() {
+    if !root_or_skip("runc, crun and youki") {
+        return;
+    }
+    let _serial = serial();
+    for name in ["runc", "crun", "youki"] {
+        assert!(which(name).is_some(), "{name} is not installed: scripts/setup.sh installs it");
+    }
+    let dir = TempDir::new("three-peers");
+    let out = dir.path("r.json");
+    run_ok(
+        sealbench()
+            .args(["compare", "--strategies", "noclone", "--workload", "container-start"])
+            .args(["--runtimes", "runc,crun,youki", "--runs", "10", "--warmup", "1", "-q", "--export-json"])
+            .arg(&out),
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let rows = v["results"].as_array().unwrap();
+    for name in ["runc", "crun", "youki"] {
+        let r = rows.iter().find(|r| r["strategy"] == name).unwrap();
+        assert_eq!(r["status"], "ok", "{r}");
+        assert_eq!(r["shared_rounds"], 10, "{r}");
+        assert!(r["seals"].as_str().is_some_and(|s| s != "unknown"), "{r}");
+    }
+    let youki = rows.iter().find(|r| r["strategy"] == "youki").unwrap();
+    assert!(youki["seals"].as_str().unwrap().contains("memfd"), "{youki}");
 }

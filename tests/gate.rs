@@ -243,3 +243,43 @@ fn a_real_injected_slowdown_is_caught_and_an_honest_rerun_is_not() {
     assert_ne!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
     assert!(matches!(out.status.code(), Some(0) | Some(4)), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// The A/B gate on two builds of a runtime: a build slowed for real (a wrapper that waits
+/// 30 ms, then execs runc) is regressed against runc itself; a plain copy is not.
+#[test]
+fn the_ab_gate_flags_a_slowed_build_and_passes_a_copy() {
+    if !root_or_skip("A/B gate") {
+        return;
+    }
+    let runc = ["/usr/sbin/runc", "/usr/bin/runc"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).is_file())
+        .expect("runc is not installed: scripts/setup.sh installs it");
+    let dir = TempDir::new("gate-ab");
+    let slow = dir.path("runc-slow");
+    std::fs::write(&slow, format!("#!/bin/sh\nsleep 0.03\nexec {runc} \"$@\"\n")).unwrap();
+    std::fs::set_permissions(&slow, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let copy = dir.path("runc-copy");
+    std::fs::copy(runc, &copy).unwrap();
+    let gate = |cand: &std::path::Path, margin: &str| {
+        sealbench()
+            .args(["gate", "--runtime", &format!("base={runc}")])
+            .arg("--runtime")
+            .arg(format!("cand={}", cand.display()))
+            .args(["--reference", "base", "--runs", "8", "--passes", "3", "--max-passes", "4"])
+            .args(["--max-regression", margin, "-q"])
+            .output()
+            .unwrap()
+    };
+    let out = gate(&slow, "3%");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.lines().any(|l| l.contains("cand") && l.contains("regressed")), "{stdout}");
+    let out = gate(&copy, "30%");
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(4)),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -23,7 +23,10 @@ fn sealbench_cgroups() -> Vec<String> {
     fn walk(dir: &std::path::Path, depth: u32, out: &mut Vec<String>) {
         for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
             if e.file_type().is_ok_and(|t| t.is_dir()) {
-                if e.file_name().to_string_lossy().starts_with("sealbench") {
+                // runc and crun name a container's cgroup by its id; libcontainer (youki,
+                // full-start) as `:youki:<id>`.
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.trim_start_matches(":youki:").starts_with("sealbench") {
                     out.push(e.path().display().to_string());
                 }
                 if depth < 5 {
@@ -144,7 +147,7 @@ fn interrupted_at_random_points_by_sigint_sigterm_and_sigkill_it_leaves_nothing(
                 "--workload",
                 "all",
                 "--runtimes",
-                "runc,crun",
+                "runc,crun,youki",
                 "--time-budget",
                 "1",
                 "--warmup",

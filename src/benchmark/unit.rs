@@ -37,6 +37,12 @@ pub struct Unit {
     pub ns: Option<std::sync::Arc<crate::sandbox::MountNs>>,
     /// A runtime peer's `--version`.
     pub version: Option<String>,
+    /// A runtime peer rather than a strategy.
+    pub runtime: bool,
+    /// A runtime peer's binary, its sha256, and how it seals itself.
+    pub path: Option<String>,
+    pub sha256: Option<String>,
+    pub seals: Option<String>,
     /// The strategy a fallback chain used.
     pub used: Option<&'static str>,
     /// Mount events in the run's namespace per start.
@@ -49,6 +55,10 @@ impl Unit {
     pub fn new(strategy: &str, workload: &str, state: UnitState) -> Unit {
         Unit {
             version: None,
+            runtime: false,
+            path: None,
+            sha256: None,
+            seals: None,
             used: None,
             mount_events: None,
             memory_per_live: None,

@@ -13,10 +13,20 @@ use strategies::SealStrategy;
 pub fn run(args: &CompareArgs) -> AppResult<i32> {
     let strategies = selection::strategies(&args.strategies)?;
     let workloads = selection::workloads(&args.workload)?;
-    if strategies::by_name(&args.reference).is_none() {
-        selection::strategies(&args.reference)?;
+    let runtimes = peers(args.runtimes.as_deref(), &args.runtime, &args.runtime_arg)?;
+    if strategies::by_name(&args.reference).is_none()
+        && !runtimes.iter().any(|r| r.name == args.reference)
+    {
+        return Err(AppError::usage(format!(
+            "--reference {:?} is neither a strategy nor a runtime of this run",
+            args.reference
+        )));
     }
-    let runtimes = peers(args.runtimes.as_deref())?;
+    if strategies.is_empty() && runtimes.is_empty() {
+        return Err(AppError::usage(
+            "nothing to run: --strategies none and no --runtimes or --runtime",
+        ));
+    }
     if args.rootless && !runtimes.is_empty() {
         return Err(AppError::usage(
             "--runtimes is not run with --rootless: the peers need real root for their cgroups",
@@ -40,7 +50,12 @@ pub fn run(args: &CompareArgs) -> AppResult<i32> {
     let options = Options {
         exe_size: args.run.exe_size,
         bundle: args.bundle.clone(),
-        cgroup_v1_only: !runtimes.is_empty(),
+        // A whole runtime runs (a peer, or sealbench's own for full-start): its cgroups
+        // want v1 on a hybrid host and a janitor if the run is interrupted.
+        cgroup_v1_only: !runtimes.is_empty()
+            || workloads
+                .iter()
+                .any(|w| w.binary() == crate::workload::Binary::Runtime),
         rootless: args.rootless,
     };
     let timeout = std::time::Duration::from_secs_f64(args.run.run_timeout);
@@ -186,7 +201,7 @@ pub fn measure(
     sb: &Sandbox,
     strategies: &[&dyn SealStrategy],
     workloads: &[&dyn Workload],
-    runtimes: &[&str],
+    runtimes: &[crate::peer::RuntimeSpec],
     plan: &Plan,
     pass: Pass,
     quiet: bool,
@@ -199,7 +214,7 @@ pub fn measure(
             units.push(u);
         }
     }
-    units.extend(runtimes.iter().map(|name| crate::peer::unit(name, sb)));
+    units.extend(runtimes.iter().map(|spec| crate::peer::unit(spec, sb)));
     benchmark::run(&mut units, plan, pass.index, pass.first_round, &Progress::new(quiet));
     // Side effects do not change between passes: measured once, in the first.
     let mut watch = pass.side_effects.then(MountWatch::new).flatten();
@@ -223,24 +238,57 @@ pub fn measure(
     }
 }
 
-/// `--runtimes runc,crun`: names sealbench knows how to drive.
-fn peers(spec: Option<&str>) -> AppResult<Vec<&'static str>> {
-    let Some(spec) = spec else {
-        return Ok(Vec::new());
+/// The runtime peers of a run: `--runtimes runc,crun,youki` (found on PATH) and
+/// `--runtime NAME=PATH` (any OCI runtime binary), with `--runtime-arg NAME=ARG` passed
+/// before the subcommand. Names must be new: no strategy's, no other runtime's.
+pub fn peers(
+    known: Option<&str>,
+    by_path: &[String],
+    extra: &[String],
+) -> AppResult<Vec<crate::peer::RuntimeSpec>> {
+    use crate::peer::{RuntimeSpec, KNOWN};
+    let mut out: Vec<RuntimeSpec> = Vec::new();
+    let mut add = |spec: RuntimeSpec| -> AppResult<()> {
+        let n = &spec.name;
+        if n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) || n.starts_with('.') {
+            return Err(AppError::usage(format!(
+                "runtime name {n:?}: use letters, digits, '-', '_' and '.'"
+            )));
+        }
+        if strategies::by_name(n).is_some() {
+            return Err(AppError::usage(format!("runtime name {n:?} is a strategy's name: choose another")));
+        }
+        if out.iter().any(|r| &r.name == n) {
+            return Err(AppError::usage(format!("runtime name {n:?} is given twice")));
+        }
+        out.push(spec);
+        Ok(())
     };
-    spec.split(',')
-        .map(str::trim)
-        .map(|name| {
-            crate::peer::KNOWN
-                .iter()
-                .copied()
-                .find(|k| *k == name)
-                .ok_or_else(|| {
-                    AppError::usage(format!(
-                        "unknown runtime {name:?} (valid: {})",
-                        crate::peer::KNOWN.join(", ")
-                    ))
-                })
-        })
-        .collect()
+    for name in known.into_iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
+        if !KNOWN.contains(&name) {
+            return Err(AppError::usage(format!(
+                "unknown runtime {name:?} (valid: {}; any other binary: --runtime NAME=PATH)",
+                KNOWN.join(", ")
+            )));
+        }
+        add(RuntimeSpec::on_path(name))?;
+    }
+    for spec in by_path {
+        let (name, path) = spec.split_once('=').ok_or_else(|| {
+            AppError::usage(format!("--runtime {spec:?}: expected NAME=PATH"))
+        })?;
+        let runtime = RuntimeSpec::at(name, std::path::Path::new(path))
+            .map_err(|e| AppError::usage(format!("--runtime {spec:?}: {path}: {e}")))?;
+        add(runtime)?;
+    }
+    for spec in extra {
+        let (name, arg) = spec.split_once('=').ok_or_else(|| {
+            AppError::usage(format!("--runtime-arg {spec:?}: expected NAME=ARG"))
+        })?;
+        let r = out.iter_mut().find(|r| r.name == name).ok_or_else(|| {
+            AppError::usage(format!("--runtime-arg {spec:?}: no runtime named {name:?} in this run"))
+        })?;
+        r.args.push(arg.to_string());
+    }
+    Ok(out)
 }

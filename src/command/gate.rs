@@ -26,29 +26,9 @@ pub fn run(args: &GateArgs) -> AppResult<i32> {
     for path in [&args.export_current, &args.export_json].into_iter().flatten() {
         crate::export::check_writable(path)?;
     }
-    let mut baseline = parse_results(&args.baseline)?;
-    let _ = crate::stats::analyze(&mut baseline, &args.reference);
-    let k = gate::passes_in(&baseline);
-    if k < MIN_BASELINE_PASSES {
-        return Err(AppError::usage(format!(
-            "{} holds {k} pass(es); a baseline needs at least {MIN_BASELINE_PASSES} \
-             (make one with `compare --repeat {MIN_BASELINE_PASSES} --export-json FILE`)",
-            args.baseline.display()
-        )));
-    }
-    let verdicts = match &args.current {
-        Some(path) => {
-            let mut current = parse_results(path)?;
-            let _ = crate::stats::analyze(&mut current, &args.reference);
-            if gate::passes_in(&current) < 2 {
-                return Err(AppError::usage(format!(
-                    "{} holds one pass; the gate needs at least 2 (compare --repeat 3)",
-                    path.display()
-                )));
-            }
-            gate::judge(&baseline, &current, &args.reference, &margins)
-        }
-        None => rerun(&baseline, args, &margins)?,
+    let verdicts = match &args.baseline {
+        None => ab(args, &margins)?,
+        Some(base) => against_baseline(base, args, &margins)?,
     };
     let compared = verdicts
         .iter()
@@ -197,6 +177,80 @@ fn rerun(baseline: &Results, args: &GateArgs, margins: &Margins) -> AppResult<Ve
         exe_size: baseline.host.exe_size_bytes,
         ..Options::default()
     };
+    passes_until_decided(args, &options, &plan, |sb, pass| {
+        super::compare::measure(sb, &strategies, &workloads, &[], &plan, pass, args.quiet)
+    }, &inject, |current| gate::judge(baseline, current, &args.reference, margins))
+}
+
+/// Judge against a stored baseline: a `--current` file, or passes made now.
+fn against_baseline(path: &std::path::Path, args: &GateArgs, margins: &Margins) -> AppResult<Vec<Verdict>> {
+    let mut baseline = parse_results(path)?;
+    let _ = crate::stats::analyze(&mut baseline, &args.reference);
+    let k = gate::passes_in(&baseline);
+    if k < MIN_BASELINE_PASSES {
+        return Err(AppError::usage(format!(
+            "{} holds {k} pass(es); a baseline needs at least {MIN_BASELINE_PASSES} \
+             (make one with `compare --repeat {MIN_BASELINE_PASSES} --export-json FILE`)",
+            path.display()
+        )));
+    }
+    match &args.current {
+        Some(path) => {
+            let mut current = parse_results(path)?;
+            let _ = crate::stats::analyze(&mut current, &args.reference);
+            if gate::passes_in(&current) < 2 {
+                return Err(AppError::usage(format!(
+                    "{} holds one pass; the gate needs at least 2 (compare --repeat 3)",
+                    path.display()
+                )));
+            }
+            Ok(gate::judge(&baseline, &current, &args.reference, margins))
+        }
+        None => rerun(&baseline, args, margins),
+    }
+}
+
+/// The A/B gate: two or more runtime builds, interleaved in the same rounds on
+/// container-start, each against `--reference`. Drift cancels within a round, so this is
+/// the sharp gate that a stored baseline cannot be.
+fn ab(args: &GateArgs, margins: &Margins) -> AppResult<Vec<Verdict>> {
+    super::require_root("gate (A/B)")?;
+    let runtimes = super::compare::peers(None, &args.runtime, &args.runtime_arg)?;
+    if runtimes.len() < 2 || !runtimes.iter().any(|r| r.name == args.reference) {
+        return Err(AppError::usage(format!(
+            "an A/B gate needs two or more --runtime NAME=PATH, one of them the --reference (now {:?})",
+            args.reference
+        )));
+    }
+    let workloads = selection::workloads(crate::peer::WORKLOAD)?;
+    let plan = Plan {
+        warmup: 2,
+        runs: RunCount::Fixed(args.runs),
+        block: 1,
+        seed: rand::random(),
+        passes: args.passes,
+    };
+    crate::output::emit::err(&format!("sealbench: A/B gate, seed {}", plan.seed));
+    let options = Options {
+        exe_size: crate::size::parse_size("12MiB").unwrap_or(12 << 20),
+        cgroup_v1_only: true,
+        ..Options::default()
+    };
+    passes_until_decided(args, &options, &plan, |sb, pass| {
+        super::compare::measure(sb, &[], &workloads, &runtimes, &plan, pass, args.quiet)
+    }, &[], |current| gate::judge_ab(current, &args.reference, margins))
+}
+
+/// Make `--passes` passes, judge, and add one pass at a time while any verdict is
+/// inconclusive, up to `--max-passes`.
+fn passes_until_decided(
+    args: &GateArgs,
+    options: &Options,
+    plan: &Plan,
+    measure: impl Fn(&crate::sandbox::Sandbox, super::compare::Pass) -> Results,
+    inject: &[(String, std::time::Duration)],
+    judge: impl Fn(&Results) -> Vec<Verdict>,
+) -> AppResult<Vec<Verdict>> {
     let mut current: Option<Results> = None;
     let (mut made, mut next_round) = (0u32, 0u32);
     loop {
@@ -206,27 +260,19 @@ fn rerun(baseline: &Results, args: &GateArgs, margins: &Margins) -> AppResult<Ve
             let pass = super::compare::Pass {
                 index: made,
                 first_round: next_round,
-                inject: &inject,
+                inject,
                 side_effects: false,
             };
             let r = in_sandbox(options.clone(), |sb| {
                 crate::process::watchdog::start(std::time::Duration::from_secs(30));
-                Ok(super::compare::measure(
-                    sb,
-                    &strategies,
-                    &workloads,
-                    &[],
-                    &plan,
-                    pass,
-                    args.quiet,
-                ))
+                Ok(measure(sb, pass))
             })?;
             next_round = super::compare::add_pass(&mut current, r, made, true);
             made += 1;
         }
         let mut analyzed = current.clone().expect("passes were made");
         let _ = crate::stats::analyze(&mut analyzed, &args.reference);
-        let verdicts = gate::judge(baseline, &analyzed, &args.reference, margins);
+        let verdicts = judge(&analyzed);
         let unsure = verdicts
             .iter()
             .filter(|v| v.outcome == Outcome::Inconclusive)

@@ -228,6 +228,60 @@ pub fn judge(
     out
 }
 
+/// The A/B gate: every row of `current` against the reference row of the same run (two
+/// builds of a runtime, interleaved in the same rounds, so drift cancels within a round).
+/// The change is the mean per-pass log ratio, with a one-sample t interval over passes.
+pub fn judge_ab(current: &Results, reference: &str, margins: &Margins) -> Vec<Verdict> {
+    let rows: Vec<&Entry> = current
+        .results
+        .iter()
+        .filter(|e| e.strategy != reference && e.ratio.is_some())
+        .collect();
+    let q = 1.0 - ALPHA / rows.len().max(1) as f64;
+    let mut out = Vec::new();
+    for e in &rows {
+        let logs = pass_logs(e);
+        let margin = margins.for_strategy(&e.strategy);
+        let base = current
+            .results
+            .iter()
+            .find(|b| b.workload == e.workload && b.strategy == reference);
+        let mut v = Verdict {
+            workload: e.workload.clone(),
+            strategy: e.strategy.clone(),
+            baseline_ratio: Some(1.0),
+            current_ratio: None,
+            change: None,
+            change_ci: None,
+            margin,
+            passes: [logs.len(), logs.len()],
+            baseline_median: base.and_then(|b| b.median),
+            current_median: e.median,
+            outcome: Outcome::Skipped,
+            cause: "fewer than two passes: no run-to-run spread to judge by".into(),
+        };
+        if logs.len() >= 2 {
+            let (m, sd) = mean_sd(&logs);
+            let half = t_quantile(q, (logs.len() - 1) as f64) * sd / (logs.len() as f64).sqrt();
+            let (lo, hi) = (m - half, m + half);
+            let limit = margin.ln_1p();
+            v.current_ratio = Some(m.exp());
+            v.change = Some(m.exp_m1());
+            v.change_ci = Some([lo.exp_m1(), hi.exp_m1()]);
+            let pct = |x: f64| format!("{:+.1}%", x.exp_m1() * 100.0);
+            (v.outcome, v.cause) = if lo > limit {
+                (Outcome::Regressed, format!("{} over {reference}; even the low end {} is over the margin", pct(m), pct(lo)))
+            } else if hi < limit {
+                (Outcome::Pass, format!("{}; even the high end {} is under the margin", pct(m), pct(hi)))
+            } else {
+                (Outcome::Inconclusive, format!("{} ({}..{}) straddles the margin", pct(m), pct(lo), pct(hi)))
+            };
+        }
+        out.push(v);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,4 @@
-use super::{Entry, Status};
+use super::{Entry, Kind, Status};
 use crate::benchmark::{Unit, UnitState};
 
 /// The results row of a measured unit.
@@ -22,6 +22,10 @@ pub fn entry(unit: &Unit, mount_events_method: Option<&str>) -> Entry {
     e.rounds = unit.samples.iter().map(|s| s.round).collect();
     e.max_rss_bytes = unit.samples.iter().map(|s| s.max_rss_kib * 1024).max();
     e.version = unit.version.clone();
+    e.kind = if unit.runtime { Kind::Runtime } else { Kind::Strategy };
+    e.path = unit.path.clone();
+    e.sha256 = unit.sha256.clone();
+    e.seals = unit.seals.clone();
     e.used = unit.used.map(String::from);
     if e.is_ok() && !unit.samples.is_empty() {
         e.mount_events_per_start = unit.mount_events;

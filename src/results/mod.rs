@@ -43,11 +43,31 @@ pub enum Status {
     Failed,
 }
 
+/// What a row measured: a sealing strategy, or a whole runtime binary.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    #[default]
+    Strategy,
+    Runtime,
+}
+
 /// One (strategy, workload) row. Summary fields are present when `status` is `ok`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct Entry {
+    /// The row's name: a strategy's, or a runtime's (`--runtime NAME=PATH`).
     pub strategy: String,
     pub workload: String,
+    #[serde(default)]
+    pub kind: Kind,
+    /// A runtime's binary and its sha256, so a results file says exactly what ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// How a runtime seals itself (from its version, where known; else "unknown").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seals: Option<String>,
     pub status: Status,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

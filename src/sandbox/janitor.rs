@@ -177,7 +177,8 @@ pub fn cgroups(prefix: &str) -> Vec<PathBuf> {
             if depth < 4 {
                 walk(&path, prefix, depth + 1, out);
             }
-            if e.file_name().to_string_lossy().starts_with(prefix) {
+            // libcontainer names its cgroups `:youki:<id>`; runc and crun use the id.
+            if e.file_name().to_string_lossy().trim_start_matches(":youki:").starts_with(prefix) {
                 out.push(path);
             }
         }
