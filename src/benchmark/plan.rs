@@ -9,6 +9,15 @@ use strategies::SealStrategy;
 /// ready, or why not.
 pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &str) -> Unit {
     if w.binary() == crate::workload::Binary::Runtime {
+        if !crate::sandbox::real_root() {
+            return Unit::new(
+                s.name(),
+                w.name(),
+                UnitState::Unsupported(
+                    "a whole runtime needs real root for its cgroups; not run with --rootless".into(),
+                ),
+            );
+        }
         if let Err(e) = crate::sandbox::runtime_path() {
             return Unit::new(s.name(), w.name(), UnitState::Unavailable(e.to_string()));
         }

@@ -53,9 +53,10 @@ pub fn run(args: &CompareArgs) -> AppResult<i32> {
         // A whole runtime runs (a peer, or sealbench's own for full-start): its cgroups
         // want v1 on a hybrid host and a janitor if the run is interrupted.
         cgroup_v1_only: !runtimes.is_empty()
-            || workloads
-                .iter()
-                .any(|w| w.binary() == crate::workload::Binary::Runtime),
+            || (!args.rootless
+                && workloads
+                    .iter()
+                    .any(|w| w.binary() == crate::workload::Binary::Runtime)),
         rootless: args.rootless,
     };
     let timeout = std::time::Duration::from_secs_f64(args.run.run_timeout);

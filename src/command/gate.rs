@@ -184,7 +184,9 @@ fn rerun(baseline: &Results, args: &GateArgs, margins: &Margins) -> AppResult<Ve
 
 /// Judge against a stored baseline: a `--current` file, or passes made now.
 fn against_baseline(path: &std::path::Path, args: &GateArgs, margins: &Margins) -> AppResult<Vec<Verdict>> {
+    // Both files are read (and checked) before either is judged short of passes.
     let mut baseline = parse_results(path)?;
+    let current = args.current.as_ref().map(|c| parse_results(c).map(|r| (c, r))).transpose()?;
     let _ = crate::stats::analyze(&mut baseline, &args.reference);
     let k = gate::passes_in(&baseline);
     if k < MIN_BASELINE_PASSES {
@@ -194,9 +196,8 @@ fn against_baseline(path: &std::path::Path, args: &GateArgs, margins: &Margins) 
             path.display()
         )));
     }
-    match &args.current {
-        Some(path) => {
-            let mut current = parse_results(path)?;
+    match current {
+        Some((path, mut current)) => {
             let _ = crate::stats::analyze(&mut current, &args.reference);
             if gate::passes_in(&current) < 2 {
                 return Err(AppError::usage(format!(

@@ -17,6 +17,15 @@ pub use worker::{enter_here, in_sandbox, Options};
 use std::path::{Path, PathBuf};
 use strategies::{Error, Result, ResultExt, Target};
 
+/// Root in the initial user namespace (not `--rootless`'s mapped root): the identity
+/// uid map over the whole range.
+pub fn real_root() -> bool {
+    rustix::process::geteuid().is_root()
+        && std::fs::read_to_string("/proc/self/uid_map").is_ok_and(|m| {
+            m.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"]
+        })
+}
+
 /// sealbench's libcontainer runtime (`runtime/`): `$SEALBENCH_RUNTIME`, else the
 /// `sealbench-runtime` built beside this binary.
 pub fn runtime_path() -> Result<PathBuf> {
