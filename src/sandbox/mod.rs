@@ -34,8 +34,17 @@ pub fn runtime_path() -> Result<PathBuf> {
     }
     let me = std::env::current_exe().ctx(|| "find this binary".into())?;
     let path = me.with_file_name("sealbench-runtime");
+    // Inside a run the scratch tmpfs covers /tmp, where a checkout may live: the parent,
+    // which stayed on the host side, still sees it through its root.
+    let via_parent = PathBuf::from(format!(
+        "/proc/{}/root{}",
+        rustix::process::getppid().map_or(0, |p| p.as_raw_nonzero().get()),
+        path.display()
+    ));
     if path.is_file() {
         Ok(path)
+    } else if via_parent.is_file() {
+        Ok(via_parent)
     } else {
         Err(Error::msg(format!(
             "{} is not built (cargo build --release --workspace, or scripts/setup.sh)",
