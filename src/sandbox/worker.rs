@@ -141,6 +141,10 @@ fn setup(options: &Options, bundle: Option<UserBundle>) -> Result<Sandbox> {
     }
     let root = PathBuf::from(SCRATCH_MOUNT).join("sealbench");
     std::fs::create_dir_all(&root).ctx(|| format!("mkdir {}", root.display()))?;
+    // The caller's working directory may lie under /tmp, which the scratch tmpfs now
+    // covers: runtimes that record their cwd (libcontainer chdirs back to it for its notify
+    // socket) must find it, so the run works from its scratch space.
+    std::env::set_current_dir(&root).ctx(|| format!("chdir {}", root.display()))?;
     let sandbox = Sandbox {
         root,
         exe_size: options.exe_size.into(),
