@@ -3,9 +3,9 @@
 #   N honest gates against the baseline (false alarms: the gate exits 1), N gates with
 #   overlayfs slowed by 5% of its baseline median, and N/4 each slowed by 3% and 10% (a
 #   busy-wait inside its timed starts, `--inject-delay`; detection: overlayfs "regressed").
-# The four kinds are interleaved, so drift in the machine hits them alike. Every gate holds
-# /tmp/sealbench-cargo.lock, as builds and test runs on this machine do, so none runs
-# beside another's CPU load; anything else that loads the machine spoils the measurement.
+# The four kinds are interleaved, so drift in the machine hits them alike. Anything else
+# that loads the machine spoils the measurement: with LOCK=FILE, every gate holds
+# `flock FILE`, so that builds and tests that take the same lock wait between gates.
 # Writes results/calibration/gates.jsonl (one line per gate) and summary.{json,md}.
 #   scripts/calibrate-gate.sh [N=20]
 set -euo pipefail
@@ -38,7 +38,7 @@ for i in $(seq 1 "$n"); do
       args=(--inject-delay "overlayfs=${us}us")
     fi
     set +e
-    flock /tmp/sealbench-cargo.lock "$sb" gate --baseline "$base" -q --export-json "$tmp/v.json" "${args[@]}" > "$tmp/out.txt" 2> "$tmp/err.txt"
+    ${LOCK:+flock "$LOCK"} "$sb" gate --baseline "$base" -q --export-json "$tmp/v.json" "${args[@]}" > "$tmp/out.txt" 2> "$tmp/err.txt"
     code=$?
     set -e
     secs=$(python3 -c "import json; print(round(json.load(open('$tmp/v.json'))['seconds'], 1))")
