@@ -1,5 +1,5 @@
 use crate::cli::{ExportArgs, PlotArgs, ReportArgs};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::export::parse_results;
 
 /// `sealbench report FILE.json`: tables, exports and charts from a saved run.
@@ -13,6 +13,15 @@ pub fn run(args: &ReportArgs) -> AppResult<i32> {
 
 /// `sealbench plot FILE.json --out DIR`.
 pub fn plot(args: &PlotArgs) -> AppResult<i32> {
+    if let Some(sweep) = sweep_file(&args.file)? {
+        let export = ExportArgs {
+            plot: Some(args.out.clone()),
+            ..ExportArgs::default()
+        };
+        super::render::check_outputs(&export, &[&args.file])?;
+        let written = crate::plot::write_sweep_charts(&sweep, &args.out)?;
+        return print_written(&written);
+    }
     let mut results = parse_results(&args.file)?;
     super::render::check_reference(&results, &args.reference, &args.file)?;
     crate::stats::analyze(&mut results, &args.reference);
@@ -22,10 +31,33 @@ pub fn plot(args: &PlotArgs) -> AppResult<i32> {
     };
     super::render::check_outputs(&export, &[&args.file])?;
     let written = crate::plot::write_charts(&results, &args.reference, &args.out)?;
+    print_written(&written)
+}
+
+fn print_written(written: &[std::path::PathBuf]) -> AppResult<i32> {
     let lines: String = written
         .iter()
         .map(|p| format!("{}\n", p.display()))
         .collect();
     crate::output::emit::out(&lines)?;
     Ok(0)
+}
+
+/// A sweep's results (`sealbench-sweep/1`), re-analysed with its own seed, or `None` when
+/// the file is not a sweep (then it is read as a compare run, with that reader's errors).
+fn sweep_file(path: &std::path::Path) -> AppResult<Option<crate::sweep::SweepResults>> {
+    let bytes = crate::safe_fs::read_regular(path, crate::export::MAX_RESULTS_BYTES)
+        .map_err(|e| AppError::usage(format!("{}: {e}", path.display())))?;
+    let value: serde_json::Value = match serde_json::from_slice(&bytes) {
+        Ok(v) => v,
+        Err(_) => return Ok(None),
+    };
+    if value.get("schema").and_then(|s| s.as_str()) != Some(crate::sweep::SCHEMA) {
+        return Ok(None);
+    }
+    let mut sweep: crate::sweep::SweepResults = serde_json::from_value(value).map_err(|e| {
+        AppError::usage(format!("{}: not a valid sweep file: {e}", path.display()))
+    })?;
+    crate::sweep::analyze(&mut sweep.results, sweep.plan.seed);
+    Ok(Some(sweep))
 }

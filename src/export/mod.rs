@@ -13,7 +13,7 @@ pub use atomic::{check_writable, write_atomic};
 pub use benchstat::{bench_name, BenchstatExporter};
 pub use csv::{CsvExporter, HEADER as CSV_HEADER};
 pub use hyperfine::HyperfineExporter;
-pub use json::{parse_results, parse_results_text, JsonExporter};
+pub use json::{parse_results, parse_results_text, JsonExporter, MAX_RESULTS_BYTES};
 pub use markdown::{cell as markdown_cell, MarkdownExporter};
 
 use crate::error::{AppError, AppResult};

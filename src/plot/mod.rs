@@ -112,7 +112,7 @@ pub fn write_sweep_charts(
         written.extend(write_both(
             dir,
             &name,
-            (PANEL_W, 560),
+            (PANEL_W, 900),
             &sweep::SweepChart { sweep, workload },
         )?);
     }
