@@ -6,7 +6,7 @@ scripts/setup.sh
 
 # The whole suite must leave the host's mount table exactly as it found it.
 before=$(cat /proc/self/mountinfo)
-cargo test --release --workspace
+cargo test --release --workspace --no-fail-fast
 after=$(cat /proc/self/mountinfo)
 if [ "$before" != "$after" ]; then
   echo "FAIL: the test suite changed the host mount table:"

@@ -288,3 +288,73 @@ fn three_known_runtimes_run_as_peers() {
     let youki = rows.iter().find(|r| r["strategy"] == "youki").unwrap();
     assert!(youki["seals"].as_str().unwrap().contains("memfd"), "{youki}");
 }
+
+/// A runtime that hangs now and then (as youki could, before it was started with SIGCHLD
+/// blocked) costs the rounds it hung in, counted per row; past the limit the row fails.
+#[test]
+fn a_runtime_that_hangs_is_counted_not_waited_for() {
+    if !root_or_skip("a hanging runtime") {
+        return;
+    }
+    let _serial = serial();
+    let before = HostState::now();
+    let dir = TempDir::new("hanging-runtime");
+    let script = dir.path("hangs");
+    // Every fourth `run`, from the second, never returns; `exec` so that the watchdog's
+    // SIGKILL reaches the sleeper itself.
+    std::fs::write(
+        &script,
+        "#!/bin/sh\nd=$(dirname \"$0\")\ncase \" $* \" in *\" --version \"*) echo 'hangs 1.0'; exit 0;; esac\n\
+         case \" $* \" in *\" run \"*) n=$(cat \"$d/count\" 2>/dev/null || echo 0); n=$((n+1)); echo $n > \"$d/count\";\n\
+         [ $((n % 4)) -eq 2 ] && exec sleep 600; exit 0;; esac\nexit 0\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let run = |every: bool| {
+        if every {
+            // Every start after the first (the probe, outside the timing) hangs.
+            std::fs::write(
+                &script,
+                "#!/bin/sh\nd=$(dirname \"$0\")\ncase \" $* \" in *\" run \"*) n=$(cat \"$d/count\" 2>/dev/null || echo 0);\n\
+                 echo $((n+1)) > \"$d/count\"; [ $n -ge 1 ] && exec sleep 600; exit 0;; esac\necho 'hangs 1.0'\n",
+            )
+            .unwrap();
+            let _ = std::fs::remove_file(dir.path("count"));
+        }
+        sealbench()
+            .args(["compare", "--strategies", "noclone", "--workload", "container-start"])
+            .arg("--runtime")
+            .arg(format!("hangs={}", script.display()))
+            .args(["--runs", "8", "--warmup", "0", "--run-timeout", "0.5", "-q", "--export-json", "-"])
+            .output()
+            .unwrap()
+    };
+    let out = run(false);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    let row = v["results"].as_array().unwrap().iter().find(|r| r["strategy"] == "hangs").unwrap().clone();
+    assert_eq!(row["status"], "ok", "{row}");
+    assert_eq!(row["timeouts"], 2, "starts 2 and 6 hung: {row}");
+    assert_eq!(row["times"].as_array().unwrap().len(), 6, "{row}");
+    let out = run(true);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    let row = v["results"].as_array().unwrap().iter().find(|r| r["strategy"] == "hangs").unwrap().clone();
+    assert_eq!(row["status"], "failed", "{row}");
+    assert!(row["reason"].as_str().unwrap().contains("4 starts timed out"), "{row}");
+    // One that hangs from its first start, the probe, is unavailable rather than waited for.
+    std::fs::write(&script, "#!/bin/sh\ncase \" $* \" in *\" run \"*) exec sleep 600;; esac\necho 'hangs 1.0'\n").unwrap();
+    let out = sealbench()
+        .args(["compare", "--strategies", "noclone", "--workload", "container-start"])
+        .arg("--runtime")
+        .arg(format!("hangs={}", script.display()))
+        .args(["--runs", "3", "--run-timeout", "0.5", "-q", "--export-json", "-"])
+        .output()
+        .unwrap();
+    let v = json(&out);
+    let row = v["results"].as_array().unwrap().iter().find(|r| r["strategy"] == "hangs").unwrap().clone();
+    assert_eq!(row["status"], "unavailable", "{row}");
+    assert!(row["reason"].as_str().unwrap().contains("timed out"), "{row}");
+    assert_eq!(HostState::now(), before, "a killed runtime left something behind");
+}

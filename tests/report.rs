@@ -62,10 +62,18 @@ fn report_reproduces_every_export_of_a_compare_run() {
         "distribution.png",
     ] {
         for run in ["run-plots", "report-plots"] {
-            let len = std::fs::metadata(dir.path(run).join(chart))
-                .map(|m| m.len())
-                .unwrap_or(0);
-            assert!(len > 5_000, "{run}/{chart}: {len} bytes");
+            let bytes = std::fs::read(dir.path(run).join(chart)).unwrap_or_default();
+            if chart.ends_with(".svg") {
+                let text = String::from_utf8_lossy(&bytes);
+                for s in ["noclone", "memfd", "overlayfs"] {
+                    assert!(text.contains(s), "{run}/{chart} does not name {s}");
+                }
+            } else {
+                let img = image::load_from_memory(&bytes).expect("a PNG");
+                let first = img.to_rgb8().get_pixel(0, 0).0;
+                let drawn = img.to_rgb8().pixels().filter(|p| p.0 != first).count();
+                assert!(drawn > 10_000, "{run}/{chart}: only {drawn} pixels drawn");
+            }
         }
     }
 }

@@ -2,13 +2,29 @@ use super::{Sample, Unit, UnitState};
 use std::time::Instant;
 use strategies::Result;
 
+/// Why a start gave no sample.
+pub enum Missed {
+    /// The `--run-timeout` watchdog killed it: counted per row, the row goes on.
+    TimedOut(strategies::Error),
+    /// Anything else: the row fails.
+    Failed(strategies::Error),
+}
+
 /// Time one start of `unit`, in its mount namespace if it has one (entered and left outside
 /// the timed span).
-pub fn time_one(unit: &mut Unit, round: u32) -> Result<Sample> {
-    match unit.ns.clone() {
-        Some(ns) => ns.within(|| time_here(unit, round))?,
+pub fn time_one(unit: &mut Unit, round: u32) -> std::result::Result<Sample, Missed> {
+    let kills = crate::process::watchdog::kills();
+    let timed = match unit.ns.clone() {
+        Some(ns) => ns.within(|| time_here(unit, round)).and_then(|r| r),
         None => time_here(unit, round),
-    }
+    };
+    timed.map_err(|e| {
+        if crate::process::watchdog::kills() > kills {
+            Missed::TimedOut(e)
+        } else {
+            Missed::Failed(e)
+        }
+    })
 }
 
 fn time_here(unit: &mut Unit, round: u32) -> Result<Sample> {
@@ -23,9 +39,13 @@ fn time_here(unit: &mut Unit, round: u32) -> Result<Sample> {
             std::hint::spin_loop();
         }
     }
-    let exit = contender.start()?;
+    let started = contender.start();
     let wall = t0.elapsed();
-    contender.after_start()?;
+    // Also after a failed start (a timed-out runtime, say): what it left is removed before
+    // the next start, which may reuse nothing of it but the machine.
+    let cleaned = contender.after_start();
+    let exit = started?;
+    cleaned?;
     if !exit.success() {
         return Err(strategies::Error::msg(format!(
             "the start {}",

@@ -1,4 +1,8 @@
-use super::executor::time_one;
+use super::executor::{time_one, Missed};
+
+/// Timed-out starts a row survives: a rare hang (youki's SIGCHLD race) costs a round, not
+/// the row; one more fails it.
+pub const MAX_TIMEOUTS: u32 = 3;
 use super::{Unit, UnitState};
 use crate::output::Progress;
 use rand::seq::SliceRandom;
@@ -66,7 +70,16 @@ fn round(
                         progress.tick(&unit.strategy);
                     }
                 }
-                Err(e) => {
+                Err(Missed::TimedOut(e)) => {
+                    unit.timeouts += 1;
+                    if unit.timeouts > MAX_TIMEOUTS {
+                        unit.state = UnitState::Failed(format!(
+                            "{} starts timed out (more than {MAX_TIMEOUTS}); the last: {e}",
+                            unit.timeouts
+                        ));
+                    }
+                }
+                Err(Missed::Failed(e)) => {
                     let when = match id {
                         Some(_) => format!("run {}", unit.samples.len() + 1),
                         None => "warmup".into(),

@@ -49,6 +49,8 @@ pub struct Unit {
     pub mount_events: Option<f64>,
     /// Memory per live container: (MemAvailable drop, Shmem rise) in bytes.
     pub memory_per_live: Option<(i64, i64)>,
+    /// Starts the `--run-timeout` watchdog killed; their rounds have no sample.
+    pub timeouts: u32,
 }
 
 impl Unit {
@@ -62,6 +64,7 @@ impl Unit {
             used: None,
             mount_events: None,
             memory_per_live: None,
+            timeouts: 0,
             strategy: strategy.into(),
             workload: workload.into(),
             state,

@@ -46,6 +46,19 @@ pub fn results(
             e.reason.as_deref().unwrap_or("no reason given")
         );
     }
+    for e in results.results.iter().filter(|e| e.kind == crate::results::Kind::Runtime) {
+        if let Some(how) = &e.seals {
+            let _ = writeln!(text, "{}/{}: how it seals itself: {how}", e.workload, e.strategy);
+        }
+    }
+    for e in results.results.iter().filter(|e| e.timeouts > 0) {
+        let _ = writeln!(
+            text,
+            "{}/{}: {} start(s) timed out (--run-timeout) and were killed; their rounds have no \
+             sample",
+            e.workload, e.strategy, e.timeouts
+        );
+    }
     for w in super::warnings(results).iter().chain(notes) {
         err(&format!("Warning: {w}"));
     }

@@ -102,10 +102,11 @@ fn on_path(name: &str) -> Option<PathBuf> {
 
 /// The first line of `runtime --version`.
 fn version(path: &Path) -> Option<String> {
-    let out = std::process::Command::new(path)
-        .arg("--version")
-        .output()
-        .ok()?;
+    let out = process::bounded::output(
+        std::process::Command::new(path).arg("--version"),
+        &format!("{} --version", path.display()),
+    )
+    .ok()?;
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .next()
@@ -188,16 +189,13 @@ impl Peer {
             // SAFETY: only sigprocmask on a stack set between fork and exec.
             unsafe { cmd.pre_exec(|| block_sigchld().map_err(std::io::Error::from)) };
         }
-        let out = cmd
-            .args(self.args(&id).iter().skip(1))
-            .env_clear()
-            .env(
-                "PATH",
-                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            )
-            .output()
-            .ctx(|| format!("run {}", self.name))?;
+        cmd.args(self.args(&id).iter().skip(1)).env_clear().env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        );
+        let out = process::bounded::output(&mut cmd, &format!("a first start of {}", self.name));
         self.after_start()?;
+        let out = out?;
         if out.status.success() {
             Ok(self)
         } else {

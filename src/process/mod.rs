@@ -1,6 +1,7 @@
 //! Starting and reaping the children of a start: fork-then-exec without allocating.
 
 mod argv;
+pub mod bounded;
 pub mod leftovers;
 mod spawn;
 pub mod watchdog;

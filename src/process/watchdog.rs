@@ -8,6 +8,13 @@ use std::time::{Duration, Instant};
 
 const SLOTS: usize = 256;
 
+/// A slot's pid while the watchdog is signalling it: the reaper waits for the signal to be
+/// sent before it frees the slot, so the pid cannot be reaped (and recycled) in between.
+const SIGNALLING: i32 = -2;
+
+/// Children the watchdog has killed in this process.
+static KILLS: AtomicU64 = AtomicU64::new(0);
+
 struct Slot {
     pid: AtomicI32,
     since_ms: AtomicU64,
@@ -54,11 +61,19 @@ pub fn start(timeout: Duration) {
                 if pid > 0
                     && now.saturating_sub(slot.since_ms.load(Ordering::Acquire))
                         > dog.timeout.as_millis() as u64
+                    && !slot.killed.load(Ordering::Acquire)
+                    && slot
+                        .pid
+                        .compare_exchange(pid, SIGNALLING, Ordering::AcqRel, Ordering::Relaxed)
+                        .is_ok()
                 {
                     slot.killed.store(true, Ordering::Release);
-                    // SAFETY: kill(2) on a child of this process that has not been reaped yet
-                    // (its slot is cleared only after the reap).
+                    KILLS.fetch_add(1, Ordering::AcqRel);
+                    // SAFETY: kill(2) on a child of this process that cannot have been reaped:
+                    // the reaper frees the slot before reaping, and waits while it holds
+                    // SIGNALLING, so the pid still names our child (at worst a zombie).
                     unsafe { libc::kill(pid, libc::SIGKILL) };
+                    slot.pid.store(pid, Ordering::Release);
                 }
             }
             }
@@ -105,7 +120,25 @@ impl Watched {
 impl Drop for Watched {
     fn drop(&mut self) {
         if let Some(slot) = self.0 {
-            slot.pid.store(0, Ordering::Release);
+            // Free the slot unless the watchdog is signalling this very child; then wait
+            // (a kill(2) long) so the child is reaped only after the signal went out.
+            loop {
+                let pid = slot.pid.load(Ordering::Acquire);
+                if pid != SIGNALLING
+                    && slot
+                        .pid
+                        .compare_exchange(pid, 0, Ordering::AcqRel, Ordering::Relaxed)
+                        .is_ok()
+                {
+                    break;
+                }
+                std::hint::spin_loop();
+            }
         }
     }
+}
+
+/// How many children the watchdog has killed so far in this process.
+pub fn kills() -> u64 {
+    KILLS.load(Ordering::Acquire)
 }

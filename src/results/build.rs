@@ -27,6 +27,7 @@ pub fn entry(unit: &Unit, mount_events_method: Option<&str>) -> Entry {
     e.sha256 = unit.sha256.clone();
     e.seals = unit.seals.clone();
     e.used = unit.used.map(String::from);
+    e.timeouts = unit.timeouts;
     if e.is_ok() && !unit.samples.is_empty() {
         e.mount_events_per_start = unit.mount_events;
         e.mount_events_method = unit.mount_events.and(mount_events_method).map(String::from);

@@ -73,6 +73,10 @@ pub struct Entry {
     pub reason: Option<String>,
     #[serde(default)]
     pub runs: u32,
+    /// Starts killed by `--run-timeout` (their rounds have no sample); more than
+    /// `MAX_TIMEOUTS` fail the row.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub timeouts: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub median: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -170,4 +174,8 @@ impl Entry {
     pub fn is_ok(&self) -> bool {
         self.status == Status::Ok
     }
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }

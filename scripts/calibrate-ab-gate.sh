@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Calibrate the A/B gate (`gate --runtime base=… --runtime cand=… --reference base`) with
+# real slowed builds, as root, on a quiet machine. Both contenders are the wrapper of
+# scripts/slow-runtime.c around the same runtime (runc by default), so they differ only
+# in a busy-wait on `run`: 0 for the control build, PCT% of the control's median start
+# for the slowed one. N gates of two identical builds (false alarms: exit 1) and N gates
+# with the candidate slowed by 5%, interleaved; N/4 each at 2% and 3%.
+# With LOCK=FILE every gate holds `flock FILE`, so builds and tests wait between gates.
+# Writes results/calibration/ab-gates.jsonl and ab-summary.{json,md}.
+#   scripts/calibrate-ab-gate.sh [N=20]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-20}
+real=${RUNTIME:-$(command -v runc)}
+out=results/calibration
+mkdir -p "$out"
+tmp=$(mktemp -d /var/tmp/calibrate-ab.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+cp ./target/release/sealbench "$tmp/sealbench"
+cp ./target/release/sealbench-runtime "$tmp/" 2>/dev/null || true
+sb=$tmp/sealbench
+build() { gcc -O2 -Wall -DREAL="\"$real\"" -DDELAY_NS="$2" -o "$tmp/$1" scripts/slow-runtime.c; }
+build control 0
+
+# The control build's median start, from a short run of its own.
+${LOCK:+flock "$LOCK"} "$sb" compare --strategies none --runtime "control=$tmp/control" \
+  --reference control --runs 40 -q --export-json "$tmp/m.json" > /dev/null
+median=$(python3 -c "import json; print(json.load(open('$tmp/m.json'))['results'][0]['median'])")
+echo "control build ($real via the wrapper): median start $median s"
+for pct in 2 3 5; do
+  build "slow$pct" "$(python3 -c "print(round($median * $pct / 100 * 1e9))")"
+done
+build twin 0
+
+: > "$out/ab-gates.jsonl"
+for i in $(seq 1 "$n"); do
+  levels="0 5"
+  [ $((i % 4)) = 1 ] && levels="0 2 3 5"
+  for pct in $levels; do
+    cand=$tmp/twin
+    [ "$pct" != 0 ] && cand=$tmp/slow$pct
+    set +e
+    ${LOCK:+flock "$LOCK"} "$sb" gate --runtime "base=$tmp/control" --runtime "cand=$cand" \
+      --reference base -q --export-json "$tmp/v.json" > "$tmp/out.txt" 2> "$tmp/err.txt"
+    code=$?
+    set -e
+    if [ ! -s "$tmp/v.json" ]; then cat "$tmp/err.txt" >&2; exit 2; fi
+    python3 - "$tmp/v.json" "$pct" "$code" >> "$out/ab-gates.jsonl" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+v = next(x for x in doc["verdicts"] if x["strategy"] == "cand")
+print(json.dumps({
+    "injected_percent": int(sys.argv[2]), "exit": int(sys.argv[3]), "seconds": round(doc["seconds"], 1),
+    "passes": v["passes"][1], "outcome": v["outcome"], "change": v["change"],
+}))
+PY
+    rm -f "$tmp/v.json"
+    echo "A/B gate $i, candidate +$pct%: exit $code"
+  done
+done
+
+python3 - "$out" "$real" "$median" <<'PY'
+import json, sys
+out, real, median = sys.argv[1], sys.argv[2], float(sys.argv[3])
+gates = [json.loads(l) for l in open(f"{out}/ab-gates.jsonl")]
+def med(xs):
+    xs = sorted(xs); n = len(xs)
+    return (xs[n // 2] + xs[(n - 1) // 2]) / 2
+summary = {"runtime": real, "control_median_seconds": median, "by_injection": {}}
+lines = ["| candidate slowed by | gates | regressed (exit 1) | passed (exit 0) | inconclusive (exit 4) | median change seen | seconds per gate (median, max) | passes (median) |",
+         "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+for pct in sorted({g["injected_percent"] for g in gates}):
+    gs = [g for g in gates if g["injected_percent"] == pct]
+    count = lambda code: sum(g["exit"] == code for g in gs)
+    changes = [g["change"] for g in gs if g["change"] is not None]
+    secs = [g["seconds"] for g in gs]
+    summary["by_injection"][str(pct)] = {"gates": len(gs), "regressed": count(1), "passed": count(0),
+        "inconclusive": count(4), "median_change": med(changes) if changes else None,
+        "seconds_median": med(secs), "seconds_max": max(secs), "passes_median": med([g["passes"] for g in gs])}
+    lines.append(f"| {pct}% | {len(gs)} | {count(1)} ({100*count(1)/len(gs):.0f}%) | {count(0)} | {count(4)} | "
+                 f"{100*med(changes):+.1f}% | {med(secs):.0f}, {max(secs):.0f} | {med([g['passes'] for g in gs]):.0f} |")
+honest = [g for g in gates if g["injected_percent"] == 0]
+summary["false_alarm_rate"] = sum(g["exit"] == 1 for g in honest) / len(honest)
+json.dump(summary, open(f"{out}/ab-summary.json", "w"), indent=2)
+with open(f"{out}/ab-summary.md", "w") as f:
+    f.write("\n".join(lines) + "\n")
+    f.write(f"\nTwo builds of {real} (a wrapper that busy-waits on `run`, control median {median*1e3:.1f} ms), "
+            f"30 rounds per pass, 3 passes and one more while inconclusive, at most 10; margin 3%. "
+            f"False alarms (identical builds, exit 1): {sum(g['exit'] == 1 for g in honest)} of {len(honest)}.\n")
+print(open(f"{out}/ab-summary.md").read())
+PY
