@@ -282,6 +282,10 @@ pub struct AuditArgs {
     /// Size the decoy runtime binaries are padded to.
     #[arg(long, default_value = "4MiB", value_parser = parse_size)]
     pub exe_size: u64,
+    /// Where to attack from: the exec-true chain (`exec-true`), a real container started
+    /// by sealbench's libcontainer runtime (`full-start`), or both (`all`).
+    #[arg(long, default_value = "all", value_parser = ["all", "exec-true", "full-start"])]
+    pub workload: String,
     /// The findings as JSON, schema sealbench-audit/1.
     #[arg(long, value_name = "FILE")]
     pub export_json: Option<PathBuf>,

@@ -63,6 +63,23 @@ fn audit_matrix_is_the_recorded_one_and_leaves_decoys_and_host_intact() {
     };
     assert_eq!(cell("noclone", "reopen-after-exit"), "writable");
     assert_eq!(cell("memfd", "reopen-after-exit"), "blocked");
+    // The full-start block: CVE-2019-5736 from inside a real container of the libcontainer
+    // runtime. Unsealed, the container rewrites the runtime binary once the runtime has
+    // exited; sealed by a copy or an overlay, it cannot.
+    let full = v["full_start"].as_array().expect("a full-start block");
+    let full_cell = |s: &str, a: &str| {
+        full.iter()
+            .find(|r| r["strategy"] == s && r["attack"] == a)
+            .unwrap_or_else(|| panic!("no full-start {s}/{a}"))["outcome"]
+            .clone()
+    };
+    assert_eq!(full.len(), strategies.len() * 3, "{full:?}");
+    assert_eq!(full_cell("noclone", "reopen-after-exit"), "writable");
+    for s in ["memfd", "overlayfs", "memfd-bind"] {
+        assert_eq!(full_cell(s, "reopen-after-exit"), "blocked", "{s}");
+    }
+    assert_eq!(full_cell("noclone", "write-parent-exe"), "not-applicable");
+    assert!(table.contains("full start, from inside a container"), "{table}");
     assert!(
         table.contains("open-by-handle")
             && std::fs::read_to_string(&md_path)

@@ -7,6 +7,8 @@
 //! container's program, so the init's /proc/self/exe is whatever was exec'd as the runtime:
 //! the sealed object, or (unsealed) this binary on the host, CVE-2019-5736's surface.
 
+mod attack;
+
 use clap::{Parser, Subcommand};
 use libcontainer::container::builder::ContainerBuilder;
 use libcontainer::container::Container;
@@ -99,6 +101,10 @@ fn run(cli: Cli) -> Result<u8> {
 }
 
 fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("__sealbench-attack") {
+        return ExitCode::from(attack::run(&args));
+    }
     match run(Cli::parse()) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

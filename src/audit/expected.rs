@@ -89,6 +89,7 @@ mod tests {
             })
             .collect();
         AuditReport {
+            full_start: Vec::new(),
             schema: super::super::SCHEMA.into(),
             kernel: kernel.into(),
             decoy: String::new(),

@@ -4,13 +4,14 @@
 mod attacks;
 mod chain;
 mod expected;
+pub mod full_start;
 mod judge;
 mod page_cache;
 mod report;
 
 pub use attacks::{ATTACKS, PAGE_CACHE};
 pub use expected::differences;
-pub use report::{matrix_table, AuditReport, Finding, SCHEMA};
+pub use report::{full_start_table, matrix_table, AuditReport, Finding, SCHEMA};
 
 use crate::sandbox::Sandbox;
 use sha2::{Digest, Sha256};

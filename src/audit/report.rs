@@ -43,15 +43,19 @@ pub struct AuditReport {
     /// restored after any attack that changed it).
     pub decoys_intact: bool,
     pub results: Vec<Finding>,
+    /// The full-start block: the attacks from inside a real container started by
+    /// sealbench's libcontainer runtime, sealed by each strategy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub full_start: Vec<Finding>,
 }
 
 fn columns() -> Vec<&'static str> {
     ATTACKS.iter().map(|a| a.id).chain([PAGE_CACHE]).collect()
 }
 
-fn strategies(report: &AuditReport) -> Vec<&str> {
+fn strategies(findings: &[Finding]) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::new();
-    for f in &report.results {
+    for f in findings {
         if !out.contains(&f.strategy.as_str()) {
             out.push(&f.strategy);
         }
@@ -59,43 +63,66 @@ fn strategies(report: &AuditReport) -> Vec<&str> {
     out
 }
 
-fn cell(report: &AuditReport, strategy: &str, attack: &str) -> String {
-    report
-        .results
+fn cell(findings: &[Finding], strategy: &str, attack: &str) -> String {
+    findings
         .iter()
         .find(|f| f.strategy == strategy && f.attack == attack)
         .map(Finding::cell)
         .unwrap_or_default()
 }
 
-/// The strategy × attack matrix for the terminal.
-pub fn matrix_table(report: &AuditReport) -> Table {
+fn table(findings: &[Finding], columns: &[&str]) -> Table {
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
-    table.set_header(std::iter::once("strategy").chain(columns()));
-    for s in strategies(report) {
+    table.set_header(std::iter::once("strategy").chain(columns.iter().copied()));
+    for s in strategies(findings) {
         table.add_row(
-            std::iter::once(s.to_string()).chain(columns().into_iter().map(|a| cell(report, s, a))),
+            std::iter::once(s.to_string()).chain(columns.iter().map(|a| cell(findings, s, a))),
         );
     }
     table
 }
 
+/// The strategy × attack matrix for the terminal.
+pub fn matrix_table(report: &AuditReport) -> Table {
+    table(&report.results, &columns())
+}
+
+/// The full-start block's matrix for the terminal.
+pub fn full_start_table(report: &AuditReport) -> Table {
+    table(&report.full_start, super::full_start::ATTACKS)
+}
+
+fn markdown_matrix(findings: &[Finding], columns: &[&str]) -> String {
+    let mut out = format!(
+        "| strategy | {} |\n|:---|{}\n",
+        columns.join(" | "),
+        ":---|".repeat(columns.len())
+    );
+    for s in strategies(findings) {
+        let cells: Vec<String> = columns.iter().map(|a| cell(findings, s, a)).collect();
+        let _ = writeln!(out, "| {s} | {} |", cells.join(" | "));
+    }
+    out
+}
+
 impl AuditReport {
     /// The matrix as Markdown, then one line per distinct outcome saying why.
     pub fn markdown(&self) -> String {
-        let mut out = format!(
-            "| strategy | {} |\n|:---|{}\n",
-            columns().join(" | "),
-            ":---|".repeat(columns().len())
-        );
-        for s in strategies(self) {
-            let cells: Vec<String> = columns().into_iter().map(|a| cell(self, s, a)).collect();
-            let _ = writeln!(out, "| {s} | {} |", cells.join(" | "));
-        }
+        let mut out = markdown_matrix(&self.results, &columns());
         let _ = writeln!(out, "\nKernel {}. Decoys: {}.\n", self.kernel, self.decoy);
+        if !self.full_start.is_empty() {
+            let _ = writeln!(
+                out,
+                "**Full start** (sealbench's libcontainer runtime sealed by each strategy, run as \
+                 `create` + `start`; the container's process is the runtime binary re-exec'd \
+                 through the init's /proc/self/exe and attacks from inside the container):\n"
+            );
+            out.push_str(&markdown_matrix(&self.full_start, super::full_start::ATTACKS));
+            out.push('\n');
+        }
         let mut seen = Vec::new();
-        for f in &self.results {
+        for f in self.results.iter().chain(&self.full_start) {
             let key = (f.cell(), f.outcome.explanation.clone());
             if !seen.contains(&key) {
                 let _ = writeln!(out, "- **{}**: {}", key.0, key.1);

@@ -1,7 +1,8 @@
 use super::executor::{time_one, Missed};
 
-/// Timed-out starts a row survives: a rare hang (youki's SIGCHLD race) costs a round, not
-/// the row; one more fails it.
+/// Timed-out starts a runtime peer's row survives: a runtime's rare hang (youki's SIGCHLD
+/// race) is its own behaviour, counted, and costs a round, not the row; one more fails it.
+/// A strategy's start never hangs unless something is broken: its first timeout fails it.
 pub const MAX_TIMEOUTS: u32 = 3;
 use super::{Unit, UnitState};
 use crate::output::Progress;
@@ -72,7 +73,12 @@ fn round(
                 }
                 Err(Missed::TimedOut(e)) => {
                     unit.timeouts += 1;
-                    if unit.timeouts > MAX_TIMEOUTS {
+                    if !unit.runtime {
+                        unit.state = UnitState::Failed(format!("{}: {e}", match id {
+                            Some(_) => format!("run {}", unit.samples.len() + 1),
+                            None => "warmup".into(),
+                        }));
+                    } else if unit.timeouts > MAX_TIMEOUTS {
                         unit.state = UnitState::Failed(format!(
                             "{} starts timed out (more than {MAX_TIMEOUTS}); the last: {e}",
                             unit.timeouts

@@ -20,15 +20,30 @@ pub fn run(args: &AuditArgs) -> AppResult<i32> {
         exe_size: args.exe_size,
         ..Options::default()
     };
-    let (results, decoys_intact): (Vec<Finding>, bool) = in_sandbox(options, |sb| {
+    let chain = args.workload != "full-start";
+    let full = args.workload != "exec-true";
+    if full {
+        crate::sandbox::runtime_path().map_err(|e| {
+            AppError::usage(format!("audit --workload full-start needs sealbench-runtime: {e}"))
+        })?;
+    }
+    type Blocks = (Vec<Finding>, Vec<Finding>, bool);
+    let (results, full_start, decoys_intact): Blocks = in_sandbox(options, |sb| {
         crate::process::watchdog::start(std::time::Duration::from_secs(30));
-        let (mut all, mut intact) = (Vec::new(), true);
+        let (mut all, mut full_start, mut intact) = (Vec::new(), Vec::new(), true);
         for s in &strategies {
-            let (findings, ok) = audit::audit_strategy(sb, *s)?;
-            all.extend(findings);
-            intact &= ok;
+            if chain {
+                let (findings, ok) = audit::audit_strategy(sb, *s)?;
+                all.extend(findings);
+                intact &= ok;
+            }
+            if full {
+                let (findings, ok) = audit::full_start::audit_strategy(sb, *s)?;
+                full_start.extend(findings);
+                intact &= ok;
+            }
         }
-        Ok((all, intact))
+        Ok((all, full_start, intact))
     })?;
     let report = AuditReport {
         schema: audit::SCHEMA.into(),
@@ -39,6 +54,7 @@ pub fn run(args: &AuditArgs) -> AppResult<i32> {
         ),
         decoys_intact,
         results,
+        full_start,
     };
     if let Some(p) = &args.export_json {
         let mut bytes = serde_json::to_vec_pretty(&report).expect("serialize");
@@ -48,8 +64,28 @@ pub fn run(args: &AuditArgs) -> AppResult<i32> {
     if let Some(p) = &args.export_markdown {
         write_atomic(p, report.markdown().as_bytes())?;
     }
-    crate::output::emit::out(&format!("{}\n", audit::matrix_table(&report)))?;
-    match audit::differences(&report) {
+    let mut text = String::new();
+    if !report.results.is_empty() {
+        text.push_str(&format!("{}\n", audit::matrix_table(&report)));
+    }
+    if !report.full_start.is_empty() {
+        text.push_str(&format!(
+            "full start, from inside a container of sealbench's libcontainer runtime:\n{}\n",
+            audit::full_start_table(&report)
+        ));
+    }
+    crate::output::emit::out(&text)?;
+    let full_diffs = audit::full_start::differences(&report.full_start);
+    match audit::differences(&report).map(|mut d| {
+        d.extend(full_diffs.clone());
+        d
+    }) {
+        None if !full_diffs.is_empty() => {
+            for d in &full_diffs {
+                eprintln!("differs: {d}");
+            }
+            Err(AppError::failure(format!("{} full-start outcome(s) differ from those recorded", full_diffs.len())))
+        }
         None => {
             eprintln!(
                 "sealbench: no expected outcomes are recorded for kernel {}; nothing was checked",

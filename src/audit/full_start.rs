@@ -1,0 +1,240 @@
+//! The audit's full-start block: the attacks from inside a real container, started by
+//! sealbench's libcontainer runtime sealed by each strategy (see `runtime/src/attack.rs`
+//! for the container's side). The container's process is the runtime binary itself,
+//! re-exec'd through the init's /proc/self/exe, as in CVE-2019-5736's exploit; the
+//! runtime is run as `create` then `start`, so that no runtime process is left once the
+//! container runs, which is when the exploit's reopen succeeds.
+
+use super::judge::{self, Outcome};
+use super::{Decoy, Finding};
+use crate::process::{self, Argv, Spawn};
+use crate::sandbox::Sandbox;
+use crate::workload::Binary;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use strategies::{Error, Result, ResultExt, SealStrategy, Sealed};
+
+/// The attacks that have a meaning from inside the container.
+pub const ATTACKS: &[&str] = &["write-running", "write-parent-exe", "reopen-after-exit"];
+
+/// Inside the container: where the report directory and sealbench (the reopen payload)
+/// are bound.
+const REPORT_DIR: &str = "/sealbench-report";
+const PAYLOAD: &str = "/sealbench-payload";
+
+/// The audit bundle: sealbench's bundle, with the container's process replaced by the
+/// attacker, the host's libraries read-only (the runtime binary is dynamically linked),
+/// a report directory, and sealbench itself as the payload, both bound in.
+struct AuditBundle {
+    dir: PathBuf,
+    reports: PathBuf,
+}
+
+fn bundle(sb: &Sandbox, attack: &str) -> Result<AuditBundle> {
+    let dir = sb.subdir(&format!("audit-full-start/{attack}"))?;
+    let reports = sb.subdir(&format!("audit-full-start-reports/{attack}"))?;
+    if !dir.join("config.json").exists() {
+        crate::bundle::create(&dir, false)?;
+    }
+    let payload = sb.root().join("audit-full-start-payload");
+    if !payload.exists() {
+        std::fs::copy("/proc/self/exe", &payload).ctx(|| "copy sealbench as the payload".into())?;
+    }
+    let rootfs = dir.join("rootfs");
+    let mut mounts = Vec::new();
+    let bind = |src: &Path, dest: &str, rw: bool| {
+        serde_json::json!({
+            "destination": dest, "type": "bind", "source": src,
+            "options": ["bind", if rw { "rw" } else { "ro" }, "nosuid", "nodev"],
+        })
+    };
+    // The dynamic loader and libraries, where the host has them: a symlink (merged /usr)
+    // is repeated in the rootfs, a directory is bound read-only.
+    for top in ["/usr", "/lib", "/lib64"] {
+        let inside = rootfs.join(&top[1..]);
+        match std::fs::read_link(top) {
+            Ok(to) => {
+                if inside.symlink_metadata().is_err() {
+                    std::os::unix::fs::symlink(&to, &inside).ctx(|| format!("symlink {}", inside.display()))?;
+                }
+            }
+            Err(_) if Path::new(top).is_dir() => {
+                std::fs::create_dir_all(&inside).ctx(|| format!("mkdir {}", inside.display()))?;
+                mounts.push(bind(Path::new(top), top, false));
+            }
+            Err(_) => {}
+        }
+    }
+    std::fs::create_dir_all(rootfs.join(&REPORT_DIR[1..])).ctx(|| "mkdir report dir".into())?;
+    std::fs::write(rootfs.join(&PAYLOAD[1..]), b"").ctx(|| "payload mount point".into())?;
+    mounts.push(bind(&reports, REPORT_DIR, true));
+    mounts.push(bind(&payload, PAYLOAD, false));
+    let path = dir.join("config.json");
+    let mut config: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(&path).ctx(|| "read the audit bundle's config".into())?,
+    )
+    .map_err(|e| Error::msg(format!("audit bundle config: {e}")))?;
+    config["process"]["args"] = serde_json::json!([
+        "/proc/self/exe",
+        "__sealbench-attack",
+        attack,
+        format!("{REPORT_DIR}/report"),
+        PAYLOAD
+    ]);
+    if let Some(list) = config["mounts"].as_array_mut() {
+        list.retain(|m| m["type"] != "bind");
+        list.extend(mounts);
+    }
+    std::fs::write(&path, serde_json::to_vec_pretty(&config).unwrap_or_default())
+        .ctx(|| "write the audit bundle's config".into())?;
+    Ok(AuditBundle { dir, reports })
+}
+
+/// Run the sealed runtime once with `args`, to its exit; a failure carries the last line
+/// the runtime wrote to its standard error.
+fn runtime(sealed: &Sealed, args: &[&str]) -> Result<()> {
+    use rustix::fd::AsFd;
+    use std::io::{Read, Seek};
+    let argv = Argv::new(std::iter::once("sealbench-runtime").chain(args.iter().copied()));
+    let envp = Argv::minimal_env();
+    let stderr = rustix::fs::memfd_create("stderr", rustix::fs::MemfdFlags::CLOEXEC)
+        .ctx(|| "memfd_create(stderr)".into())?;
+    let fds = [(stderr.as_fd(), 2)];
+    let spec = Spawn {
+        argv: &argv,
+        envp: &envp,
+        clone_flags: 0,
+        fds: &fds,
+        pre_exec: None,
+        pre_exec_steps: &[],
+    };
+    let exit = process::reap(process::spawn(&sealed.exec, &spec)?)?;
+    if exit.success() {
+        return Ok(());
+    }
+    let mut text = String::new();
+    let mut f = std::fs::File::from(stderr);
+    let _ = f.rewind().and_then(|()| f.read_to_string(&mut text));
+    let last = text.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("no output").trim();
+    Err(Error::msg(format!("`{}` {}: {last}", args.get(2).unwrap_or(&"?"), exit.describe())))
+}
+
+/// The container's init pid, from the runtime's state.
+fn init_pid(root: &Path, id: &str) -> Option<rustix::process::Pid> {
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join(id).join("state.json")).ok()?).ok()?;
+    rustix::process::Pid::from_raw(state["pid"].as_i64()? as i32)
+}
+
+/// One attacked container: create and start it with the sealed runtime, wait for its
+/// process (the init is this process's child: libcontainer clones it with CLONE_PARENT),
+/// delete it, and return the report.
+fn attacked(sb: &Sandbox, sealed: &Sealed, attack: &str, n: u32) -> Result<BTreeMap<String, String>> {
+    let b = bundle(sb, attack)?;
+    let report = b.reports.join("report");
+    let _ = std::fs::remove_file(&report);
+    let root = sb.subdir("audit-full-start-state")?;
+    // The run's container-id prefix, so that the janitor finds what an interrupted audit left.
+    let id = format!("sealbench-{}-audit-{n}", std::process::id());
+    let (root_s, bundle_s) = (root.display().to_string(), b.dir.display().to_string());
+    let created = runtime(sealed, &["--root", &root_s, "create", "--bundle", &bundle_s, &id]);
+    let started = created.and_then(|()| runtime(sealed, &["--root", &root_s, "start", &id]));
+    let waited = started.and_then(|()| match init_pid(&root, &id) {
+        Some(pid) => process::reap(pid).map(drop),
+        None => Err(Error::msg("the runtime's state names no init pid")),
+    });
+    // Whatever happened, the container goes, by the unsealed runtime.
+    let deleted = std::process::Command::new(crate::sandbox::runtime_path()?)
+        .args(["--root", &root_s, "delete", "--force", &id])
+        .stderr(std::process::Stdio::null())
+        .status();
+    if let Some(pid) = init_pid(&root, &id) {
+        let _ = process::reap(pid);
+    }
+    let _ = deleted;
+    waited?;
+    let text = std::fs::read_to_string(&report).ctx(|| "read the container's report".into())?;
+    Ok(text
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect())
+}
+
+/// The full-start block for `strategy`: one attacked container per attack, each from a
+/// fresh seal of the decoy runtime binary. Also says whether the decoy ended intact.
+pub fn audit_strategy(sb: &Sandbox, strategy: &dyn SealStrategy) -> Result<(Vec<Finding>, bool)> {
+    let name = strategy.name();
+    let (binary, target) = sb.target_of(&format!("audit-full-start-{name}"), Binary::Runtime)?;
+    let decoy = Decoy::open(&binary.path)?;
+    let finding = |attack: &str, outcome: Outcome| Finding::new(name, attack, outcome);
+    let all_na = |why: String| {
+        ATTACKS
+            .iter()
+            .map(|a| finding(a, Outcome::not_applicable(why.clone())))
+            .collect::<Vec<_>>()
+    };
+    if let Err(why) = strategy.probe(&target) {
+        return Ok((all_na(format!("unsupported here: {why}")), true));
+    }
+    let mut sealer = strategy.prepare(&target)?;
+    let mut findings = Vec::new();
+    for (n, attack) in ATTACKS.iter().enumerate() {
+        let sealed = sealer.seal()?;
+        if sealed.init.is_some() {
+            drop(sealed);
+            sealer.teardown()?;
+            return Ok((
+                all_na("it seals a small init for stage 2 to exec, and libcontainer execs the container's process itself".into()),
+                true,
+            ));
+        }
+        let report = attacked(sb, &sealed, attack, n as u32);
+        drop(sealed);
+        let changed = decoy.changed_and_restored()?;
+        let outcome = match report {
+            Ok(report) => judge::judge(attack, &report, decoy.dev_ino, changed),
+            Err(e) => Outcome::not_applicable(format!("the attacked container did not run: {e}")),
+        };
+        findings.push(finding(attack, outcome));
+    }
+    sealer.teardown()?;
+    let intact = !decoy.changed_and_restored()?;
+    Ok((findings, intact))
+}
+
+/// The outcomes measured on Linux 6.18 (x86-64), per strategy, in [`ATTACKS`]' order. A
+/// full-start block that differs from them fails the audit. `write-parent-exe` is n/a for
+/// all: the runtime is outside the container's pid namespace. tmpfile is n/a: libcontainer
+/// execs a container's program only if others may execute it, and the copy is 0500. dmz
+/// seals an init for stage 2, which this runtime has no use for.
+#[rustfmt::skip]
+const EXPECTED: &[(&str, [&str; 3])] = &[
+    ("noclone", ["blocked (ETXTBSY)", "n/a", "writable"]),
+    ("memfd", ["blocked (ETXTBSY)", "n/a", "blocked (EPERM)"]),
+    ("memfd-bind", ["blocked (ETXTBSY)", "n/a", "blocked (EPERM)"]),
+    ("bind-ro", ["blocked (ETXTBSY)", "n/a", "blocked (EROFS)"]),
+    ("overlayfs", ["blocked (EROFS)", "n/a", "blocked (EROFS)"]),
+    ("tmpfile", ["n/a", "n/a", "n/a"]),
+    ("open-tree", ["blocked (ETXTBSY)", "n/a", "blocked (EROFS)"]),
+    ("dmz", ["n/a", "n/a", "n/a"]),
+    ("fallback", ["blocked (EROFS)", "n/a", "blocked (EROFS)"]),
+    ("bind-ro-host", ["blocked (ETXTBSY)", "n/a", "blocked (EROFS)"]),
+];
+
+/// Every full-start cell that differs from its recorded outcome.
+pub fn differences(findings: &[Finding]) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in findings {
+        let Some(i) = ATTACKS.iter().position(|a| *a == f.attack) else { continue };
+        let Some((_, cells)) = EXPECTED.iter().find(|(s, _)| *s == f.strategy) else {
+            out.push(format!("full-start/{}: no expectation recorded for this strategy", f.strategy));
+            continue;
+        };
+        if f.cell() != cells[i] {
+            out.push(format!("full-start/{}/{}: expected {}, got {}", f.strategy, f.attack, cells[i], f.cell()));
+        }
+    }
+    out.dedup();
+    out
+}
