@@ -118,6 +118,10 @@ pub struct RunArgs {
     /// as a failed run.
     #[arg(long, default_value = "30", value_parser = parse_timeout)]
     pub run_timeout: f64,
+    /// Time the phases of every start (seal, spawn, run, reap, teardown), and run the
+    /// reference once more without them so that the instrumentation's cost is measured.
+    #[arg(long)]
+    pub phases: bool,
     /// Independent passes, each in a fresh worker with its own seed; ratios then also get
     /// an interval from the spread between passes (run-to-run variance).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
@@ -149,6 +153,9 @@ pub struct ExportArgs {
     /// Go benchmark lines, one per run, for benchstat.
     #[arg(long, value_name = "FILE")]
     pub export_benchstat: Option<PathBuf>,
+    /// A self-contained HTML report (inline chart, no external requests, no JavaScript).
+    #[arg(long, value_name = "FILE", alias = "html")]
+    pub export_html: Option<PathBuf>,
     /// Write the charts (SVG and PNG) into this directory.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,

@@ -170,3 +170,56 @@ fn repeat_keeps_its_passes_and_gives_a_between_pass_interval() {
     );
     assert!(lo < mean && mean < hi, "{between}");
 }
+
+/// `--phases`: where the time goes, from moments the driver sees; counters from wait4.
+/// memfd's extra cost is its copy: it shows in the seal phase and in minor faults. The
+/// reference also runs without phases, so the instrumentation's cost is printed.
+#[test]
+fn phases_and_counters_show_where_memfds_cost_goes() {
+    if !root_or_skip("--phases") {
+        return;
+    }
+    let dir = TempDir::new("phases");
+    let json_path = dir.path("p.json");
+    let out = run_ok(
+        sealbench()
+            .args(["compare", "--strategies", "noclone,memfd,overlayfs", "--runs", "40", "--phases", "-q"])
+            .arg("--export-json")
+            .arg(&json_path),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Where the time goes"), "{text}");
+    assert!(text.contains("timing the phases costs"), "{text}");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    let rows = v["results"].as_array().unwrap();
+    let row = |s: &str| rows.iter().find(|r| r["strategy"] == s).unwrap_or_else(|| panic!("no {s}"));
+    for s in ["noclone", "memfd", "overlayfs"] {
+        let r = row(s);
+        let p = &r["phases"];
+        let sum: f64 = ["seal", "spawn", "run", "reap", "teardown"]
+            .iter()
+            .map(|k| p[k].as_f64().unwrap_or_else(|| panic!("{s}: no {k} phase: {r}")))
+            .sum();
+        let median = r["median"].as_f64().unwrap();
+        // The phases of a typical start add up to its interquartile mean, close to the
+        // median; loosely bounded here, since a loaded machine skews the whole.
+        assert!((sum / median - 1.0).abs() < 0.2, "{s}: phases sum {sum} against median {median}");
+        assert_eq!(r["phases_per_start"].as_array().unwrap().len(), r["times"].as_array().unwrap().len());
+        for k in ["minor_faults", "major_faults", "voluntary_switches", "involuntary_switches"] {
+            assert!(r["counters"][k].is_number(), "{s}: no {k}: {r}");
+        }
+    }
+    let phase = |s: &str, k: &str| row(s)["phases"][k].as_f64().unwrap();
+    assert!(phase("memfd", "seal") > 10.0 * phase("noclone", "seal"), "memfd's copy is not in its seal phase");
+    // Freeing the copy's shmem pages is memfd's second cost.
+    assert!(phase("memfd", "teardown") > 10.0 * phase("noclone", "teardown"), "no freeing in memfd's teardown");
+    // Every start faults its pages in; the counts are exact, so they are never zero.
+    for s in ["noclone", "memfd", "overlayfs"] {
+        assert!(row(s)["counters"]["minor_faults"].as_f64().unwrap() > 0.0, "{s}");
+    }
+    assert_eq!(row("noclone-unphased")["status"], "ok");
+    assert!(row("noclone-unphased")["phases"].is_null(), "the unphased twin has no phases");
+    // The runtime-peer and hardware-counter answers are in the file too.
+    assert!(v["host"]["hardware_counters"].as_str().is_some_and(|s| s.starts_with("available") || s.starts_with("unavailable: ")));
+    assert!(v["command"].as_str().unwrap().contains("--seed"), "{}", v["command"]);
+}

@@ -31,6 +31,9 @@ fn time_here(unit: &mut Unit, round: u32) -> Result<Sample> {
     let UnitState::Ready(contender) = &mut unit.state else {
         unreachable!("only ready units are scheduled");
     };
+    // The runtime's own share of the counters (the seal's copy faults here), read outside
+    // the timed span.
+    let own_before = crate::process::Counters::this_thread();
     let t0 = Instant::now();
     if let Some(d) = unit.inject {
         // A real slowdown for calibrating the gate: spin, so the CPU is busy as a slower
@@ -41,6 +44,7 @@ fn time_here(unit: &mut Unit, round: u32) -> Result<Sample> {
     }
     let started = contender.start();
     let wall = t0.elapsed();
+    let own_after = crate::process::Counters::this_thread();
     // Also after a failed start (a timed-out runtime, say): what it left is removed before
     // the next start, which may reuse nothing of it but the machine.
     let cleaned = contender.after_start();
@@ -57,6 +61,8 @@ fn time_here(unit: &mut Unit, round: u32) -> Result<Sample> {
         user: exit.user.as_secs_f64(),
         system: exit.system.as_secs_f64(),
         max_rss_kib: exit.max_rss_kib,
+        counters: exit.counters.plus_since(own_before, own_after),
+        phases: contender.last_phases(),
         round,
     })
 }

@@ -6,7 +6,7 @@ mod plan;
 mod scheduler;
 mod unit;
 
-pub use contender::{Contender, SealedStart};
+pub use contender::{Contender, Phases, SealedStart};
 pub use plan::unit_for;
 pub use scheduler::{run, Plan, RunCount};
 pub use unit::{Sample, Unit, UnitState};

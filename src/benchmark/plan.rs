@@ -28,7 +28,7 @@ pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &st
             Err(why) => UnitState::Unsupported(why.0),
             Ok(()) => match (s.prepare(&target), w.prepare(sb)) {
                 (Ok(sealer), Ok(starter)) => {
-                    UnitState::Ready(Box::new(SealedStart { sealer, starter }))
+                    UnitState::Ready(Box::new(SealedStart::new(sealer, starter)))
                 }
                 (Err(e), _) | (_, Err(e)) => UnitState::Failed(format!("set-up: {e}")),
             },

@@ -1,8 +1,7 @@
 use super::Contender;
-use serde::{Deserialize, Serialize};
 
 /// One measured start.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy)]
 pub struct Sample {
     /// Seal to reap, in seconds.
     pub wall: f64,
@@ -10,6 +9,11 @@ pub struct Sample {
     pub user: f64,
     pub system: f64,
     pub max_rss_kib: u64,
+    /// Page faults and context switches of the start, exact: the child's (wait4's rusage)
+    /// and the runtime thread's own during the start (getrusage, read outside the timing).
+    pub counters: crate::process::Counters,
+    /// `--phases`: where the start's time went.
+    pub phases: Option<super::Phases>,
     /// The interleaved round this start ran in; starts of one round are paired.
     pub round: u32,
 }

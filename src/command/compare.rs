@@ -75,6 +75,7 @@ pub fn run(args: &CompareArgs) -> AppResult<i32> {
                     first_round,
                     inject: &inject,
                     side_effects: pass == 0,
+                    phases: args.run.phases.then_some(args.reference.as_str()),
                 },
                 quiet,
             ))
@@ -131,6 +132,14 @@ pub struct Pass<'a> {
     pub inject: &'a [(String, std::time::Duration)],
     /// Measure mount events and memory per live container after the timed rounds.
     pub side_effects: bool,
+    /// `--phases`: time each start's phases, and run the named reference once more
+    /// without them (`<reference>-unphased`), so the instrumentation's cost is measured.
+    pub phases: Option<&'a str>,
+}
+
+/// The row that runs the reference without `--phases`.
+pub fn unphased(reference: &str) -> String {
+    format!("{reference}-unphased")
 }
 
 /// Run the plan's passes one after another, each through `one(pass, first_round)` (a
@@ -215,6 +224,20 @@ pub fn measure(
             units.push(u);
         }
     }
+    if let Some(reference) = pass.phases {
+        for u in units.iter_mut() {
+            if let UnitState::Ready(c) = &mut u.state {
+                c.record_phases();
+            }
+        }
+        for w in workloads {
+            if let Some(s) = strategies.iter().find(|s| s.name() == reference) {
+                let mut u = unit_for(sb, *s, *w, &format!("{}-{}-unphased", w.name(), s.name()));
+                u.strategy = unphased(reference);
+                units.push(u);
+            }
+        }
+    }
     units.extend(runtimes.iter().map(|spec| crate::peer::unit(spec, sb)));
     benchmark::run(&mut units, plan, pass.index, pass.first_round, &Progress::new(quiet));
     // Side effects do not change between passes: measured once, in the first.
@@ -235,8 +258,21 @@ pub fn measure(
         schema: SCHEMA.into(),
         host: crate::host::describe(sb.exe_size()),
         plan: Some(plan.clone()),
+        command: Some(reproduce(plan.seed)),
         results: units.iter().map(|u| results::entry(u, method)).collect(),
     }
+}
+
+/// This process's command line, shell-quoted, with `--seed` added when it was not given.
+fn reproduce(seed: u64) -> String {
+    let mut args: Vec<String> = std::env::args().collect();
+    if let Some(first) = args.first_mut() {
+        *first = "sealbench".into();
+    }
+    if !args.iter().any(|a| a == "--seed" || a.starts_with("--seed=")) {
+        args.extend(["--seed".into(), seed.to_string()]);
+    }
+    shell_words::join(args)
 }
 
 /// The runtime peers of a run: `--runtimes runc,crun,youki` (found on PATH) and

@@ -263,6 +263,7 @@ fn passes_until_decided(
                 first_round: next_round,
                 inject,
                 side_effects: false,
+                phases: None,
             };
             let r = in_sandbox(options.clone(), |sb| {
                 crate::process::watchdog::start(std::time::Duration::from_secs(30));

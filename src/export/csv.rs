@@ -4,7 +4,7 @@ use crate::results::Results;
 /// One summary line per (workload, strategy), as hyperfine's CSV export has per command.
 pub struct CsvExporter;
 
-pub const HEADER: &str = "workload,strategy,status,runs,median,ci95_lo,ci95_hi,mean,stddev,min,max,user,system,ratio,ratio_ci95_lo,ratio_ci95_hi,verdict,rounds,outliers_mild,outliers_severe,reason";
+pub const HEADER: &str = "workload,strategy,status,runs,median,ci95_lo,ci95_hi,mean,stddev,min,max,user,system,ratio,ratio_ci95_lo,ratio_ci95_hi,verdict,rounds,outliers_mild,outliers_severe,minor_faults,major_faults,voluntary_switches,involuntary_switches,reason";
 
 fn num(x: Option<f64>) -> String {
     x.map(|v| v.to_string()).unwrap_or_default()
@@ -53,6 +53,10 @@ impl Exporter for CsvExporter {
                 e.shared_rounds.map(|r| r.to_string()).unwrap_or_default(),
                 e.tukey_outliers.map(|o| o.mild().to_string()).unwrap_or_default(),
                 e.tukey_outliers.map(|o| o.severe().to_string()).unwrap_or_default(),
+                num(e.counters.map(|c| c.minor_faults)),
+                num(e.counters.map(|c| c.major_faults)),
+                num(e.counters.map(|c| c.voluntary_switches)),
+                num(e.counters.map(|c| c.involuntary_switches)),
                 field(e.reason.as_deref().unwrap_or("")),
             ];
             out.push_str(&cols.join(","));

@@ -5,6 +5,7 @@
 mod atomic;
 mod benchstat;
 mod csv;
+mod html;
 mod hyperfine;
 mod json;
 mod markdown;
@@ -12,6 +13,7 @@ mod markdown;
 pub use atomic::{check_writable, write_atomic};
 pub use benchstat::{bench_name, BenchstatExporter};
 pub use csv::{CsvExporter, HEADER as CSV_HEADER};
+pub use html::HtmlExporter;
 pub use hyperfine::HyperfineExporter;
 pub use json::{parse_results, parse_results_text, JsonExporter, MAX_RESULTS_BYTES};
 pub use markdown::{cell as markdown_cell, MarkdownExporter};
@@ -34,7 +36,7 @@ type Make = fn() -> Box<dyn Exporter>;
 
 impl Exports {
     pub fn new(args: &crate::cli::ExportArgs) -> Exports {
-        let wanted: [(Option<&PathBuf>, &'static str, Make); 5] = [
+        let wanted: [(Option<&PathBuf>, &'static str, Make); 6] = [
             (args.export_json.as_ref(), "--export-json", || {
                 Box::new(JsonExporter)
             }),
@@ -51,6 +53,9 @@ impl Exports {
             }),
             (args.export_benchstat.as_ref(), "--export-benchstat", || {
                 Box::new(BenchstatExporter)
+            }),
+            (args.export_html.as_ref(), "--export-html", || {
+                Box::new(HtmlExporter)
             }),
         ];
         Exports(

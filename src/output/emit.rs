@@ -32,6 +32,18 @@ pub fn results(
 ) -> AppResult<()> {
     let mut text = format!("{}\n", super::results_table(results, reference));
     text.push_str(&super::table::legend(reference));
+    if let Some(t) = super::phases::table(results) {
+        let _ = writeln!(
+            text,
+            "Where the time goes (--phases), a typical start: each phase's mean over the starts \
+             whose total lies between its quartiles:\n{t}\nseal: to the sealed object; \
+             spawn: clone and exec of it; run: stage 2 and its payload until the exit is seen; \
+             reap: wait4; teardown: closing what the seal made."
+        );
+        for n in super::phases::overhead_notes(results) {
+            let _ = writeln!(text, "{n}");
+        }
+    }
     text.push_str(&super::summary(results, reference));
     for e in results.results.iter().filter(|e| !e.is_ok()) {
         let word = serde_json::to_value(e.status)

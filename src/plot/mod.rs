@@ -6,6 +6,7 @@ mod font;
 mod medians;
 mod merge;
 mod panel;
+mod phases;
 mod ratios;
 mod sweep;
 
@@ -63,6 +64,35 @@ fn write_both(
     Ok([svg_path, png_path])
 }
 
+fn svg_of(results: &Results, chart: &impl Chart) -> Result<String, String> {
+    font::register();
+    let size = (
+        PANEL_W,
+        PANEL_H * panel::workloads(results).len().max(1) as u32,
+    );
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        chart.draw(&area)?;
+        area.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// The ratio chart of a run as SVG text, for the HTML report.
+pub fn ratios_svg(results: &Results, reference: &str) -> Result<String, String> {
+    svg_of(results, &ratios::Ratios { results, reference })
+}
+
+/// The phases chart of a run as SVG text, if it has phases.
+pub fn phases_svg(results: &Results) -> Option<Result<String, String>> {
+    results
+        .results
+        .iter()
+        .any(|e| e.phases.is_some())
+        .then(|| svg_of(results, &phases::PhaseBars { results }))
+}
+
 /// Write every chart of a run into `dir`; returns the files written.
 pub fn write_charts(results: &Results, reference: &str, dir: &Path) -> AppResult<Vec<PathBuf>> {
     let size = (
@@ -88,6 +118,9 @@ pub fn write_charts(results: &Results, reference: &str, dir: &Path) -> AppResult
         size,
         &distribution::Distribution { results },
     )?);
+    if results.results.iter().any(|e| e.phases.is_some()) {
+        written.extend(write_both(dir, "phases", size, &phases::PhaseBars { results })?);
+    }
     Ok(written)
 }
 

@@ -7,4 +7,4 @@ mod spawn;
 pub mod watchdog;
 
 pub use argv::Argv;
-pub use spawn::{reap, spawn, ChildExit, PreExec, Spawn};
+pub use spawn::{reap, reap_seen, spawn, ChildExit, Counters, PreExec, Spawn};

@@ -30,6 +30,51 @@ pub struct ChildExit {
     pub user: Duration,
     pub system: Duration,
     pub max_rss_kib: u64,
+    /// Exact event counts of the child and the descendants it waited for.
+    pub counters: Counters,
+}
+
+/// The exact counters of `struct rusage` (the CPU times in it are tick-sampled on many
+/// kernels; these are counted event by event).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Counters {
+    pub minor_faults: u64,
+    pub major_faults: u64,
+    pub voluntary_switches: u64,
+    pub involuntary_switches: u64,
+}
+
+impl Counters {
+    fn of(ru: &libc::rusage) -> Counters {
+        Counters {
+            minor_faults: ru.ru_minflt as u64,
+            major_faults: ru.ru_majflt as u64,
+            voluntary_switches: ru.ru_nvcsw as u64,
+            involuntary_switches: ru.ru_nivcsw as u64,
+        }
+    }
+
+    /// The calling thread's counters so far: what a start costs the runtime's own process
+    /// (the seal's copy faults there, not in the child).
+    pub fn this_thread() -> Counters {
+        // SAFETY: rusage is plain data, zero is a valid value, and getrusage fills it.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: a live out-pointer of the right type.
+        unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut ru) };
+        Counters::of(&ru)
+    }
+
+    /// `self` plus what `later` counted beyond `earlier`.
+    pub fn plus_since(self, earlier: Counters, later: Counters) -> Counters {
+        Counters {
+            minor_faults: self.minor_faults + later.minor_faults.saturating_sub(earlier.minor_faults),
+            major_faults: self.major_faults + later.major_faults.saturating_sub(earlier.major_faults),
+            voluntary_switches: self.voluntary_switches
+                + later.voluntary_switches.saturating_sub(earlier.voluntary_switches),
+            involuntary_switches: self.involuntary_switches
+                + later.involuntary_switches.saturating_sub(earlier.involuntary_switches),
+        }
+    }
 }
 
 impl ChildExit {
@@ -158,10 +203,17 @@ fn last_errno() -> Errno {
 /// Wait for `pid` and collect its exit and rusage. A child the `--run-timeout` watchdog
 /// had to kill is an error that says so.
 pub fn reap(pid: Pid) -> Result<ChildExit> {
+    reap_seen(pid).map(|(exit, _)| exit)
+}
+
+/// [`reap`], also giving the moment the child's exit was seen (before wait4 collected it),
+/// for `--phases`.
+pub fn reap_seen(pid: Pid) -> Result<(ChildExit, std::time::Instant)> {
     let watched = super::watchdog::watch(pid.as_raw_nonzero().get());
     // Unwatch before reaping: until it is reaped the child keeps its pid, so the watchdog
     // can never kill a stranger that was given the pid afterwards.
     sys::wait_exited(pid)?;
+    let seen = std::time::Instant::now();
     let timed_out = watched.timed_out();
     drop(watched);
     let (status, ru) = sys::wait4(pid)?;
@@ -172,10 +224,11 @@ pub fn reap(pid: Pid) -> Result<ChildExit> {
         )));
     }
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, (t.tv_usec * 1000) as u32);
-    Ok(ChildExit {
+    Ok((ChildExit {
         status,
         user: tv(ru.ru_utime),
         system: tv(ru.ru_stime),
         max_rss_kib: ru.ru_maxrss as u64,
-    })
+        counters: Counters::of(&ru),
+    }, seen))
 }

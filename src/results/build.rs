@@ -19,6 +19,21 @@ pub fn entry(unit: &Unit, mount_events_method: Option<&str>) -> Entry {
     e.times = unit.samples.iter().map(|s| s.wall).collect();
     e.user_times = unit.samples.iter().map(|s| s.user).collect();
     e.system_times = unit.samples.iter().map(|s| s.system).collect();
+    if unit.samples.iter().all(|s| s.phases.is_some()) {
+        e.phases_per_start = unit
+            .samples
+            .iter()
+            .filter_map(|s| s.phases.map(|p| p.as_array()))
+            .collect();
+    }
+    e.counters_per_start = unit
+        .samples
+        .iter()
+        .map(|s| {
+            let c = s.counters;
+            [c.minor_faults, c.major_faults, c.voluntary_switches, c.involuntary_switches]
+        })
+        .collect();
     e.rounds = unit.samples.iter().map(|s| s.round).collect();
     e.max_rss_bytes = unit.samples.iter().map(|s| s.max_rss_kib * 1024).max();
     e.version = unit.version.clone();
@@ -61,6 +76,9 @@ impl super::Results {
                     x.times.extend(&e.times);
                     x.user_times.extend(&e.user_times);
                     x.system_times.extend(&e.system_times);
+                    x.counters_per_start.extend(&e.counters_per_start);
+                    x.phases_per_start.extend(&e.phases_per_start);
+                    x.timeouts += e.timeouts;
                     x.rounds.extend(&e.rounds);
                     x.passes.extend(&e.passes);
                     x.max_rss_bytes = x.max_rss_bytes.max(e.max_rss_bytes);

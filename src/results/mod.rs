@@ -19,6 +19,9 @@ pub struct Results {
     pub host: Host,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<Plan>,
+    /// The command that made the run, with its seed: how to reproduce it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
     pub results: Vec<Entry>,
 }
 
@@ -29,6 +32,9 @@ pub struct Host {
     pub exe_size_bytes: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_model: Option<String>,
+    /// Whether cycle and instruction counters can be read here, or why not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hardware_counters: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -95,6 +101,19 @@ pub struct Entry {
     pub user_times: Vec<f64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub system_times: Vec<f64>,
+    /// Per start, wait4's exact counters: [minor faults, major faults, voluntary and
+    /// involuntary context switches].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counters_per_start: Vec<[u64; 4]>,
+    /// Their medians over the rounds the row shares with the reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counters: Option<CounterMedians>,
+    /// `--phases`: per start, seconds in [seal, spawn, run, reap, teardown].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phases_per_start: Vec<[f64; 5]>,
+    /// Their medians over the rounds the row shares with the reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phases: Option<PhaseMedians>,
     /// The interleaved round of every start, which pairs starts across strategies. Rounds
     /// are numbered across passes, so no two passes share one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -178,4 +197,36 @@ impl Entry {
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
+}
+
+/// Medians per start of the kernel's exact counters (`wait4`'s rusage), over the same
+/// rounds as the row's times.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Default)]
+pub struct CounterMedians {
+    pub minor_faults: f64,
+    pub major_faults: f64,
+    pub voluntary_switches: f64,
+    pub involuntary_switches: f64,
+}
+
+/// Seconds per phase of a typical start (`--phases`), over the same rounds as the row's
+/// times: each phase's mean over the starts whose total lies between the quartiles, so
+/// that the phases add up (medians of parts would not) and the tails are left out.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Default)]
+pub struct PhaseMedians {
+    pub seal: f64,
+    pub spawn: f64,
+    pub run: f64,
+    pub reap: f64,
+    pub teardown: f64,
+}
+
+impl PhaseMedians {
+    pub fn as_array(&self) -> [f64; 5] {
+        [self.seal, self.spawn, self.run, self.reap, self.teardown]
+    }
+
+    pub fn sum(&self) -> f64 {
+        self.as_array().iter().sum()
+    }
 }

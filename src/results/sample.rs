@@ -29,6 +29,7 @@ pub fn sample() -> Results {
             cpus: 2,
             exe_size_bytes: 12 << 20,
             cpu_model: Some("Test CPU".into()),
+            hardware_counters: None,
         },
         plan: Some(Plan {
             warmup: 2,
@@ -37,6 +38,7 @@ pub fn sample() -> Results {
             seed: 99,
             passes: 1,
         }),
+        command: Some("sealbench compare --strategies noclone,memfd,overlayfs --seed 99".into()),
         results: vec![
             row("noclone", 1.0),
             row("memfd", 2.5),

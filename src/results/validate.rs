@@ -62,6 +62,26 @@ fn entry(e: &Entry) -> Result<(), String> {
             return Err(format!("{name}[{j}] is {t:?}, not a number of seconds"));
         }
     }
+    if !e.phases_per_start.is_empty() && e.phases_per_start.len() != n {
+        return Err(format!(
+            "phases_per_start has {} values for {n} times",
+            e.phases_per_start.len()
+        ));
+    }
+    if let Some((j, _)) = e
+        .phases_per_start
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.iter().any(|x| !non_negative(*x)))
+    {
+        return Err(format!("phases_per_start[{j}] holds a value that is not a number of seconds"));
+    }
+    if !e.counters_per_start.is_empty() && e.counters_per_start.len() != n {
+        return Err(format!(
+            "counters_per_start has {} values for {n} times",
+            e.counters_per_start.len()
+        ));
+    }
     if !e.rounds.is_empty() && e.rounds.len() != n {
         return Err(format!(
             "rounds has {} values for {n} times",

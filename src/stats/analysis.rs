@@ -107,6 +107,20 @@ pub fn analyze(results: &mut Results, reference: &str) -> Vec<String> {
             })
         };
         (e.user, e.system) = (cpu(&e.user_times), cpu(&e.system_times));
+        e.phases = (e.phases_per_start.len() == e.times.len() && !e.times.is_empty())
+            .then(|| typical_phases(&e.phases_per_start, &rounds, keep.as_deref()));
+        e.counters = (e.counters_per_start.len() == e.times.len() && !e.times.is_empty()).then(|| {
+            let m = |i: usize| {
+                let v: Vec<f64> = e.counters_per_start.iter().map(|c| c[i] as f64).collect();
+                median(ByRound::new(&v, &rounds, keep.as_deref()).all())
+            };
+            crate::results::CounterMedians {
+                minor_faults: m(0),
+                major_faults: m(1),
+                voluntary_switches: m(2),
+                involuntary_switches: m(3),
+            }
+        });
         if let Some(s) = Summary::of(x.all()) {
             (e.median, e.mean, e.stddev, e.min, e.max) = (
                 Some(s.median),
@@ -147,4 +161,42 @@ pub fn analyze(results: &mut Results, reference: &str) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// The phases of a typical start: each phase's mean over the starts (of the kept rounds)
+/// whose phases add up to between the lower and upper quartile of all such sums. Medians
+/// of the parts of a skewed whole do not add up to its median; these means do add up (to
+/// the interquartile mean of the whole, close to its median), and ignore the tails.
+fn typical_phases(
+    per_start: &[[f64; 5]],
+    rounds: &[u32],
+    keep: Option<&[u32]>,
+) -> crate::results::PhaseMedians {
+    let kept: Vec<[f64; 5]> = per_start
+        .iter()
+        .zip(rounds)
+        .filter(|(_, r)| keep.is_none_or(|k| k.binary_search(r).is_ok()))
+        .map(|(p, _)| *p)
+        .collect();
+    let mut sums: Vec<f64> = kept.iter().map(|p| p.iter().sum()).collect();
+    sums.sort_by(f64::total_cmp);
+    let (lo, hi) = match sums.len() {
+        0 => (0.0, 0.0),
+        n => (sums[n / 4], sums[3 * (n - 1) / 4]),
+    };
+    let middle: Vec<&[f64; 5]> = kept
+        .iter()
+        .filter(|p| {
+            let s: f64 = p.iter().sum();
+            s >= lo && s <= hi
+        })
+        .collect();
+    let mean = |i: usize| middle.iter().map(|p| p[i]).sum::<f64>() / middle.len().max(1) as f64;
+    crate::results::PhaseMedians {
+        seal: mean(0),
+        spawn: mean(1),
+        run: mean(2),
+        reap: mean(3),
+        teardown: mean(4),
+    }
 }
