@@ -23,7 +23,7 @@ build() { gcc -O2 -Wall -DREAL="\"$real\"" -DDELAY_NS="$2" -o "$tmp/$1" scripts/
 build control 0
 
 # The control build's median start, from a short run of its own.
-${LOCK:+flock "$LOCK"} "$sb" compare --strategies none --runtime "control=$tmp/control" \
+${LOCK:+flock "$LOCK"} "$sb" compare --strategies none --workload container-start --runtime "control=$tmp/control" \
   --reference control --runs 40 -q --export-json "$tmp/m.json" > /dev/null
 median=$(python3 -c "import json; print(json.load(open('$tmp/m.json'))['results'][0]['median'])")
 echo "control build ($real via the wrapper): median start $median s"

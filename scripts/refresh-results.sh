@@ -2,7 +2,8 @@
 # Regenerate everything in results/ from real runs on this machine, as root:
 #   baseline.json        the CI gate's baseline (exec-true, every strategy, 10 passes × 300 rounds)
 #   workloads.*          every strategy on all three workloads in one run: the ratio chart
-#   exec-true.*          a 60-second run of every strategy, with its charts
+#   exec-true.*          a 60-second run of every strategy, with its charts and HTML report
+#   phases.*             where each strategy's time goes (--phases), all workloads, with HTML
 #   full-start.*         every strategy sealing sealbench's libcontainer runtime
 #   container-start.*    every strategy and the runc/crun peers on one bundle
 #   audit.*              the attack matrix
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 sb=./target/release/sealbench
 out=results
-mkdir -p "$out/sweeps" "$out/charts" "$out/charts-container-start" "$out/charts-workloads" "$out/charts-full-start"
+mkdir -p "$out/sweeps" "$out/charts" "$out/charts-container-start" "$out/charts-workloads" "$out/charts-full-start" "$out/charts-phases"
 
 $sb compare --strategies all --workload exec-true --runs 300 --repeat 10 --seed 2026 -q \
   --export-json "$out/baseline.json" --export-markdown "$out/baseline.md"
@@ -23,7 +24,10 @@ $sb compare --strategies all --workload all --time-budget 2 --seed 2028 -q \
 $sb compare --strategies all --workload full-start --time-budget 4 --seed 2029 -q \
   --export-json "$out/full-start.json" --export-markdown "$out/full-start.md" --plot "$out/charts-full-start"
 $sb compare --strategies all --workload exec-true --time-budget 6 --seed 2026 -q \
-  --export-json "$out/exec-true.json" --export-markdown "$out/exec-true.md" --plot "$out/charts"
+  --export-json "$out/exec-true.json" --export-markdown "$out/exec-true.md" --export-html "$out/exec-true.html" --plot "$out/charts"
+$sb compare --strategies all --workload all --phases --time-budget 1 --seed 2030 -q \
+  --export-json "$out/phases.json" --export-markdown "$out/phases.md" --export-html "$out/phases.html" \
+  --plot "$out/charts-phases" > "$out/phases.txt"
 $sb compare --strategies all --workload container-start --runtimes runc,crun,youki --time-budget 4 --max-runs 2000 --seed 4 -q \
   --export-json "$out/container-start.json" --export-markdown "$out/container-start.md" --plot "$out/charts-container-start"
 scripts/seed-experiment.sh
@@ -60,6 +64,14 @@ $sb sweep --param concurrency --values 1,2,4,8 --runs 40 --seed 13 -q \
   echo "![ratios](charts-seed-experiment/ratios.png)"
   echo
   cat "$out/seed-experiment.md"
+  echo
+  echo "## Where the time goes (\`phases.json\`, \`phases.html\`)"
+  echo
+  echo "![phases](charts-phases/phases.png)"
+  echo
+  echo '\`\`\`'
+  sed -n '/Where the time goes/,/^Summary/p' "$out/phases.txt" | sed '$d'
+  echo '\`\`\`'
   echo
   echo "## CI gate baseline (\`baseline.json\`): exec-true, 10 passes of 300 rounds"
   echo

@@ -59,7 +59,7 @@ pub struct CompareArgs {
     #[arg(long, default_value = "exec-true")]
     pub workload: String,
     /// The strategy, or runtime, ratios are taken against.
-    #[arg(long, default_value = "noclone")]
+    #[arg(long, default_value = strategies::DEFAULT_REFERENCE)]
     pub reference: String,
     /// Real runtimes on PATH to run on the same bundle as peers (`runc,crun,youki`),
     /// interleaved with everything else.
@@ -165,7 +165,7 @@ pub struct ExportArgs {
 pub struct ReportArgs {
     /// A results file written by `compare --export-json`.
     pub file: PathBuf,
-    #[arg(long, default_value = "noclone")]
+    #[arg(long, default_value = strategies::DEFAULT_REFERENCE)]
     pub reference: String,
     #[command(flatten)]
     pub export: ExportArgs,
@@ -177,7 +177,7 @@ pub struct PlotArgs {
     pub file: PathBuf,
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
-    #[arg(long, default_value = "noclone")]
+    #[arg(long, default_value = strategies::DEFAULT_REFERENCE)]
     pub reference: String,
 }
 
@@ -206,7 +206,7 @@ pub struct GateArgs {
     /// Repeatable.
     #[arg(long, value_name = "PCT|NAME=PCT", default_value = "3%")]
     pub max_regression: Vec<String>,
-    #[arg(long, default_value = "noclone")]
+    #[arg(long, default_value = strategies::DEFAULT_REFERENCE)]
     pub reference: String,
     /// Passes to make now before judging.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(2..=50))]
@@ -231,7 +231,7 @@ pub struct GateArgs {
 pub struct MergeArgs {
     /// Results files (`compare --export-json`) from different hosts or kernels.
     pub files: Vec<PathBuf>,
-    #[arg(long, default_value = "noclone")]
+    #[arg(long, default_value = strategies::DEFAULT_REFERENCE)]
     pub reference: String,
     #[arg(long, value_name = "FILE")]
     pub export_json: Option<PathBuf>,

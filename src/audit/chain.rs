@@ -38,7 +38,7 @@ pub fn run(
     }
     args.extend(["--inspect", myself.as_str(), "__attack", attack]);
     args.extend(arg);
-    let argv = Argv::new(args);
+    let argv = Argv::new(args)?;
     let envp = Argv::minimal_env();
     let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
     let mut fds = vec![(w.as_fd(), REPORT_FD), (sealed_fd, SEALED_FD)];

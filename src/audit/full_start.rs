@@ -95,7 +95,7 @@ fn bundle(sb: &Sandbox, attack: &str) -> Result<AuditBundle> {
 fn runtime(sealed: &Sealed, args: &[&str]) -> Result<()> {
     use rustix::fd::AsFd;
     use std::io::{Read, Seek};
-    let argv = Argv::new(std::iter::once("sealbench-runtime").chain(args.iter().copied()));
+    let argv = Argv::new(std::iter::once("sealbench-runtime").chain(args.iter().copied()))?;
     let envp = Argv::minimal_env();
     let stderr = rustix::fs::memfd_create("stderr", rustix::fs::MemfdFlags::CLOEXEC)
         .ctx(|| "memfd_create(stderr)".into())?;

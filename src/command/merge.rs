@@ -1,30 +1,10 @@
 use crate::cli::MergeArgs;
 use crate::error::{AppError, AppResult};
 use crate::export::{check_paths, markdown_cell, parse_results, write_atomic};
+use crate::results::merge::{host_label, ratio, rows, Merged, SCHEMA};
 use crate::results::{Host, Results};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
-use serde::{Deserialize, Serialize};
 use std::fmt::Write;
-
-pub const SCHEMA: &str = "sealbench-merge/1";
-
-/// Runs from several machines or kernels, side by side, each keyed by its host.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Merged {
-    pub schema: String,
-    pub reference: String,
-    pub runs: Vec<Results>,
-}
-
-/// How a host is named in tables and charts: kernel, CPU model, exe size.
-pub fn host_label(h: &Host) -> String {
-    format!(
-        "{} · {} · {:.0} MiB",
-        h.kernel,
-        h.cpu_model.as_deref().unwrap_or("unknown CPU"),
-        h.exe_size_bytes as f64 / f64::from(1 << 20)
-    )
-}
 
 fn host_key(h: &Host) -> (String, Option<String>, u64) {
     (h.kernel.clone(), h.cpu_model.clone(), h.exe_size_bytes)
@@ -72,29 +52,6 @@ pub fn run(args: &MergeArgs) -> AppResult<i32> {
     }
     crate::output::emit::out(&format!("{}\n", table(&merged)))?;
     Ok(0)
-}
-
-/// Rows (workload, strategy) present in any run, in first-seen order.
-pub fn rows(m: &Merged) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for r in &m.runs {
-        for e in r.results.iter().filter(|e| e.is_ok()) {
-            let key = (e.workload.clone(), e.strategy.clone());
-            if !out.contains(&key) {
-                out.push(key);
-            }
-        }
-    }
-    out
-}
-
-/// The ratio cell of one run for one row.
-pub fn ratio(run: &Results, workload: &str, strategy: &str) -> Option<(f64, [f64; 2])> {
-    run.results
-        .iter()
-        .find(|e| e.workload == workload && e.strategy == strategy && e.is_ok())
-        .and_then(|e| e.ratio.as_ref())
-        .map(|r| (r.value, r.ci95))
 }
 
 fn cell(run: &Results, w: &str, s: &str) -> String {

@@ -31,7 +31,15 @@ pub fn bench_name(workload_name: &str) -> String {
 
 impl Exporter for BenchstatExporter {
     fn serialize(&self, results: &Results) -> Vec<u8> {
-        let mut out = String::from("goos: linux\ngoarch: amd64\npkg: sealbench\n");
+        // Go's names for the architecture this sealbench runs on.
+        let arch = match std::env::consts::ARCH {
+            "x86_64" => "amd64",
+            "aarch64" => "arm64",
+            "x86" => "386",
+            "powerpc64" => "ppc64le",
+            other => other,
+        };
+        let mut out = format!("goos: linux\ngoarch: {arch}\npkg: sealbench\n");
         if let Some(cpu) = &results.host.cpu_model {
             let _ = writeln!(out, "cpu: {cpu}");
         }

@@ -110,7 +110,7 @@ impl Exporter for HtmlExporter {
             .results
             .iter()
             .find_map(|e| e.ratio.as_ref().map(|r| r.reference.clone()))
-            .unwrap_or_else(|| "noclone".into());
+            .unwrap_or_else(|| strategies::DEFAULT_REFERENCE.into());
         let mut names: indexmap::IndexSet<&str> = indexmap::IndexSet::new();
         for e in &results.results {
             names.insert(&e.workload);

@@ -14,10 +14,6 @@ impl Progress {
         }
     }
 
-    pub fn hidden() -> Progress {
-        Progress { bar: None }
-    }
-
     pub fn start(&self, total: u64) {
         if let Some(bar) = &self.bar {
             bar.set_length(total);

@@ -254,7 +254,7 @@ fn block() -> std::result::Result<(), (u8, rustix::io::Errno)> {
 impl Contender for Peer {
     fn start(&mut self) -> Result<ChildExit> {
         let id = self.next_id();
-        let argv = Argv::new(self.args(&id));
+        let argv = Argv::new(self.args(&id))?;
         let spec = Spawn {
             argv: &argv,
             envp: &self.envp,

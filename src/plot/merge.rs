@@ -1,5 +1,5 @@
 use super::font::FAMILY;
-use crate::command::merge::{host_label, ratio, rows, Merged};
+use crate::results::merge::{host_label, ratio, rows, Merged};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 

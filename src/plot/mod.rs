@@ -153,8 +153,8 @@ pub fn write_sweep_charts(
 }
 
 /// The grouped bar chart of a merge, `merge.{svg,png}`.
-pub fn write_merge_chart(m: &crate::command::merge::Merged, dir: &Path) -> AppResult<Vec<PathBuf>> {
-    let panels = crate::command::merge::rows(m)
+pub fn write_merge_chart(m: &crate::results::merge::Merged, dir: &Path) -> AppResult<Vec<PathBuf>> {
+    let panels = crate::results::merge::rows(m)
         .iter()
         .map(|(w, _)| w.clone())
         .collect::<std::collections::BTreeSet<_>>()

@@ -11,21 +11,30 @@ pub struct Argv {
 unsafe impl Send for Argv {}
 
 impl Argv {
-    pub fn new<I, S>(items: I) -> Argv
+    /// The strings as a C vector; one holding a NUL byte (a bundle's `process.args` may
+    /// say `\u0000`) cannot be passed to exec and is an error naming it.
+    pub fn new<I, S>(items: I) -> strategies::Result<Argv>
     where
         I: IntoIterator<Item = S>,
         S: Into<Vec<u8>>,
     {
         let strings: Vec<CString> = items
             .into_iter()
-            .map(|s| CString::new(s).expect("argument with a NUL byte"))
-            .collect();
+            .map(|s| {
+                CString::new(s).map_err(|e| {
+                    strategies::Error::msg(format!(
+                        "argument {:?} holds a NUL byte, which exec cannot pass",
+                        String::from_utf8_lossy(&e.into_vec())
+                    ))
+                })
+            })
+            .collect::<strategies::Result<_>>()?;
         let mut ptrs: Vec<*const c_char> = strings.iter().map(|s| s.as_ptr()).collect();
         ptrs.push(std::ptr::null());
-        Argv {
+        Ok(Argv {
             _strings: strings,
             ptrs,
-        }
+        })
     }
 
     pub fn as_ptr(&self) -> *const *const c_char {
@@ -35,5 +44,6 @@ impl Argv {
     /// The environment every child gets: enough to find a payload, nothing of the caller's.
     pub fn minimal_env() -> Argv {
         Argv::new(["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"])
+            .expect("a constant without NUL")
     }
 }

@@ -46,7 +46,6 @@ pub fn entry(unit: &Unit, mount_events_method: Option<&str>) -> Entry {
     if e.is_ok() && !unit.samples.is_empty() {
         e.mount_events_per_start = unit.mount_events;
         e.mount_events_method = unit.mount_events.and(mount_events_method).map(String::from);
-        e.stage2_max_rss_bytes = e.max_rss_bytes;
     }
     if let Some((available, shmem)) = unit.memory_per_live {
         // A copy on shmem (memfd, a tmpfile on tmpfs) shows in Shmem exactly, while
@@ -82,7 +81,6 @@ impl super::Results {
                     x.rounds.extend(&e.rounds);
                     x.passes.extend(&e.passes);
                     x.max_rss_bytes = x.max_rss_bytes.max(e.max_rss_bytes);
-                    x.stage2_max_rss_bytes = x.stage2_max_rss_bytes.max(e.stage2_max_rss_bytes);
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! The results file: schema `sealbench/1`. Fields are only ever added, never renamed.
 
 mod build;
+pub mod merge;
 #[cfg(test)]
 pub mod sample;
 mod validate;
@@ -160,9 +161,6 @@ pub struct Entry {
     /// … and the rise in Shmem (memfd copies are shmem) per live one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra_shmem_bytes_per_live: Option<i64>,
-    /// The largest max RSS of stage 2 (and the payload it became) over the starts.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stage2_max_rss_bytes: Option<u64>,
 }
 
 /// median(strategy) / median(reference) over the rounds they share, with a 95% CI from a
@@ -183,9 +181,10 @@ pub struct Ratio {
     pub passes: Option<crate::stats::PassRatios>,
 }
 
+/// A row nobody has filled in has not succeeded: only a measured unit is `ok`.
 impl Default for Status {
     fn default() -> Self {
-        Status::Ok
+        Status::Failed
     }
 }
 

@@ -13,8 +13,6 @@ pub const STAGE2: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/sealbench-st
 /// copy per start costs what it costs runc.
 pub struct RuntimeBinary {
     pub path: PathBuf,
-    pub size: u64,
-    pub stage2_size: u64,
 }
 
 impl RuntimeBinary {
@@ -48,10 +46,6 @@ impl RuntimeBinary {
         }
         out.set_permissions(std::fs::Permissions::from_mode(0o755))
             .ctx(|| "chmod runtime binary".into())?;
-        Ok(RuntimeBinary {
-            path,
-            size,
-            stage2_size,
-        })
+        Ok(RuntimeBinary { path })
     }
 }

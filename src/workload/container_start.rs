@@ -29,8 +29,8 @@ impl Workload for ContainerStart {
     fn prepare(&self, sandbox: &Sandbox) -> Result<Box<dyn Starter>> {
         let plan = ContainerPlan::from_bundle(&sandbox.bundle()?)?;
         Ok(Box::new(ContainerStarter {
-            argv: Stage2Argv::new(&plan.args, &plan.args),
-            envp: Argv::new(plan.env.clone()),
+            argv: Stage2Argv::new(&plan.args, &plan.args)?,
+            envp: Argv::new(plan.env.clone())?,
             plan,
             last: AtomicI32::new(0),
         }))

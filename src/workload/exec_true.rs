@@ -28,7 +28,7 @@ impl Workload for ExecTrue {
             argv: Stage2Argv::new(
                 &["/bin/true".into()],
                 &[myself, "__attack".into(), "reopen-after-exit".into()],
-            ),
+            )?,
             envp: Argv::minimal_env(),
         }))
     }

@@ -71,7 +71,7 @@ impl Starter for FullStarter {
             "--bundle".into(),
             self.bundle.display().to_string(),
             Self::id(n),
-        ]);
+        ])?;
         let spec = Spawn {
             argv: &argv,
             envp: &self.envp,

@@ -81,7 +81,7 @@ pub struct Stage2Argv {
 }
 
 impl Stage2Argv {
-    pub fn new(payload: &[String], inspect_payload: &[String]) -> Stage2Argv {
+    pub fn new(payload: &[String], inspect_payload: &[String]) -> Result<Stage2Argv> {
         let make = |flags: &[&str], tail: &[String]| {
             Argv::new(
                 ["sealbench-stage2"]
@@ -91,16 +91,16 @@ impl Stage2Argv {
                     .chain(tail.iter().cloned()),
             )
         };
-        Stage2Argv {
+        Ok(Stage2Argv {
             vectors: [
-                make(&[], payload),
-                make(&["--inspect"], inspect_payload),
-                make(&["--hold"], &[]),
-                make(&["--dmz"], payload),
-                make(&["--dmz", "--inspect"], inspect_payload),
-                make(&["--dmz", "--hold"], &[]),
+                make(&[], payload)?,
+                make(&["--inspect"], inspect_payload)?,
+                make(&["--hold"], &[])?,
+                make(&["--dmz"], payload)?,
+                make(&["--dmz", "--inspect"], inspect_payload)?,
+                make(&["--dmz", "--hold"], &[])?,
             ],
-        }
+        })
     }
 
     pub fn pick(&self, sealed: &Sealed, mode: Mode) -> &Argv {

@@ -25,6 +25,10 @@ pub use error::{errno_name, Error, Result, ResultExt};
 use std::ffi::CString;
 pub use target::Target;
 
+/// The strategy every other is measured against unless `--reference` says otherwise: the
+/// unprotected baseline, which execs the runtime binary as it is.
+pub const DEFAULT_REFERENCE: &str = "noclone";
+
 /// What a sealed start executes: the runtime binary as stage 2 and, for a strategy like
 /// runc-dmz, a sealed init that stage 2 execs in place of the payload, and that execs it.
 #[derive(Debug)]
