@@ -41,7 +41,7 @@ for i in $(seq 1 "$n"); do
     [ "$pct" != 0 ] && cand=$tmp/slow$pct
     set +e
     ${LOCK:+flock "$LOCK"} "$sb" gate --runtime "base=$tmp/control" --runtime "cand=$cand" \
-      --reference base -q --export-json "$tmp/v.json" > "$tmp/out.txt" 2> "$tmp/err.txt"
+      --reference base --runs "${RUNS:-100}" -q --export-json "$tmp/v.json" > "$tmp/out.txt" 2> "$tmp/err.txt"
     code=$?
     set -e
     if [ ! -s "$tmp/v.json" ]; then cat "$tmp/err.txt" >&2; exit 2; fi
@@ -52,6 +52,7 @@ v = next(x for x in doc["verdicts"] if x["strategy"] == "cand")
 print(json.dumps({
     "injected_percent": int(sys.argv[2]), "exit": int(sys.argv[3]), "seconds": round(doc["seconds"], 1),
     "passes": v["passes"][1], "outcome": v["outcome"], "change": v["change"],
+    "change_ci": v.get("change_ci"), "base_median": v.get("baseline_median"), "cand_median": v.get("current_median"),
 }))
 PY
     rm -f "$tmp/v.json"
@@ -59,9 +60,9 @@ PY
   done
 done
 
-python3 - "$out" "$real" "$median" <<'PY'
+python3 - "$out" "$real" "$median" "${RUNS:-100}" <<'PY'
 import json, sys
-out, real, median = sys.argv[1], sys.argv[2], float(sys.argv[3])
+out, real, median, doc_runs = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
 gates = [json.loads(l) for l in open(f"{out}/ab-gates.jsonl")]
 def med(xs):
     xs = sorted(xs); n = len(xs)
@@ -85,7 +86,7 @@ json.dump(summary, open(f"{out}/ab-summary.json", "w"), indent=2)
 with open(f"{out}/ab-summary.md", "w") as f:
     f.write("\n".join(lines) + "\n")
     f.write(f"\nTwo builds of {real} (a wrapper that busy-waits on `run`, control median {median*1e3:.1f} ms), "
-            f"30 rounds per pass, 3 passes and one more while inconclusive, at most 10; margin 3%. "
+            f"{doc_runs} rounds per pass, 3 passes and one more while inconclusive, at most 10; margin 3%. "
             f"False alarms (identical builds, exit 1): {sum(g['exit'] == 1 for g in honest)} of {len(honest)}.\n")
 print(open(f"{out}/ab-summary.md").read())
 PY

@@ -163,9 +163,13 @@ pub fn spawn(exec: &Exec, spec: &Spawn) -> Result<Pid> {
                 return fail(1, sub, e);
             }
         }
-        let e = match exec {
-            Exec::Fd(fd) => sys::execveat_fd(fd, spec.argv.as_ptr(), spec.envp.as_ptr()),
-            Exec::Path(p) => sys::execve_path(p, spec.argv.as_ptr(), spec.envp.as_ptr()),
+        // SAFETY: both vectors are Argv's: NULL-terminated arrays of C strings built before
+        // the spawn and alive (borrowed by `spec`) until it returns.
+        let e = unsafe {
+            match exec {
+                Exec::Fd(fd) => sys::execveat_fd(fd, spec.argv.as_ptr(), spec.envp.as_ptr()),
+                Exec::Path(p) => sys::execve_path(p, spec.argv.as_ptr(), spec.envp.as_ptr()),
+            }
         };
         fail(2, 0, e)
     };

@@ -113,6 +113,12 @@ pub extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *co
     }
 }
 
+/// Exec `argv[0]` with `argv` and `envp`; returns 127 only if that fails.
+///
+/// # Safety
+///
+/// `argv` and `envp` are NULL-terminated arrays of C strings (the kernel's own, from main)
+/// and `argv[0]` is not NULL.
 unsafe fn exec(argv: *const *const c_char, envp: *const *const c_char) -> c_int {
     execve(*argv, argv, envp);
     say(2, b"sealbench-stage2: cannot exec the payload\n");
@@ -129,6 +135,11 @@ fn say(fd: c_int, bytes: &[u8]) {
     unsafe { write(fd, bytes.as_ptr(), bytes.len()) };
 }
 
+/// Whether the C string `arg` equals `lit`.
+///
+/// # Safety
+///
+/// `arg` points to a NUL-terminated string.
 unsafe fn is(arg: *const c_char, lit: &[u8]) -> bool {
     let mut i = 0;
     loop {
@@ -149,6 +160,10 @@ fn errno() -> c_long {
 }
 
 /// Spawn the sealed binary (fd 6) with `argv`, wait until it has exec'd its payload, exit.
+///
+/// # Safety
+///
+/// `argv` and `envp` are NULL-terminated arrays of C strings, as main received them.
 unsafe fn parent_of(argv: *const *const c_char, envp: *const *const c_char) -> c_int {
     let mut sync = [0 as c_int; 2];
     if pipe(sync.as_mut_ptr()) != 0 {
@@ -175,6 +190,10 @@ unsafe fn parent_of(argv: *const *const c_char, envp: *const *const c_char) -> c
 /// The page of this program's own text that holds `main`: its offset in the executable
 /// and the physical frame it sits in, from /proc/self/pagemap. Equal frames for the
 /// runtime binary's page mean the sealed object shares its page cache.
+///
+/// # Safety
+///
+/// Only raw syscalls on buffers of this frame; safe to call from any point of main.
 unsafe fn text_page(line: &mut Line) {
     let ehdr = core::ptr::addr_of!(__ehdr_start) as usize;
     let phoff = core::ptr::read_unaligned((ehdr + 32) as *const u64) as usize;
@@ -210,6 +229,11 @@ unsafe fn text_page(line: &mut Line) {
 /// Report lines: `exe <readlink>`, `write-running <0 or errno>`, `write-parent-exe <0,
 /// errno or none>`, where it runs (`pid`, `hostname`, `root <dev>:<ino>` of "/"), and
 /// `text-page <offset> <pfn>`.
+///
+/// # Safety
+///
+/// Writes to fd 3, which the caller (sealbench's inspect or audit) placed there as the
+/// report pipe; otherwise only raw syscalls on buffers of this frame.
 unsafe fn inspect() {
     // A --parent-of waits for EOF here: it comes when this process execs its payload.
     fcntl(SYNC_FD, F_SETFD, FD_CLOEXEC);
@@ -268,6 +292,10 @@ unsafe fn inspect() {
 }
 
 /// `<label><dev>:<ino>` of `path`, if it can be stat'ed.
+///
+/// # Safety
+///
+/// `path` is a valid C string (guaranteed by `&CStr`); the stat buffer is this frame's.
 unsafe fn push_dev_ino(line: &mut Line, label: &[u8], path: &core::ffi::CStr) {
     // struct stat starts with st_dev and st_ino (u64 each) on x86-64 and arm64; 18 words
     // cover the whole struct on both.

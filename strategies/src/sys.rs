@@ -1,4 +1,5 @@
-//! Kernel operations that more than one strategy needs, and the crate's only `unsafe`.
+//! Kernel operations that more than one strategy needs, and most of the crate's `unsafe`
+//! (the rest is in `bind_ro.rs` and `memfd_bind.rs`, each block with its SAFETY note).
 
 use crate::{Error, Result, ResultExt};
 use rustix::fd::{AsFd, OwnedFd};
@@ -87,8 +88,11 @@ pub fn sealed_memfd_copy(name: &CStr, src: impl AsFd) -> Result<OwnedFd> {
 /// SIGKILL when this thread exits, so nothing it does can outlive sealbench.
 ///
 /// # Safety
-/// The caller may be multi-threaded, so `child` must make async-signal-safe calls only:
-/// raw syscalls on data prepared before the call. No allocation, no locks, no panics.
+/// If the caller may be multi-threaded, `child` must make async-signal-safe calls only:
+/// raw syscalls on data prepared before the call. No allocation, no locks, no panics
+/// (another thread may have held the allocator's lock at the fork). A caller that is
+/// single-threaded at the fork (checked, as sealbench's worker does) has no other thread
+/// whose locks could be copied held, and its child may do anything a process may.
 pub unsafe fn fork_with(child: impl FnOnce() -> i32) -> Result<rustix::process::Pid> {
     let parent = rustix::process::getpid();
     let flags = 0;
@@ -283,14 +287,19 @@ pub fn wait4(pid: rustix::process::Pid) -> Result<(libc::c_int, libc::rusage)> {
 
 /// `execveat(fd, "", argv, envp, AT_EMPTY_PATH)`, which rustix does not wrap. Returns only
 /// on failure. Allocation-free, so it may run between fork and exec.
-pub fn execveat_fd(
+///
+/// # Safety
+///
+/// `argv` and `envp` must each point to a NULL-terminated array of pointers to
+/// NUL-terminated strings, all alive until the call returns (or the exec succeeds).
+pub unsafe fn execveat_fd(
     fd: impl AsFd,
     argv: *const *const libc::c_char,
     envp: *const *const libc::c_char,
 ) -> Errno {
     use std::os::fd::AsRawFd;
-    // SAFETY: argv and envp are NULL-terminated arrays of C strings prepared by the caller
-    // before fork; the empty path is a valid C string.
+    // SAFETY: argv and envp are as the caller promised (see # Safety); the empty path is a
+    // valid C string.
     unsafe {
         libc::syscall(
             libc::SYS_execveat,
@@ -305,12 +314,17 @@ pub fn execveat_fd(
 }
 
 /// `execve(path, argv, envp)`. Returns only on failure; allocation-free.
-pub fn execve_path(
+///
+/// # Safety
+///
+/// As for [`execveat_fd`]: `argv` and `envp` are NULL-terminated arrays of C strings that
+/// outlive the call.
+pub unsafe fn execve_path(
     path: &CStr,
     argv: *const *const libc::c_char,
     envp: *const *const libc::c_char,
 ) -> Errno {
-    // SAFETY: as for execveat_fd.
+    // SAFETY: argv and envp are as the caller promised; path is a live C string.
     unsafe { libc::execve(path.as_ptr(), argv, envp) };
     Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
 }
