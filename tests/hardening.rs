@@ -198,6 +198,36 @@ fn interrupted_at_random_points_by_sigint_sigterm_and_sigkill_it_leaves_nothing(
     }
 }
 
+/// The audit's full-start block starts real containers: interrupted anywhere, it too leaves
+/// no cgroup, state, mount or process behind.
+#[test]
+fn an_interrupted_full_start_audit_leaves_nothing() {
+    let _serial = serial();
+    if !root_or_skip("interrupted audit") {
+        return;
+    }
+    let before = footprint();
+    for (i, delay_ms) in [150u64, 400, 700, 1000, 1300, 1700].into_iter().enumerate() {
+        let signal = [libc::SIGINT, libc::SIGTERM, libc::SIGKILL][i % 3];
+        let mut child = sealbench()
+            .args(["audit", "--workload", "full-start"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc::kill(child.id() as i32, signal) };
+        let sent = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            assert!(sent.elapsed() < Duration::from_secs(5), "audit {i}: still running 5 s after signal {signal}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        settles_to(&before, Duration::from_secs(5))
+            .unwrap_or_else(|e| panic!("audit {i} (signal {signal} after {delay_ms} ms): {e}"));
+    }
+}
+
 fn usage_error(args: &[&str]) -> String {
     let out = sealbench().args(args).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr).into_owned();

@@ -16,10 +16,7 @@ pub fn run(args: &AuditArgs) -> AppResult<i32> {
         ],
     )?;
     super::require_root("audit")?;
-    let options = Options {
-        exe_size: args.exe_size,
-        ..Options::default()
-    };
+
     let chain = args.workload != "full-start";
     let full = args.workload != "exec-true";
     if full {
@@ -27,6 +24,13 @@ pub fn run(args: &AuditArgs) -> AppResult<i32> {
             AppError::usage(format!("audit --workload full-start needs sealbench-runtime: {e}"))
         })?;
     }
+    let options = Options {
+        exe_size: args.exe_size,
+        // The full-start block runs a whole runtime: its cgroups want v1 on a hybrid host,
+        // and a janitor that removes them if the audit is interrupted.
+        cgroup_v1_only: full,
+        ..Options::default()
+    };
     type Blocks = (Vec<Finding>, Vec<Finding>, bool);
     let (results, full_start, decoys_intact): Blocks = in_sandbox(options, |sb| {
         crate::process::watchdog::start(std::time::Duration::from_secs(30));
