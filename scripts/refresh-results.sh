@@ -69,9 +69,9 @@ $sb sweep --param concurrency --values 1,2,4,8 --runs 40 --seed 13 -q \
   echo
   echo "![phases](charts-phases/phases.png)"
   echo
-  echo '\`\`\`'
+  echo '```'
   sed -n '/Where the time goes/,/^Summary/p' "$out/phases.txt" | sed '$d'
-  echo '\`\`\`'
+  echo '```'
   echo
   echo "## CI gate baseline (\`baseline.json\`): exec-true, 10 passes of 300 rounds"
   echo

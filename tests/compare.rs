@@ -189,7 +189,8 @@ fn phases_and_counters_show_where_memfds_cost_goes() {
     );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Where the time goes"), "{text}");
-    assert!(text.contains("timing the phases costs"), "{text}");
+    assert!(text.contains("with phases over noclone-unphased without"), "{text}");
+    assert!(text.contains("5 clock reads per start"), "{text}");
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
     let rows = v["results"].as_array().unwrap();
     let row = |s: &str| rows.iter().find(|r| r["strategy"] == s).unwrap_or_else(|| panic!("no {s}"));

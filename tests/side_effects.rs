@@ -59,7 +59,10 @@ fn mount_events_and_memory_per_live_container() {
         "overlayfs: {} per live",
         memory("overlayfs")
     );
-    assert!(row(&v, "memfd")["stage2_max_rss_bytes"].as_u64().unwrap() > 0);
+    assert!(row(&v, "memfd")["max_rss_bytes"].as_u64().unwrap() > 0);
+    // Exact counters, for every start of every row that ran.
+    let counters = row(&v, "memfd")["counters_per_start"].as_array().unwrap().len();
+    assert_eq!(counters, row(&v, "memfd")["times"].as_array().unwrap().len());
 }
 
 #[test]

@@ -258,9 +258,24 @@ pub fn measure(
         schema: SCHEMA.into(),
         host: crate::host::describe(sb.exe_size()),
         plan: Some(plan.clone()),
+        clock_read_ns: pass.phases.map(|_| clock_read_ns()),
         command: Some(reproduce(plan.seed)),
         results: units.iter().map(|u| results::entry(u, method)).collect(),
     }
+}
+
+/// The median cost of one `Instant::now()` (the vDSO clock), over 100 batches of 100.
+fn clock_read_ns() -> f64 {
+    let per: Vec<f64> = (0..100)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            for _ in 0..100 {
+                std::hint::black_box(std::time::Instant::now());
+            }
+            t.elapsed().as_nanos() as f64 / 100.0
+        })
+        .collect();
+    crate::stats::median(&per)
 }
 
 /// This process's command line, shell-quoted, with `--seed` added when it was not given.

@@ -36,10 +36,17 @@ pub fn results(
         let _ = writeln!(
             text,
             "Where the time goes (--phases), a typical start: each phase's mean over the starts \
-             whose total lies between its quartiles:\n{t}\nseal: to the sealed object; \
+             around the median (40th to 60th percentile of their total):\n{t}\nseal: to the sealed object; \
              spawn: clone and exec of it; run: stage 2 and its payload until the exit is seen; \
              reap: wait4; teardown: closing what the seal made."
         );
+        if let Some(ns) = results.clock_read_ns {
+            let _ = writeln!(
+                text,
+                "The instrumentation itself: 5 clock reads per start at {ns:.0} ns each ({:.3} µs in all)",
+                5.0 * ns / 1e3
+            );
+        }
         for n in super::phases::overhead_notes(results) {
             let _ = writeln!(text, "{n}");
         }

@@ -51,13 +51,14 @@ pub fn overhead_notes(results: &Results) -> Vec<String> {
         // The row's ratio is unphased over phased; the cost is its inverse, less one.
         let pct = |x: f64| 100.0 * (1.0 / x - 1.0);
         out.push(format!(
-            "{}: timing the phases costs {:+.2}% of a {reference} start (95% CI {:+.2}% to {:+.2}%), \
-             from {reference} with phases over {} without, in the same rounds",
+            "{}: {reference} with phases over {} without, in the same rounds: {:+.2}% (95% CI {:+.2}% \
+             to {:+.2}%); this also holds the difference between two separately prepared units \
+             of one strategy, their own binaries and page cache",
             e.workload,
+            e.strategy,
             pct(r.value),
             pct(r.ci95[1]),
             pct(r.ci95[0]),
-            e.strategy
         ));
     }
     out

@@ -38,6 +38,7 @@ pub fn sample() -> Results {
             seed: 99,
             passes: 1,
         }),
+        clock_read_ns: None,
         command: Some("sealbench compare --strategies noclone,memfd,overlayfs --seed 99".into()),
         results: vec![
             row("noclone", 1.0),

@@ -164,9 +164,10 @@ pub fn analyze(results: &mut Results, reference: &str) -> Vec<String> {
 }
 
 /// The phases of a typical start: each phase's mean over the starts (of the kept rounds)
-/// whose phases add up to between the lower and upper quartile of all such sums. Medians
-/// of the parts of a skewed whole do not add up to its median; these means do add up (to
-/// the interquartile mean of the whole, close to its median), and ignore the tails.
+/// whose phases add up to between the 40th and 60th percentile of all such sums, the
+/// starts around the median. Medians of the parts of a skewed whole do not add up to its
+/// median; these means add up to the mean of that middle fifth, which is the median to
+/// within the fifth's width, and ignore the tails.
 fn typical_phases(
     per_start: &[[f64; 5]],
     rounds: &[u32],
@@ -182,7 +183,7 @@ fn typical_phases(
     sums.sort_by(f64::total_cmp);
     let (lo, hi) = match sums.len() {
         0 => (0.0, 0.0),
-        n => (sums[n / 4], sums[3 * (n - 1) / 4]),
+        n => (sums[2 * (n - 1) / 5], sums[3 * (n - 1) / 5]),
     };
     let middle: Vec<&[f64; 5]> = kept
         .iter()
