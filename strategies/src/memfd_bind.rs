@@ -165,16 +165,16 @@ impl Keeper {
         let pid = unsafe {
             sys::fork_with(|| {
                 sys::close_all_except(&mut [memfd_raw, exec_raw, control_raw]);
-                // stdin is the control pipe, without close-on-exec; stdout and stderr lead
-                // nowhere the holder should write.
-                if libc::dup3(control_raw, 0, 0) < 0 {
+                // stdin is the control pipe, without close-on-exec (stage 2 --hold writes
+                // nothing, so stdout and stderr stay as they are).
+                let stdin = if control_raw == 0 {
+                    libc::fcntl(0, libc::F_SETFD, 0)
+                } else {
+                    libc::dup3(control_raw, 0, 0)
+                };
+                if stdin < 0 {
                     let _ = rustix::io::write(&exec_w, &[libc::EBADF as u8]);
                     return 1;
-                }
-                let null = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
-                if null >= 0 {
-                    libc::dup2(null, 1);
-                    libc::dup2(null, 2);
                 }
                 let err = sys::execveat_fd(memfd, argv.as_ptr(), envp.as_ptr());
                 let _ = rustix::io::write(&exec_w, &[err.raw_os_error() as u8]);
