@@ -1,62 +1,69 @@
 use super::AuditReport;
+use strategies::KernelVersion;
 
-/// The outcomes measured on Linux 6.x (6.18 on x86-64), cell by cell in the matrix's
-/// column order (the attacks, then shares-page-cache). An audit on a 6.x kernel that
-/// differs from any of these exits 1. The `writable` cells are the README's subject.
-#[rustfmt::skip]
-pub const LINUX_6: &[(&str, &[&str])] = &[
-    ("noclone", &["blocked (ETXTBSY)", "blocked (ETXTBSY)", "writable", "writable", "writable", "writable", "yes"]),
-    ("memfd", &["blocked (ETXTBSY)", "blocked (ETXTBSY)", "blocked (EPERM)", "blocked (EPERM)", "blocked (ESTALE)", "blocked (EPERM)", "no"]),
-    ("memfd-bind", &["blocked (ETXTBSY)", "blocked (ETXTBSY)", "blocked (EPERM)", "blocked (EPERM)", "blocked (ESTALE)", "blocked (EPERM)", "no"]),
-    ("bind-ro", &["blocked (ETXTBSY)", "blocked (ETXTBSY)", "blocked (EROFS)", "blocked (EROFS)", "writable", "blocked (EROFS)", "yes"]),
-    ("overlayfs", &["blocked (EROFS)", "blocked (ETXTBSY)", "blocked (EROFS)", "blocked (EROFS)", "blocked (EOPNOTSUPP)", "blocked (EROFS)", "yes"]),
-    ("tmpfile", &["blocked (ETXTBSY)", "blocked (ETXTBSY)", "blocked", "blocked", "blocked", "blocked", "no"]),
-    ("open-tree", &["blocked (ETXTBSY)", "blocked (ETXTBSY)", "blocked (EROFS)", "writable", "writable", "blocked (EROFS)", "yes"]),
-    ("dmz", &["blocked (ETXTBSY)", "blocked (ETXTBSY)", "blocked (EPERM)", "blocked (EPERM)", "blocked (ESTALE)", "blocked (EPERM)", "no"]),
-    ("bind-ro-host", &["blocked (ETXTBSY)", "blocked (ETXTBSY)", "blocked (EROFS)", "blocked (EROFS)", "writable", "blocked (EROFS)", "yes"]),
-    ("fallback", &["blocked (EROFS)", "blocked (ETXTBSY)", "blocked (EROFS)", "blocked (EROFS)", "blocked (EOPNOTSUPP)", "blocked (EROFS)", "yes"]),
-];
+/// The `explanation` the audit gives every cell of a strategy that is unsupported here
+/// starts with this (see `audit_strategy`).
+const UNSUPPORTED: &str = "unsupported here";
 
-/// The recorded expectations for `kernel`'s family, if there are any.
-pub fn for_kernel(kernel: &str) -> Option<&'static [(&'static str, &'static [&'static str])]> {
-    match kernel.split('.').next()?.parse::<u32>().ok()? {
-        6 => Some(LINUX_6),
-        _ => None,
-    }
+/// Whether `strategy`'s findings are those of a strategy this kernel cannot run: every
+/// cell `not-applicable` because its probe failed.
+fn unsupported(findings: &[&super::Finding]) -> bool {
+    !findings.is_empty()
+        && findings.iter().all(|f| {
+            f.outcome.outcome == "not-applicable" && f.outcome.explanation.starts_with(UNSUPPORTED)
+        })
 }
 
-/// Every cell that differs from the expectation, as `strategy/attack: expected X, got Y`.
-/// `None` when no expectations are recorded for this kernel family.
+/// Every cell that differs from what the strategy records for this kernel
+/// ([`strategies::SealStrategy::expected_audit`]), as `strategy/attack: expected X, got Y`.
+/// A strategy that is unsupported on this kernel has `not-applicable` cells, which are
+/// expected, whatever it records. `None` when no strategy in the report records anything
+/// for this kernel: then nothing is checked.
 pub fn differences(report: &AuditReport) -> Option<Vec<String>> {
-    let expected = for_kernel(&report.kernel)?;
-    let columns: Vec<&str> = super::ATTACKS
-        .iter()
-        .map(|a| a.id)
-        .chain([super::PAGE_CACHE])
-        .collect();
-    let mut out = Vec::new();
+    let kernel = KernelVersion::parse(&report.kernel)?;
+    let mut names: Vec<&str> = Vec::new();
     for f in &report.results {
-        let Some((_, cells)) = expected.iter().find(|(s, _)| *s == f.strategy) else {
-            out.push(format!(
-                "{}: no expectation recorded for this strategy",
-                f.strategy
-            ));
-            continue;
-        };
-        let Some(i) = columns.iter().position(|c| *c == f.attack) else {
-            continue;
-        };
-        let want = cells.get(i).copied().unwrap_or("?");
-        if f.cell() != want {
-            out.push(format!(
-                "{}/{}: expected {want}, got {}",
-                f.strategy,
-                f.attack,
-                f.cell()
-            ));
+        if !names.contains(&f.strategy.as_str()) {
+            names.push(&f.strategy);
         }
     }
-    out.dedup();
+    let record = |name: &str| strategies::by_name(name).and_then(|s| s.expected_audit(kernel));
+    if names.iter().all(|n| record(n).is_none()) {
+        return None;
+    }
+    let mut out = Vec::new();
+    for name in names {
+        let findings: Vec<&super::Finding> = report
+            .results
+            .iter()
+            .filter(|f| f.strategy == name)
+            .collect();
+        if unsupported(&findings) {
+            continue;
+        }
+        let Some(cells) = record(name) else {
+            out.push(format!(
+                "{name}: no expectation recorded for this strategy on kernel {kernel}"
+            ));
+            continue;
+        };
+        for f in findings {
+            let Some((_, want)) = cells.iter().find(|(attack, _)| *attack == f.attack) else {
+                out.push(format!(
+                    "{name}/{}: no expectation recorded for this attack on kernel {kernel}",
+                    f.attack
+                ));
+                continue;
+            };
+            if f.cell() != *want {
+                out.push(format!(
+                    "{name}/{}: expected {want}, got {}",
+                    f.attack,
+                    f.cell()
+                ));
+            }
+        }
+    }
     Some(out)
 }
 
@@ -65,54 +72,145 @@ mod tests {
     use super::super::{report::Finding, AuditReport};
     use super::*;
 
-    fn report(kernel: &str, cells: &[&str]) -> AuditReport {
-        let columns: Vec<&str> = super::super::ATTACKS
+    fn columns() -> Vec<&'static str> {
+        super::super::ATTACKS
             .iter()
             .map(|a| a.id)
             .chain([super::super::PAGE_CACHE])
-            .collect();
-        let results = columns
-            .iter()
-            .zip(cells)
-            .map(|(attack, cell)| {
-                let (outcome, errno) = match cell.split_once(" (") {
-                    Some((o, e)) => (o.to_string(), Some(e.trim_end_matches(')').to_string())),
-                    None => (cell.to_string(), None),
-                };
-                let outcome = super::super::judge::Outcome {
-                    outcome,
-                    errno,
-                    explanation: "x".into(),
-                    detail: None,
-                };
-                Finding::new("memfd", attack, outcome)
-            })
-            .collect();
+            .collect()
+    }
+
+    fn finding(strategy: &str, attack: &str, cell: &str, explanation: &str) -> Finding {
+        let (outcome, errno) = match cell.split_once(" (") {
+            Some((o, e)) => (o.to_string(), Some(e.trim_end_matches(')').to_string())),
+            None => (cell.to_string(), None),
+        };
+        let outcome = super::super::judge::Outcome {
+            outcome,
+            errno,
+            explanation: explanation.into(),
+            detail: None,
+        };
+        Finding::new(strategy, attack, outcome)
+    }
+
+    fn report(kernel: &str, strategy: &str, cells: &[&str]) -> AuditReport {
         AuditReport {
             full_start: Vec::new(),
             schema: super::super::SCHEMA.into(),
             kernel: kernel.into(),
             decoy: String::new(),
             decoys_intact: true,
-            results,
+            results: columns()
+                .iter()
+                .zip(cells)
+                .map(|(attack, cell)| finding(strategy, attack, cell, "x"))
+                .collect(),
         }
+    }
+
+    /// The cells `strategy` records for `kernel`, in the matrix's column order.
+    fn recorded(strategy: &str, kernel: &str) -> Vec<&'static str> {
+        let cells = strategies::by_name(strategy)
+            .unwrap()
+            .expected_audit(KernelVersion::parse(kernel).unwrap())
+            .unwrap();
+        columns()
+            .iter()
+            .map(|c| cells.iter().find(|(a, _)| a == c).unwrap().1)
+            .collect()
     }
 
     #[test]
     fn the_recorded_matrix_matches_itself_and_a_changed_cell_is_named() {
-        let memfd = LINUX_6.iter().find(|(s, _)| *s == "memfd").unwrap().1;
-        assert_eq!(differences(&report("6.18.0", memfd)), Some(vec![]));
-        let mut changed: Vec<&str> = memfd.to_vec();
+        let memfd = recorded("memfd", "6.18.0");
+        assert_eq!(
+            memfd,
+            [
+                "blocked (ETXTBSY)",
+                "blocked (ETXTBSY)",
+                "blocked (EPERM)",
+                "blocked (EPERM)",
+                "blocked (ESTALE)",
+                "blocked (EPERM)",
+                "no"
+            ],
+            "6.18's record is the one measured on the host"
+        );
+        assert_eq!(
+            differences(&report("6.18.0", "memfd", &memfd)),
+            Some(vec![])
+        );
+        let mut changed = memfd.clone();
         changed[2] = "writable";
-        let diffs = differences(&report("6.18.0", &changed)).unwrap();
+        let diffs = differences(&report("6.18.0", "memfd", &changed)).unwrap();
         assert_eq!(
             diffs,
             vec!["memfd/reopen-after-exit: expected blocked (EPERM), got writable".to_string()]
         );
         assert_eq!(
-            differences(&report("5.15.0", memfd)),
+            differences(&report("5.15.0", "memfd", &memfd)),
             None,
             "no expectations for 5.x"
+        );
+    }
+
+    #[test]
+    fn every_strategy_records_every_column_on_the_measured_kernels() {
+        for kernel in [
+            "6.1.0-57-amd64",
+            "6.12.118+deb13-amd64",
+            "6.18.15+deb13-amd64",
+            "6.18.44-fc-v669",
+        ] {
+            for s in strategies::registry() {
+                let cells = recorded(s.name(), kernel);
+                assert_eq!(cells.len(), columns().len(), "{} on {kernel}", s.name());
+                assert_eq!(
+                    differences(&report(kernel, s.name(), &cells)),
+                    Some(vec![]),
+                    "{} on {kernel}",
+                    s.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn memfd_bind_records_its_holder_on_6_12_only() {
+        // On 6.12 the keeper is a process running the sealed copy: ETXTBSY before the seals.
+        let reopen = |k| recorded("memfd-bind", k)[2];
+        assert_eq!(reopen("6.12.118+deb13-amd64"), "blocked (ETXTBSY)");
+        assert_eq!(reopen("6.1.0-57-amd64"), "blocked (EPERM)");
+        assert_eq!(reopen("6.18.15+deb13-amd64"), "blocked (EPERM)");
+        let held = recorded("memfd-bind", "6.12.118+deb13-amd64");
+        let diffs = differences(&report("6.18.44-fc-v669", "memfd-bind", &held)).unwrap();
+        assert_eq!(diffs.len(), 3, "{diffs:?}");
+    }
+
+    #[test]
+    fn an_unsupported_strategy_is_expected_to_be_not_applicable() {
+        let na: Vec<Finding> = columns()
+            .iter()
+            .map(|a| {
+                finding(
+                    "memfd-bind",
+                    a,
+                    "not-applicable",
+                    "unsupported here: keeper: ENOENT",
+                )
+            })
+            .collect();
+        let mut r = report("6.12.118+deb13-amd64", "memfd-bind", &[]);
+        r.results = na.clone();
+        assert_eq!(differences(&r), Some(vec![]));
+        // A not-applicable cell for any other reason is a difference.
+        r.results[0] = finding("memfd-bind", columns()[0], "not-applicable", "no text page");
+        let diffs = differences(&r).unwrap();
+        assert_eq!(diffs.len(), columns().len(), "{diffs:?}");
+        assert!(
+            diffs[0].contains("expected blocked (ETXTBSY), got n/a"),
+            "{diffs:?}"
         );
     }
 }

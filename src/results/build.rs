@@ -37,15 +37,20 @@ pub fn entry(unit: &Unit, mount_events_method: Option<&str>) -> Entry {
     e.rounds = unit.samples.iter().map(|s| s.round).collect();
     e.max_rss_bytes = unit.samples.iter().map(|s| s.max_rss_kib * 1024).max();
     e.version = unit.version.clone();
-    e.kind = if unit.runtime { Kind::Runtime } else { Kind::Strategy };
+    e.kind = if unit.runtime {
+        Kind::Runtime
+    } else {
+        Kind::Strategy
+    };
     e.path = unit.path.clone();
     e.sha256 = unit.sha256.clone();
     e.seals = unit.seals.clone();
     e.used = unit.used.map(String::from);
     e.timeouts = unit.timeouts;
     if e.is_ok() && !unit.samples.is_empty() {
-        e.mount_events_per_start = unit.mount_events;
-        e.mount_events_method = unit.mount_events.and(mount_events_method).map(String::from);
+        if let (Some(n), Some(method)) = (unit.mount_events, mount_events_method) {
+            record_mount_events(&mut e, n, method);
+        }
     }
     if let Some((available, shmem)) = unit.memory_per_live {
         // A copy on shmem (memfd, a tmpfile on tmpfs) shows in Shmem exactly, while
@@ -55,6 +60,18 @@ pub fn entry(unit: &Unit, mount_events_method: Option<&str>) -> Entry {
         e.extra_shmem_bytes_per_live = Some(shmem);
     }
     e
+}
+
+/// Put a per-start count of mount events where it belongs: an exact count in
+/// `mount_events_per_start`; a poller's wake-ups, a lower bound, in a field of their own.
+fn record_mount_events(e: &mut Entry, per_start: f64, method: &str) {
+    e.mount_events_method = Some(method.to_string());
+    if crate::side_effects::is_exact(method) {
+        e.mount_events_per_start = Some(per_start);
+    } else {
+        e.mountinfo_wakeups_per_start = Some(per_start);
+        e.mountinfo_wakeups_bound = Some("lower".into());
+    }
 }
 
 impl super::Results {
@@ -84,5 +101,29 @@ impl super::Results {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mountinfo_wakeups_never_fill_the_exact_field() {
+        let mut exact = Entry::default();
+        record_mount_events(&mut exact, 2.0, "fanotify");
+        assert_eq!(exact.mount_events_per_start, Some(2.0));
+        assert_eq!(exact.mountinfo_wakeups_per_start, None);
+        let mut polled = Entry::default();
+        record_mount_events(&mut polled, 1.0, "mountinfo-poll");
+        assert_eq!(polled.mount_events_per_start, None);
+        assert_eq!(polled.mountinfo_wakeups_per_start, Some(1.0));
+        assert_eq!(polled.mountinfo_wakeups_bound.as_deref(), Some("lower"));
+        assert_eq!(
+            polled.mount_events_method.as_deref(),
+            Some("mountinfo-poll")
+        );
+        let json = serde_json::to_value(&polled).unwrap();
+        assert!(json.get("mount_events_per_start").is_none(), "{json}");
     }
 }

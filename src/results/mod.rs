@@ -151,13 +151,24 @@ pub struct Entry {
     /// For a fallback chain: the strategy that was used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used: Option<String>,
-    /// Mount and unmount events in the run's "host" namespace per start, counted over
-    /// starts of this strategy alone after the timed runs.
+    /// Mount and unmount events in the run's "host" namespace per start, counted exactly
+    /// (fanotify mount events, Linux 6.15+) over starts of this strategy alone after the
+    /// timed runs. Absent where the kernel cannot count them exactly.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mount_events_per_start: Option<f64>,
-    /// `fanotify` (exact) or `mountinfo-poll` (changes seen; events can merge).
+    /// How mount events were watched: `fanotify` (exact, fills `mount_events_per_start`)
+    /// or `mountinfo-poll` (fills `mountinfo_wakeups_per_start`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mount_events_method: Option<String>,
+    /// Where mount events cannot be counted exactly (before Linux 6.15): the wake-ups per
+    /// start of a poll on /proc/self/mountinfo that reads the table after every start, as
+    /// systemd's poller does. One wake-up covers every change since the last read, so this
+    /// is a lower bound on mount events, never a count of them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mountinfo_wakeups_per_start: Option<f64>,
+    /// `lower`: `mountinfo_wakeups_per_start` bounds mount events per start from below.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mountinfo_wakeups_bound: Option<String>,
     /// With several stage 2s alive at once, per live one: the larger of the drop in
     /// MemAvailable and the rise in Shmem.
     #[serde(default, skip_serializing_if = "Option::is_none")]

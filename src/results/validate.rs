@@ -136,6 +136,12 @@ fn entry(e: &Entry) -> Result<(), String> {
     if let Some(m) = e.mount_events_per_start.filter(|m| !non_negative(*m)) {
         return Err(format!("mount_events_per_start is {m:?}"));
     }
+    if let Some(m) = e.mountinfo_wakeups_per_start.filter(|m| !non_negative(*m)) {
+        return Err(format!("mountinfo_wakeups_per_start is {m:?}"));
+    }
+    if e.mount_events_per_start.is_some() && e.mountinfo_wakeups_per_start.is_some() {
+        return Err("both an exact mount event count and mountinfo wake-ups".into());
+    }
     Ok(())
 }
 

@@ -5,4 +5,4 @@ mod memory;
 mod mount_events;
 
 pub use memory::per_live;
-pub use mount_events::{events_per_start, MountWatch, EVENT_STARTS};
+pub use mount_events::{events_per_start, is_exact, MountWatch, EVENT_STARTS};

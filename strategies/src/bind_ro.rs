@@ -1,3 +1,4 @@
+use crate::expect;
 use crate::{Error, Exec, Result, ResultExt, SealStrategy, Sealed, Sealer, Target};
 use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags};
@@ -18,6 +19,10 @@ impl SealStrategy for BindRo {
 
     fn description(&self) -> &'static str {
         "per start, in a fresh mount namespace: read-only bind of the binary, O_PATH, detach"
+    }
+
+    fn expected_audit(&self, kernel: crate::KernelVersion) -> Option<expect::Cells> {
+        expect::lookup(AUDIT, kernel)
     }
 
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
@@ -134,3 +139,17 @@ impl Drop for BindRoSealer {
         let _ = self.teardown();
     }
 }
+
+/// What the audit finds, per range of kernels (see [`crate::expect`]).
+const AUDIT: expect::Record = &[(
+    expect::LINUX_6,
+    &[
+        ("write-running", "blocked (ETXTBSY)"),
+        ("write-parent-exe", "blocked (ETXTBSY)"),
+        ("reopen-after-exit", "blocked (EROFS)"),
+        ("remount-rw", "blocked (EROFS)"),
+        ("open-by-handle", "writable"),
+        ("truncate-sealed", "blocked (EROFS)"),
+        ("shares-page-cache", "yes"),
+    ],
+)];

@@ -1,3 +1,4 @@
+use crate::expect;
 use crate::{Exec, Result, ResultExt, SealStrategy, Sealed, Sealer, Target};
 use rustix::fs::{Mode, OFlags};
 use rustix::mount::{MountFlags, UnmountFlags};
@@ -16,6 +17,10 @@ impl SealStrategy for BindRoHost {
 
     fn description(&self) -> &'static str {
         "per start, in the caller's own mount namespace: read-only bind, O_PATH, detach (runc 1.1)"
+    }
+
+    fn expected_audit(&self, kernel: crate::KernelVersion) -> Option<expect::Cells> {
+        expect::lookup(AUDIT, kernel)
     }
 
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
@@ -44,3 +49,17 @@ impl Sealer for BindRoHostSealer {
         Ok(Exec::Fd(opened?).into())
     }
 }
+
+/// What the audit finds, per range of kernels (see [`crate::expect`]).
+const AUDIT: expect::Record = &[(
+    expect::LINUX_6,
+    &[
+        ("write-running", "blocked (ETXTBSY)"),
+        ("write-parent-exe", "blocked (ETXTBSY)"),
+        ("reopen-after-exit", "blocked (EROFS)"),
+        ("remount-rw", "blocked (EROFS)"),
+        ("open-by-handle", "writable"),
+        ("truncate-sealed", "blocked (EROFS)"),
+        ("shares-page-cache", "yes"),
+    ],
+)];

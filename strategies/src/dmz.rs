@@ -1,3 +1,4 @@
+use crate::expect;
 use crate::{sys, Error, Exec, Result, ResultExt, SealStrategy, Sealed, Sealer, Target};
 use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags};
@@ -19,6 +20,10 @@ impl SealStrategy for Dmz {
 
     fn description(&self) -> &'static str {
         "exec the binary unsealed; it execs a small init from a sealed memfd, which execs the payload"
+    }
+
+    fn expected_audit(&self, kernel: crate::KernelVersion) -> Option<expect::Cells> {
+        expect::lookup(AUDIT, kernel)
     }
 
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
@@ -49,3 +54,17 @@ impl Sealer for DmzSealer {
         })
     }
 }
+
+/// What the audit finds, per range of kernels (see [`crate::expect`]).
+const AUDIT: expect::Record = &[(
+    expect::LINUX_6,
+    &[
+        ("write-running", "blocked (ETXTBSY)"),
+        ("write-parent-exe", "blocked (ETXTBSY)"),
+        ("reopen-after-exit", "blocked (EPERM)"),
+        ("remount-rw", "blocked (EPERM)"),
+        ("open-by-handle", "blocked (ESTALE)"),
+        ("truncate-sealed", "blocked (EPERM)"),
+        ("shares-page-cache", "no"),
+    ],
+)];

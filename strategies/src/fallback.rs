@@ -1,3 +1,4 @@
+use crate::expect;
 use crate::{Error, Result, SealStrategy, Sealed, Sealer, Target};
 
 /// runc's choice since 1.2.1: overlayfs where the kernel can, else a memfd copy. The first
@@ -13,6 +14,10 @@ impl SealStrategy for Fallback {
 
     fn description(&self) -> &'static str {
         "overlayfs, or a memfd copy where overlayfs is unavailable, as runc does"
+    }
+
+    fn expected_audit(&self, kernel: crate::KernelVersion) -> Option<expect::Cells> {
+        expect::lookup(AUDIT, kernel)
     }
 
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
@@ -53,3 +58,17 @@ impl Sealer for FallbackSealer {
         self.inner.teardown()
     }
 }
+
+/// What the audit finds, per range of kernels (see [`crate::expect`]).
+const AUDIT: expect::Record = &[(
+    expect::LINUX_6,
+    &[
+        ("write-running", "blocked (EROFS)"),
+        ("write-parent-exe", "blocked (ETXTBSY)"),
+        ("reopen-after-exit", "blocked (EROFS)"),
+        ("remount-rw", "blocked (EROFS)"),
+        ("open-by-handle", "blocked (EOPNOTSUPP)"),
+        ("truncate-sealed", "blocked (EROFS)"),
+        ("shares-page-cache", "yes"),
+    ],
+)];

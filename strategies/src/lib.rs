@@ -5,6 +5,7 @@
 //! Adding a strategy is one new module plus one line in [`registry`].
 
 mod error;
+pub mod expect;
 pub mod sys;
 mod target;
 
@@ -22,6 +23,7 @@ mod tmpfile;
 use std::os::fd::OwnedFd;
 
 pub use error::{errno_name, Error, Result, ResultExt};
+pub use expect::KernelVersion;
 use std::ffi::CString;
 pub use target::Target;
 
@@ -76,6 +78,15 @@ pub trait SealStrategy: Sync {
     /// so a regression gate allows it a wider margin.
     fn copies_per_start(&self) -> bool {
         false
+    }
+
+    /// What `sealbench audit` should find for this strategy on `kernel`, attack by attack,
+    /// where that is recorded ([`expect`]): `None` for a kernel outside every recorded
+    /// range. Where the strategy is unsupported, the audit's cells are `not-applicable`
+    /// whatever is recorded here, and that is expected.
+    fn expected_audit(&self, kernel: KernelVersion) -> Option<expect::Cells> {
+        let _ = kernel;
+        None
     }
 
     /// The once-per-run set-up (memfd-bind's sealed copy and its bind mount, say).

@@ -1,3 +1,4 @@
+use crate::expect;
 use crate::{sys, Exec, Result, SealStrategy, Sealed, Sealer, Target};
 use std::ffi::CString;
 
@@ -11,6 +12,10 @@ impl SealStrategy for Memfd {
 
     fn description(&self) -> &'static str {
         "copy the binary into a sealed memfd on every start and exec that"
+    }
+
+    fn expected_audit(&self, kernel: crate::KernelVersion) -> Option<expect::Cells> {
+        expect::lookup(AUDIT, kernel)
     }
 
     fn copies_per_start(&self) -> bool {
@@ -34,3 +39,17 @@ impl Sealer for MemfdSealer {
         Ok(Exec::Fd(sys::sealed_memfd_copy(c"sealbench-memfd", &src)?).into())
     }
 }
+
+/// What the audit finds, per range of kernels (see [`crate::expect`]).
+const AUDIT: expect::Record = &[(
+    expect::LINUX_6,
+    &[
+        ("write-running", "blocked (ETXTBSY)"),
+        ("write-parent-exe", "blocked (ETXTBSY)"),
+        ("reopen-after-exit", "blocked (EPERM)"),
+        ("remount-rw", "blocked (EPERM)"),
+        ("open-by-handle", "blocked (ESTALE)"),
+        ("truncate-sealed", "blocked (EPERM)"),
+        ("shares-page-cache", "no"),
+    ],
+)];

@@ -1,3 +1,4 @@
+use crate::expect;
 use crate::{Exec, Result, SealStrategy, Sealed, Sealer, Target};
 use std::ffi::CString;
 
@@ -11,6 +12,10 @@ impl SealStrategy for NoClone {
 
     fn description(&self) -> &'static str {
         "exec the runtime binary as it is (unprotected baseline)"
+    }
+
+    fn expected_audit(&self, kernel: crate::KernelVersion) -> Option<expect::Cells> {
+        expect::lookup(AUDIT, kernel)
     }
 
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
@@ -29,3 +34,17 @@ impl Sealer for NoCloneSealer {
         Ok(Exec::Path(self.exe.clone()).into())
     }
 }
+
+/// What the audit finds, per range of kernels (see [`crate::expect`]).
+const AUDIT: expect::Record = &[(
+    expect::LINUX_6,
+    &[
+        ("write-running", "blocked (ETXTBSY)"),
+        ("write-parent-exe", "blocked (ETXTBSY)"),
+        ("reopen-after-exit", "writable"),
+        ("remount-rw", "writable"),
+        ("open-by-handle", "writable"),
+        ("truncate-sealed", "writable"),
+        ("shares-page-cache", "yes"),
+    ],
+)];

@@ -1,3 +1,4 @@
+use crate::expect;
 use crate::{sys, Exec, Result, ResultExt, SealStrategy, Sealed, Sealer, Target};
 use rustix::mount::{MountAttrFlags, OpenTreeFlags};
 use std::ffi::CString;
@@ -14,6 +15,10 @@ impl SealStrategy for OpenTree {
 
     fn description(&self) -> &'static str {
         "per start, open_tree(OPEN_TREE_CLONE) of the binary, mount_setattr(RDONLY), exec it"
+    }
+
+    fn expected_audit(&self, kernel: crate::KernelVersion) -> Option<expect::Cells> {
+        expect::lookup(AUDIT, kernel)
     }
 
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
@@ -45,3 +50,17 @@ impl Sealer for OpenTreeSealer {
         Ok(Exec::Fd(tree).into())
     }
 }
+
+/// What the audit finds, per range of kernels (see [`crate::expect`]).
+const AUDIT: expect::Record = &[(
+    expect::LINUX_6,
+    &[
+        ("write-running", "blocked (ETXTBSY)"),
+        ("write-parent-exe", "blocked (ETXTBSY)"),
+        ("reopen-after-exit", "blocked (EROFS)"),
+        ("remount-rw", "writable"),
+        ("open-by-handle", "writable"),
+        ("truncate-sealed", "blocked (EROFS)"),
+        ("shares-page-cache", "yes"),
+    ],
+)];

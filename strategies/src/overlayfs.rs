@@ -1,3 +1,4 @@
+use crate::expect;
 use crate::{Error, Exec, Result, ResultExt, SealStrategy, Sealed, Sealer, Target};
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
@@ -17,6 +18,10 @@ impl SealStrategy for Overlayfs {
 
     fn description(&self) -> &'static str {
         "per start, a detached read-only overlay (fsopen/fsmount) of the binary's directory"
+    }
+
+    fn expected_audit(&self, kernel: crate::KernelVersion) -> Option<expect::Cells> {
+        expect::lookup(AUDIT, kernel)
     }
 
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
@@ -125,3 +130,17 @@ fn with_log(fs: impl AsFd, errno: rustix::io::Errno, what: &str) -> Error {
         errno: Some(errno),
     }
 }
+
+/// What the audit finds, per range of kernels (see [`crate::expect`]).
+const AUDIT: expect::Record = &[(
+    expect::LINUX_6,
+    &[
+        ("write-running", "blocked (EROFS)"),
+        ("write-parent-exe", "blocked (ETXTBSY)"),
+        ("reopen-after-exit", "blocked (EROFS)"),
+        ("remount-rw", "blocked (EROFS)"),
+        ("open-by-handle", "blocked (EOPNOTSUPP)"),
+        ("truncate-sealed", "blocked (EROFS)"),
+        ("shares-page-cache", "yes"),
+    ],
+)];

@@ -1,3 +1,4 @@
+use crate::expect;
 use crate::{sys, Exec, Result, ResultExt, SealStrategy, Sealed, Sealer, Target};
 use rustix::fd::AsRawFd;
 use rustix::fs::{Mode, OFlags};
@@ -15,6 +16,10 @@ impl SealStrategy for Tmpfile {
 
     fn description(&self) -> &'static str {
         "per start, copy the binary into an O_TMPFILE file, reopen O_PATH, close the writer"
+    }
+
+    fn expected_audit(&self, kernel: crate::KernelVersion) -> Option<expect::Cells> {
+        expect::lookup(AUDIT, kernel)
     }
 
     fn copies_per_start(&self) -> bool {
@@ -53,3 +58,17 @@ impl Sealer for TmpfileSealer {
         Ok(Exec::Fd(exe).into())
     }
 }
+
+/// What the audit finds, per range of kernels (see [`crate::expect`]).
+const AUDIT: expect::Record = &[(
+    expect::LINUX_6,
+    &[
+        ("write-running", "blocked (ETXTBSY)"),
+        ("write-parent-exe", "blocked (ETXTBSY)"),
+        ("reopen-after-exit", "blocked"),
+        ("remount-rw", "blocked"),
+        ("open-by-handle", "blocked"),
+        ("truncate-sealed", "blocked"),
+        ("shares-page-cache", "no"),
+    ],
+)];
