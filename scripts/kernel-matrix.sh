@@ -182,7 +182,7 @@ uname -r > "$dir/uname"
 for step in "$@"; do
   case $step in
     list) "$sb" list > "$dir/list.txt" 2> "$dir/list.log" ;;
-    audit) "$sb" audit --export-json "$dir/audit.json" > "$dir/audit.txt" 2> "$dir/audit.log" ;;
+    audit) "$sb" audit --workload exec-true --export-json "$dir/audit.json" > "$dir/audit.txt" 2> "$dir/audit.log" ;;
     compare) "$sb" compare --quiet $COMPARE_ARGS --export-json "$dir/compare.json" \
                > "$dir/compare.txt" 2> "$dir/compare.log" ;;
   esac
