@@ -1,7 +1,5 @@
 //! Errors that end a command, each with the exit status documented in the README.
 
-use std::fmt;
-
 /// Exit statuses. 2 is for anything the user can fix by changing the command line or files.
 pub mod exit {
     pub const OK: i32 = 0;
@@ -12,11 +10,11 @@ pub mod exit {
     pub const PRIVILEGE: i32 = 3;
     /// `gate`: some strategy could be neither passed nor failed within the passes allowed.
     pub const INCONCLUSIVE: i32 = 4;
-    pub const SIGINT: i32 = 130;
-    pub const SIGTERM: i32 = 143;
 }
 
-#[derive(Debug)]
+/// What ends a command: the message printed on its one line, and the exit status.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
 pub struct AppError {
     pub code: i32,
     pub message: String,
@@ -44,12 +42,6 @@ impl AppError {
             code: exit::FAILURE,
             message: message.into(),
         }
-    }
-}
-
-impl fmt::Display for AppError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
     }
 }
 
