@@ -33,9 +33,11 @@ struct AuditBundle {
 fn bundle(sb: &Sandbox, attack: &str) -> Result<AuditBundle> {
     let dir = sb.subdir(&format!("audit-full-start/{attack}"))?;
     let reports = sb.subdir(&format!("audit-full-start-reports/{attack}"))?;
-    if !dir.join("config.json").exists() {
-        crate::bundle::create(&dir, false)?;
+    // Made once per attack for the whole audit; every strategy's containers reuse it.
+    if dir.join("config.json").exists() {
+        return Ok(AuditBundle { dir, reports });
     }
+    crate::bundle::create(&dir, false)?;
     let payload = sb.root().join("audit-full-start-payload");
     if !payload.exists() {
         std::fs::copy("/proc/self/exe", &payload).ctx(|| "copy sealbench as the payload".into())?;
@@ -143,15 +145,16 @@ fn attacked(sb: &Sandbox, sealed: &Sealed, attack: &str, n: u32) -> Result<BTree
         Some(pid) => process::reap(pid).map(drop),
         None => Err(Error::msg("the runtime's state names no init pid")),
     });
-    // Whatever happened, the container goes, by the unsealed runtime.
-    let deleted = std::process::Command::new(crate::sandbox::runtime_path()?)
+    // Whatever happened, the container goes, by the unsealed runtime; an init it killed
+    // is this process's child to reap.
+    let pid = init_pid(&root, &id);
+    let _ = std::process::Command::new(crate::sandbox::runtime_path()?)
         .args(["--root", &root_s, "delete", "--force", &id])
         .stderr(std::process::Stdio::null())
         .status();
-    if let Some(pid) = init_pid(&root, &id) {
+    if let (Some(pid), Err(_)) = (pid, &waited) {
         let _ = process::reap(pid);
     }
-    let _ = deleted;
     waited?;
     let text = std::fs::read_to_string(&report).ctx(|| "read the container's report".into())?;
     Ok(text

@@ -47,6 +47,14 @@ impl Plan {
     }
 }
 
+/// Which start of `unit` failed: `run N`, or `warmup` (no round id).
+fn when(id: Option<u32>, unit: &Unit) -> String {
+    match id {
+        Some(_) => format!("run {}", unit.samples.len() + 1),
+        None => "warmup".into(),
+    }
+}
+
 /// One interleaved round: every ready unit runs `block` starts, in `order`. A unit whose
 /// start fails drops out with the reason. Returns the wall time each unit spent.
 fn round(
@@ -74,10 +82,7 @@ fn round(
                 Err(Missed::TimedOut(e)) => {
                     unit.timeouts += 1;
                     if !unit.runtime {
-                        unit.state = UnitState::Failed(format!("{}: {e}", match id {
-                            Some(_) => format!("run {}", unit.samples.len() + 1),
-                            None => "warmup".into(),
-                        }));
+                        unit.state = UnitState::Failed(format!("{}: {e}", when(id, unit)));
                     } else if unit.timeouts > MAX_TIMEOUTS {
                         unit.state = UnitState::Failed(format!(
                             "{} starts timed out (more than {MAX_TIMEOUTS}); the last: {e}",
@@ -86,11 +91,7 @@ fn round(
                     }
                 }
                 Err(Missed::Failed(e)) => {
-                    let when = match id {
-                        Some(_) => format!("run {}", unit.samples.len() + 1),
-                        None => "warmup".into(),
-                    };
-                    unit.state = UnitState::Failed(format!("{when}: {e}"));
+                    unit.state = UnitState::Failed(format!("{}: {e}", when(id, unit)));
                 }
             }
         }

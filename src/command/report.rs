@@ -13,7 +13,8 @@ pub fn run(args: &ReportArgs) -> AppResult<i32> {
 
 /// `sealbench plot FILE.json --out DIR`.
 pub fn plot(args: &PlotArgs) -> AppResult<i32> {
-    if let Some(sweep) = sweep_file(&args.file)? {
+    let text = read_text(&args.file)?;
+    if let Some(sweep) = sweep_file(&text, &args.file)? {
         let export = ExportArgs {
             plot: Some(args.out.clone()),
             ..ExportArgs::default()
@@ -22,7 +23,7 @@ pub fn plot(args: &PlotArgs) -> AppResult<i32> {
         let written = crate::plot::write_sweep_charts(&sweep, &args.out)?;
         return print_written(&written);
     }
-    let mut results = parse_results(&args.file)?;
+    let mut results = crate::export::parse_results_text(&text, &args.file)?;
     super::render::check_reference(&results, &args.reference, &args.file)?;
     crate::stats::analyze(&mut results, &args.reference);
     let export = ExportArgs {
@@ -43,12 +44,18 @@ fn print_written(written: &[std::path::PathBuf]) -> AppResult<i32> {
     Ok(0)
 }
 
-/// A sweep's results (`sealbench-sweep/1`), re-analysed with its own seed, or `None` when
-/// the file is not a sweep (then it is read as a compare run, with that reader's errors).
-fn sweep_file(path: &std::path::Path) -> AppResult<Option<crate::sweep::SweepResults>> {
+/// The file, read once (a regular file of bounded size), as text.
+fn read_text(path: &std::path::Path) -> AppResult<String> {
     let bytes = crate::safe_fs::read_regular(path, crate::export::MAX_RESULTS_BYTES)
         .map_err(|e| AppError::usage(format!("{}: {e}", path.display())))?;
-    let value: serde_json::Value = match serde_json::from_slice(&bytes) {
+    String::from_utf8(bytes)
+        .map_err(|e| AppError::usage(format!("{}: not UTF-8 text: {e}", path.display())))
+}
+
+/// A sweep's results (`sealbench-sweep/1`), re-analysed with its own seed, or `None` when
+/// the text is not a sweep (then it is read as a compare run, with that reader's errors).
+fn sweep_file(text: &str, path: &std::path::Path) -> AppResult<Option<crate::sweep::SweepResults>> {
+    let value: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(_) => return Ok(None),
     };

@@ -152,10 +152,7 @@ fn table(sweep: &SweepResults) -> Table {
                             _ => format!("{}{tp}", crate::output::duration(m)),
                         }
                     }
-                    _ => serde_json::to_value(e.status)
-                        .ok()
-                        .and_then(|v| v.as_str().map(String::from))
-                        .unwrap_or_default(),
+                    _ => e.status.word().to_string(),
                 },
                 None => String::new(),
             }

@@ -24,10 +24,7 @@ impl Exporter for CsvExporter {
         let mut out = String::from(HEADER);
         out.push('\n');
         for e in &results.results {
-            let status = serde_json::to_value(e.status)
-                .ok()
-                .and_then(|v| v.as_str().map(String::from))
-                .unwrap_or_default();
+            let status = e.status.word().to_string();
             let ratio = e.ratio.as_ref();
             let cols = [
                 field(&e.workload),

@@ -50,13 +50,6 @@ struct RowView {
     memory: String,
 }
 
-fn text<T: serde::Serialize>(v: T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
-}
-
 fn count(v: f64) -> String {
     if v.fract() == 0.0 {
         format!("{v:.0}")
@@ -71,8 +64,8 @@ fn row(e: &Entry) -> RowView {
     let c = e.counters;
     RowView {
         name: e.strategy.clone(),
-        kind: text(e.kind),
-        status: text(e.status),
+        kind: e.kind.word().into(),
+        status: e.status.word().into(),
         ok: e.is_ok(),
         median: e.median.map(duration).unwrap_or_default(),
         ci: e
@@ -127,7 +120,7 @@ impl Exporter for HtmlExporter {
                         .map(|e| {
                             let mut n = format!("{}: ", e.strategy);
                             if let Some(why) = &e.reason {
-                                n.push_str(&format!("{}: {why}. ", text(e.status)));
+                                n.push_str(&format!("{}: {why}. ", e.status.word()));
                             }
                             if let Some(how) = &e.seals {
                                 n.push_str(&format!("how it seals itself: {how}. "));

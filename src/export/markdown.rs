@@ -60,10 +60,7 @@ fn row(e: &Entry) -> String {
     let (Some(median), Some(mean), Some(sd), Some(min), Some(max)) =
         (e.median, e.mean, e.stddev, e.min, e.max)
     else {
-        let status = serde_json::to_value(e.status)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default();
+        let status = e.status.word().to_string();
         let reason = cell(e.reason.as_deref().unwrap_or(""));
         return format!(
             "| {} | {} | {status}: {reason} | | | | | | | |",

@@ -53,10 +53,7 @@ pub fn results(
     }
     text.push_str(&super::summary(results, reference));
     for e in results.results.iter().filter(|e| !e.is_ok()) {
-        let word = serde_json::to_value(e.status)
-            .ok()
-            .and_then(|v| v.as_str().map(String::from))
-            .unwrap_or_default();
+        let word = e.status.word().to_string();
         let _ = writeln!(
             text,
             "{}/{}: {word}: {}",

@@ -105,10 +105,7 @@ pub fn results_table(results: &Results, reference: &str) -> Table {
 }
 
 fn status_word(e: &Entry) -> String {
-    serde_json::to_value(e.status)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
+    e.status.word().to_string()
 }
 
 /// What the ratio column and its marks mean, printed under the table.

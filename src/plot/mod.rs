@@ -43,12 +43,7 @@ fn write_both(
         dir.join(format!("{name}.png")),
     );
     let fail = |p: &Path, e: String| AppError::failure(format!("cannot draw {}: {e}", p.display()));
-    let mut svg = String::new();
-    {
-        let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        chart.draw(&area).map_err(|e| fail(&svg_path, e))?;
-        area.present().map_err(|e| fail(&svg_path, e.to_string()))?;
-    }
+    let svg = svg_of(size, chart).map_err(|e| fail(&svg_path, e))?;
     let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
     {
         let area = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
@@ -64,12 +59,13 @@ fn write_both(
     Ok([svg_path, png_path])
 }
 
-fn svg_of(results: &Results, chart: &impl Chart) -> Result<String, String> {
+/// A run's chart size: one panel per workload.
+fn run_size(results: &Results) -> (u32, u32) {
+    (PANEL_W, PANEL_H * panel::workloads(results).len().max(1) as u32)
+}
+
+fn svg_of(size: (u32, u32), chart: &impl Chart) -> Result<String, String> {
     font::register();
-    let size = (
-        PANEL_W,
-        PANEL_H * panel::workloads(results).len().max(1) as u32,
-    );
     let mut svg = String::new();
     {
         let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
@@ -81,7 +77,7 @@ fn svg_of(results: &Results, chart: &impl Chart) -> Result<String, String> {
 
 /// The ratio chart of a run as SVG text, for the HTML report.
 pub fn ratios_svg(results: &Results, reference: &str) -> Result<String, String> {
-    svg_of(results, &ratios::Ratios { results, reference })
+    svg_of(run_size(results), &ratios::Ratios { results, reference })
 }
 
 /// The phases chart of a run as SVG text, if it has phases.
@@ -90,15 +86,12 @@ pub fn phases_svg(results: &Results) -> Option<Result<String, String>> {
         .results
         .iter()
         .any(|e| e.phases.is_some())
-        .then(|| svg_of(results, &phases::PhaseBars { results }))
+        .then(|| svg_of(run_size(results), &phases::PhaseBars { results }))
 }
 
 /// Write every chart of a run into `dir`; returns the files written.
 pub fn write_charts(results: &Results, reference: &str, dir: &Path) -> AppResult<Vec<PathBuf>> {
-    let size = (
-        PANEL_W,
-        PANEL_H * panel::workloads(results).len().max(1) as u32,
-    );
+    let size = run_size(results);
     let mut written = Vec::new();
     written.extend(write_both(
         dir,

@@ -196,6 +196,27 @@ pub struct Ratio {
     pub passes: Option<crate::stats::PassRatios>,
 }
 
+impl Status {
+    /// The word the JSON uses for it (serde's name), for tables and reports.
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Unsupported => "unsupported",
+            Status::Unavailable => "unavailable",
+            Status::Failed => "failed",
+        }
+    }
+}
+
+impl Kind {
+    pub fn word(self) -> &'static str {
+        match self {
+            Kind::Strategy => "strategy",
+            Kind::Runtime => "runtime",
+        }
+    }
+}
+
 /// A row nobody has filled in has not succeeded: only a measured unit is `ok`.
 impl Default for Status {
     fn default() -> Self {
