@@ -6,8 +6,8 @@
 //! does, so that nothing it mounts outlives it. It needs root; without it, it says so.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use sealbench::benchmark::UnitState;
 use sealbench::benchmark::unit_for;
+use sealbench::benchmark::UnitState;
 use sealbench::sandbox::{enter_here, Options, Sandbox};
 use std::time::{Duration, Instant};
 

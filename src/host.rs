@@ -10,6 +10,7 @@ pub fn describe(exe_size_bytes: u64) -> Host {
         exe_size_bytes,
         cpu_model: cpu_model(),
         hardware_counters: Some(hardware_counters()),
+        memory_charge: None,
     }
 }
 
@@ -28,17 +29,32 @@ fn hardware_counters() -> String {
     const FD_CLOEXEC: libc::c_ulong = 1 << 3;
     // SAFETY: a zero-filled perf_event_attr of the size it declares, for the calling
     // thread on any CPU; the fd, if any, is closed at once.
-    let fd = unsafe { libc::syscall(libc::SYS_perf_event_open, attr.as_ptr(), 0, -1, -1, FD_CLOEXEC) };
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_perf_event_open,
+            attr.as_ptr(),
+            0,
+            -1,
+            -1,
+            FD_CLOEXEC,
+        )
+    };
     if fd >= 0 {
         // SAFETY: the fd perf_event_open just returned, owned here.
         unsafe { libc::close(fd as i32) };
         "available (not counted per start by this version)".into()
     } else {
-        let e = rustix::io::Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(0));
+        let e = rustix::io::Errno::from_raw_os_error(
+            std::io::Error::last_os_error().raw_os_error().unwrap_or(0),
+        );
         format!(
             "unavailable: perf_event_open(PERF_COUNT_HW_INSTRUCTIONS) answers {}{}",
             strategies::errno_name(e),
-            if e == rustix::io::Errno::NOENT { " (no hardware counters exposed, as in many VMs)" } else { "" }
+            if e == rustix::io::Errno::NOENT {
+                " (no hardware counters exposed, as in many VMs)"
+            } else {
+                ""
+            }
         )
     }
 }

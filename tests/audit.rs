@@ -79,7 +79,10 @@ fn audit_matrix_is_the_recorded_one_and_leaves_decoys_and_host_intact() {
         assert_eq!(full_cell(s, "reopen-after-exit"), "blocked", "{s}");
     }
     assert_eq!(full_cell("noclone", "write-parent-exe"), "not-applicable");
-    assert!(table.contains("full start, from inside a container"), "{table}");
+    assert!(
+        table.contains("full start, from inside a container"),
+        "{table}"
+    );
     assert!(
         table.contains("open-by-handle")
             && std::fs::read_to_string(&md_path)

@@ -105,8 +105,20 @@ fn every_row_runs_the_same_rounds_and_its_ratio_is_its_median_over_the_reference
     for warmup in ["0", "2"] {
         let run = run_ok(
             sealbench()
-                .args(["compare", "--strategies", "noclone,memfd,overlayfs,open-tree"])
-                .args(["--time-budget", "0.3", "--min-runs", "10", "--warmup", warmup, "-q"])
+                .args([
+                    "compare",
+                    "--strategies",
+                    "noclone,memfd,overlayfs,open-tree",
+                ])
+                .args([
+                    "--time-budget",
+                    "0.3",
+                    "--min-runs",
+                    "10",
+                    "--warmup",
+                    warmup,
+                    "-q",
+                ])
                 .arg("--export-json")
                 .arg(&out),
         );
@@ -114,22 +126,42 @@ fn every_row_runs_the_same_rounds_and_its_ratio_is_its_median_over_the_reference
         let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
         let rows = v["results"].as_array().unwrap();
         let rounds_of = |r: &serde_json::Value| -> Vec<u64> {
-            let mut v: Vec<u64> = r["rounds"].as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect();
+            let mut v: Vec<u64> = r["rounds"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x.as_u64().unwrap())
+                .collect();
             v.sort_unstable();
             v
         };
         let reference = rows.iter().find(|r| r["strategy"] == "noclone").unwrap();
         let ref_rounds = rounds_of(reference);
         // A budget of 0.3 s per strategy is far more than 10 rounds of ~1-10 ms starts.
-        assert!(ref_rounds.len() > 10, "warmup {warmup}: the budget was ignored: {} rounds", ref_rounds.len());
+        assert!(
+            ref_rounds.len() > 10,
+            "warmup {warmup}: the budget was ignored: {} rounds",
+            ref_rounds.len()
+        );
         for r in rows {
             assert_eq!(r["status"], "ok", "{r}");
-            assert_eq!(rounds_of(r), ref_rounds, "{} ran other rounds", r["strategy"]);
-            assert_eq!(r["shared_rounds"].as_u64().unwrap() as usize, ref_rounds.len());
+            assert_eq!(
+                rounds_of(r),
+                ref_rounds,
+                "{} ran other rounds",
+                r["strategy"]
+            );
+            assert_eq!(
+                r["shared_rounds"].as_u64().unwrap() as usize,
+                ref_rounds.len()
+            );
             let ratio = r["ratio"]["value"].as_f64().unwrap();
             let own = r["median"].as_f64().unwrap() / reference["median"].as_f64().unwrap();
             assert_eq!(format!("{ratio:.3}"), format!("{own:.3}"), "{r}");
-            let [lo, hi] = [r["ratio"]["ci95"][0].as_f64().unwrap(), r["ratio"]["ci95"][1].as_f64().unwrap()];
+            let [lo, hi] = [
+                r["ratio"]["ci95"][0].as_f64().unwrap(),
+                r["ratio"]["ci95"][1].as_f64().unwrap(),
+            ];
             assert!(lo <= ratio && ratio <= hi, "{r}");
             if r["strategy"] != "noclone" {
                 let printed = format!("{ratio:.3} ({lo:.3}–{hi:.3})");
@@ -149,14 +181,32 @@ fn repeat_keeps_its_passes_and_gives_a_between_pass_interval() {
     let out = dir.path("r.json");
     run_ok(
         sealbench()
-            .args(["compare", "--strategies", "noclone,overlayfs", "--runs", "15", "--warmup", "1"])
+            .args([
+                "compare",
+                "--strategies",
+                "noclone,overlayfs",
+                "--runs",
+                "15",
+                "--warmup",
+                "1",
+            ])
             .args(["--repeat", "3", "-q", "--export-json"])
             .arg(&out),
     );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(v["plan"]["passes"], 3);
-    let row = v["results"].as_array().unwrap().iter().find(|r| r["strategy"] == "overlayfs").unwrap();
-    let passes: Vec<u64> = row["passes"].as_array().unwrap().iter().map(|p| p.as_u64().unwrap()).collect();
+    let row = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["strategy"] == "overlayfs")
+        .unwrap();
+    let passes: Vec<u64> = row["passes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_u64().unwrap())
+        .collect();
     assert_eq!(passes.len(), 45);
     for p in 0..3 {
         assert_eq!(passes.iter().filter(|x| **x == p).count(), 15, "pass {p}");
@@ -183,44 +233,91 @@ fn phases_and_counters_show_where_memfds_cost_goes() {
     let json_path = dir.path("p.json");
     let out = run_ok(
         sealbench()
-            .args(["compare", "--strategies", "noclone,memfd,overlayfs", "--runs", "40", "--phases", "-q"])
+            .args([
+                "compare",
+                "--strategies",
+                "noclone,memfd,overlayfs",
+                "--runs",
+                "40",
+                "--phases",
+                "-q",
+            ])
             .arg("--export-json")
             .arg(&json_path),
     );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("Where the time goes"), "{text}");
-    assert!(text.contains("with phases over noclone-unphased without"), "{text}");
+    assert!(
+        text.contains("with phases over noclone-unphased without"),
+        "{text}"
+    );
     assert!(text.contains("5 clock reads per start"), "{text}");
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
     let rows = v["results"].as_array().unwrap();
-    let row = |s: &str| rows.iter().find(|r| r["strategy"] == s).unwrap_or_else(|| panic!("no {s}"));
+    let row = |s: &str| {
+        rows.iter()
+            .find(|r| r["strategy"] == s)
+            .unwrap_or_else(|| panic!("no {s}"))
+    };
     for s in ["noclone", "memfd", "overlayfs"] {
         let r = row(s);
         let p = &r["phases"];
         let sum: f64 = ["seal", "spawn", "run", "reap", "teardown"]
             .iter()
-            .map(|k| p[k].as_f64().unwrap_or_else(|| panic!("{s}: no {k} phase: {r}")))
+            .map(|k| {
+                p[k].as_f64()
+                    .unwrap_or_else(|| panic!("{s}: no {k} phase: {r}"))
+            })
             .sum();
         let median = r["median"].as_f64().unwrap();
         // The phases of a typical start add up to its interquartile mean, close to the
         // median; loosely bounded here, since a loaded machine skews the whole.
-        assert!((sum / median - 1.0).abs() < 0.2, "{s}: phases sum {sum} against median {median}");
-        assert_eq!(r["phases_per_start"].as_array().unwrap().len(), r["times"].as_array().unwrap().len());
-        for k in ["minor_faults", "major_faults", "voluntary_switches", "involuntary_switches"] {
+        assert!(
+            (sum / median - 1.0).abs() < 0.2,
+            "{s}: phases sum {sum} against median {median}"
+        );
+        assert_eq!(
+            r["phases_per_start"].as_array().unwrap().len(),
+            r["times"].as_array().unwrap().len()
+        );
+        for k in [
+            "minor_faults",
+            "major_faults",
+            "voluntary_switches",
+            "involuntary_switches",
+        ] {
             assert!(r["counters"][k].is_number(), "{s}: no {k}: {r}");
         }
     }
     let phase = |s: &str, k: &str| row(s)["phases"][k].as_f64().unwrap();
-    assert!(phase("memfd", "seal") > 10.0 * phase("noclone", "seal"), "memfd's copy is not in its seal phase");
+    assert!(
+        phase("memfd", "seal") > 10.0 * phase("noclone", "seal"),
+        "memfd's copy is not in its seal phase"
+    );
     // Freeing the copy's shmem pages is memfd's second cost.
-    assert!(phase("memfd", "teardown") > 10.0 * phase("noclone", "teardown"), "no freeing in memfd's teardown");
+    assert!(
+        phase("memfd", "teardown") > 10.0 * phase("noclone", "teardown"),
+        "no freeing in memfd's teardown"
+    );
     // Every start faults its pages in; the counts are exact, so they are never zero.
     for s in ["noclone", "memfd", "overlayfs"] {
-        assert!(row(s)["counters"]["minor_faults"].as_f64().unwrap() > 0.0, "{s}");
+        assert!(
+            row(s)["counters"]["minor_faults"].as_f64().unwrap() > 0.0,
+            "{s}"
+        );
     }
     assert_eq!(row("noclone-unphased")["status"], "ok");
-    assert!(row("noclone-unphased")["phases"].is_null(), "the unphased twin has no phases");
+    assert!(
+        row("noclone-unphased")["phases"].is_null(),
+        "the unphased twin has no phases"
+    );
     // The runtime-peer and hardware-counter answers are in the file too.
-    assert!(v["host"]["hardware_counters"].as_str().is_some_and(|s| s.starts_with("available") || s.starts_with("unavailable: ")));
-    assert!(v["command"].as_str().unwrap().contains("--seed"), "{}", v["command"]);
+    assert!(v["host"]["hardware_counters"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("available") || s.starts_with("unavailable: ")));
+    assert!(
+        v["command"].as_str().unwrap().contains("--seed"),
+        "{}",
+        v["command"]
+    );
 }

@@ -125,7 +125,17 @@ fn peers_run_on_the_same_bundle_and_leave_nothing_behind() {
 fn which(name: &str) -> Option<std::path::PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
-        .chain(["/usr/sbin", "/usr/bin", "/sbin", "/bin", "/usr/local/bin", "/usr/local/sbin"].map(Into::into))
+        .chain(
+            [
+                "/usr/sbin",
+                "/usr/bin",
+                "/sbin",
+                "/bin",
+                "/usr/local/bin",
+                "/usr/local/sbin",
+            ]
+            .map(Into::into),
+        )
         .map(|d| d.join(name))
         .find(|p| p.is_file())
 }
@@ -181,9 +191,18 @@ fn full_start_runs_a_real_runtime_sealed_by_each_strategy() {
     );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     let rows = v["results"].as_array().unwrap();
-    let row = |w: &str, s: &str| rows.iter().find(|r| r["workload"] == w && r["strategy"] == s).unwrap();
+    let row = |w: &str, s: &str| {
+        rows.iter()
+            .find(|r| r["workload"] == w && r["strategy"] == s)
+            .unwrap()
+    };
     for s in ["noclone", "memfd", "overlayfs", "memfd-bind"] {
-        assert_eq!(row("full-start", s)["status"], "ok", "{}", row("full-start", s));
+        assert_eq!(
+            row("full-start", s)["status"],
+            "ok",
+            "{}",
+            row("full-start", s)
+        );
     }
     let dmz = row("full-start", "dmz");
     assert_eq!(dmz["status"], "unsupported", "{dmz}");
@@ -222,12 +241,27 @@ fn runtime_binaries_by_path_compare_side_by_side() {
     let out = dir.path("r.json");
     run_ok(
         sealbench()
-            .args(["compare", "--strategies", "none", "--workload", "container-start"])
+            .args([
+                "compare",
+                "--strategies",
+                "none",
+                "--workload",
+                "container-start",
+            ])
             .arg("--runtime")
             .arg(format!("main={}", runc.display()))
             .arg("--runtime")
             .arg(format!("pr={}", copy.display()))
-            .args(["--reference", "main", "--runs", "15", "--warmup", "1", "-q", "--export-json"])
+            .args([
+                "--reference",
+                "main",
+                "--runs",
+                "15",
+                "--warmup",
+                "1",
+                "-q",
+                "--export-json",
+            ])
             .arg(&out),
     );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
@@ -238,24 +272,57 @@ fn runtime_binaries_by_path_compare_side_by_side() {
         assert!(r["version"].as_str().unwrap().contains("runc"), "{r}");
         assert_eq!(r["sha256"].as_str().unwrap().len(), 64, "{r}");
     }
-    assert_eq!(rows[0]["sha256"], rows[1]["sha256"], "a copy has the same bytes");
-    assert_eq!(rows[1]["path"].as_str().unwrap(), std::fs::canonicalize(&copy).unwrap().to_str().unwrap());
+    assert_eq!(
+        rows[0]["sha256"], rows[1]["sha256"],
+        "a copy has the same bytes"
+    );
+    assert_eq!(
+        rows[1]["path"].as_str().unwrap(),
+        std::fs::canonicalize(&copy).unwrap().to_str().unwrap()
+    );
     let ci = &rows[1]["ratio"]["ci95"];
     let (lo, hi) = (ci[0].as_f64().unwrap(), ci[1].as_f64().unwrap());
-    assert!(lo < 1.1 && hi > 0.9, "the same build measured {lo}..{hi} times the original");
+    assert!(
+        lo < 1.1 && hi > 0.9,
+        "the same build measured {lo}..{hi} times the original"
+    );
     // Names are checked before anything runs.
     for bad in [
-        vec!["--runtime".to_string(), format!("noclone={}", runc.display())],
-        vec!["--runtime".into(), format!("a={}", runc.display()), "--runtime".into(), format!("a={}", runc.display())],
-        vec!["--runtime".into(), format!("a={}", runc.display()), "--runtime-arg".into(), "b=--debug".into()],
+        vec![
+            "--runtime".to_string(),
+            format!("noclone={}", runc.display()),
+        ],
+        vec![
+            "--runtime".into(),
+            format!("a={}", runc.display()),
+            "--runtime".into(),
+            format!("a={}", runc.display()),
+        ],
+        vec![
+            "--runtime".into(),
+            format!("a={}", runc.display()),
+            "--runtime-arg".into(),
+            "b=--debug".into(),
+        ],
         vec!["--runtime".into(), "a=/nonexistent/runc".into()],
     ] {
         let out = sealbench()
-            .args(["compare", "--strategies", "none", "--workload", "container-start"])
+            .args([
+                "compare",
+                "--strategies",
+                "none",
+                "--workload",
+                "container-start",
+            ])
             .args(&bad)
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{bad:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -267,14 +334,32 @@ fn three_known_runtimes_run_as_peers() {
     }
     let _serial = serial();
     for name in ["runc", "crun", "youki"] {
-        assert!(which(name).is_some(), "{name} is not installed: scripts/setup.sh installs it");
+        assert!(
+            which(name).is_some(),
+            "{name} is not installed: scripts/setup.sh installs it"
+        );
     }
     let dir = TempDir::new("three-peers");
     let out = dir.path("r.json");
     run_ok(
         sealbench()
-            .args(["compare", "--strategies", "noclone", "--workload", "container-start"])
-            .args(["--runtimes", "runc,crun,youki", "--runs", "10", "--warmup", "1", "-q", "--export-json"])
+            .args([
+                "compare",
+                "--strategies",
+                "noclone",
+                "--workload",
+                "container-start",
+            ])
+            .args([
+                "--runtimes",
+                "runc,crun,youki",
+                "--runs",
+                "10",
+                "--warmup",
+                "1",
+                "-q",
+                "--export-json",
+            ])
             .arg(&out),
     );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
@@ -286,7 +371,10 @@ fn three_known_runtimes_run_as_peers() {
         assert!(r["seals"].as_str().is_some_and(|s| s != "unknown"), "{r}");
     }
     let youki = rows.iter().find(|r| r["strategy"] == "youki").unwrap();
-    assert!(youki["seals"].as_str().unwrap().contains("memfd"), "{youki}");
+    assert!(
+        youki["seals"].as_str().unwrap().contains("memfd"),
+        "{youki}"
+    );
 }
 
 /// A runtime that hangs now and then (as youki could, before it was started with SIGCHLD
@@ -323,38 +411,112 @@ fn a_runtime_that_hangs_is_counted_not_waited_for() {
             let _ = std::fs::remove_file(dir.path("count"));
         }
         sealbench()
-            .args(["compare", "--strategies", "noclone", "--workload", "container-start"])
+            .args([
+                "compare",
+                "--strategies",
+                "noclone",
+                "--workload",
+                "container-start",
+            ])
             .arg("--runtime")
             .arg(format!("hangs={}", script.display()))
-            .args(["--runs", "8", "--warmup", "0", "--run-timeout", "0.5", "-q", "--export-json", "-"])
+            .args([
+                "--runs",
+                "8",
+                "--warmup",
+                "0",
+                "--run-timeout",
+                "0.5",
+                "-q",
+                "--export-json",
+                "-",
+            ])
             .output()
             .unwrap()
     };
     let out = run(false);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = json(&out);
-    let row = v["results"].as_array().unwrap().iter().find(|r| r["strategy"] == "hangs").unwrap().clone();
+    let row = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["strategy"] == "hangs")
+        .unwrap()
+        .clone();
     assert_eq!(row["status"], "ok", "{row}");
     assert_eq!(row["timeouts"], 2, "starts 2 and 6 hung: {row}");
     assert_eq!(row["times"].as_array().unwrap().len(), 6, "{row}");
     let out = run(true);
-    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = json(&out);
-    let row = v["results"].as_array().unwrap().iter().find(|r| r["strategy"] == "hangs").unwrap().clone();
+    let row = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["strategy"] == "hangs")
+        .unwrap()
+        .clone();
     assert_eq!(row["status"], "failed", "{row}");
-    assert!(row["reason"].as_str().unwrap().contains("4 starts timed out"), "{row}");
+    assert!(
+        row["reason"]
+            .as_str()
+            .unwrap()
+            .contains("4 starts timed out"),
+        "{row}"
+    );
     // One that hangs from its first start, the probe, is unavailable rather than waited for.
-    std::fs::write(&script, "#!/bin/sh\ncase \" $* \" in *\" run \"*) exec sleep 600;; esac\necho 'hangs 1.0'\n").unwrap();
+    std::fs::write(
+        &script,
+        "#!/bin/sh\ncase \" $* \" in *\" run \"*) exec sleep 600;; esac\necho 'hangs 1.0'\n",
+    )
+    .unwrap();
     let out = sealbench()
-        .args(["compare", "--strategies", "noclone", "--workload", "container-start"])
+        .args([
+            "compare",
+            "--strategies",
+            "noclone",
+            "--workload",
+            "container-start",
+        ])
         .arg("--runtime")
         .arg(format!("hangs={}", script.display()))
-        .args(["--runs", "3", "--run-timeout", "0.5", "-q", "--export-json", "-"])
+        .args([
+            "--runs",
+            "3",
+            "--run-timeout",
+            "0.5",
+            "-q",
+            "--export-json",
+            "-",
+        ])
         .output()
         .unwrap();
     let v = json(&out);
-    let row = v["results"].as_array().unwrap().iter().find(|r| r["strategy"] == "hangs").unwrap().clone();
+    let row = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["strategy"] == "hangs")
+        .unwrap()
+        .clone();
     assert_eq!(row["status"], "unavailable", "{row}");
-    assert!(row["reason"].as_str().unwrap().contains("timed out"), "{row}");
-    assert_eq!(HostState::now(), before, "a killed runtime left something behind");
+    assert!(
+        row["reason"].as_str().unwrap().contains("timed out"),
+        "{row}"
+    );
+    assert_eq!(
+        HostState::now(),
+        before,
+        "a killed runtime left something behind"
+    );
 }

@@ -14,7 +14,11 @@ fn passes_results(kernel: &str, scale: f64, passes: u32, jitter: f64) -> Value {
         let mut pass = Vec::new();
         for p in 0..passes {
             let shift = 1.0 + jitter * (f64::from((p * 3) % 5) - 2.0) / 2.0;
-            let s = if strategy == "noclone" { base } else { base * shift };
+            let s = if strategy == "noclone" {
+                base
+            } else {
+                base * shift
+            };
             for i in 0..60u32 {
                 times.push(s * 1e-3 * (1.0 + spread * (f64::from((i * 7) % 13) - 6.0) / 6.0));
                 rounds.push(p * 60 + i);
@@ -82,9 +86,18 @@ fn gate_fails_a_10_percent_regression_and_names_it() {
     assert!(line.contains("pass"), "{line}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("regression in exec-true/overlayfs"));
     // A 0.5% rise, measured tightly, is confidently within the 3% margin.
-    let fine = write(&dir, "fine.json", &passes_results("6.18.0", 1.005, 3, 0.002));
+    let fine = write(
+        &dir,
+        "fine.json",
+        &passes_results("6.18.0", 1.005, 3, 0.002),
+    );
     let out = gate(&base, &fine);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 #[test]
@@ -92,7 +105,11 @@ fn a_rise_near_the_margin_with_a_wide_spread_is_inconclusive_with_its_own_code()
     let dir = TempDir::new("gate-inconclusive");
     let base = write(&dir, "base.json", &results("6.18.0", 1.0));
     // 3% over, passes 4% apart: the interval straddles the 3% margin.
-    let unsure = write(&dir, "unsure.json", &passes_results("6.18.0", 1.03, 3, 0.04));
+    let unsure = write(
+        &dir,
+        "unsure.json",
+        &passes_results("6.18.0", 1.03, 3, 0.04),
+    );
     let out = gate(&base, &unsure);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(4), "{stdout}");
@@ -106,7 +123,10 @@ fn a_baseline_or_current_run_without_passes_is_refused() {
     let dir = TempDir::new("gate-passes");
     let base = write(&dir, "base.json", &results("6.18.0", 1.0));
     let single = write(&dir, "single.json", &passes_results("6.18.0", 1.0, 1, 0.0));
-    for (b, c, what) in [(&single, &base, "a baseline needs at least 5"), (&base, &single, "at least 2")] {
+    for (b, c, what) in [
+        (&single, &base, "a baseline needs at least 5"),
+        (&base, &single, "at least 2"),
+    ] {
         let out = gate(b, c);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{err}");
@@ -216,12 +236,25 @@ fn a_real_injected_slowdown_is_caught_and_an_honest_rerun_is_not() {
     let base = dir.path("base.json");
     run_ok(
         sealbench()
-            .args(["compare", "--strategies", "noclone,overlayfs", "--runs", "60", "--warmup", "3"])
+            .args([
+                "compare",
+                "--strategies",
+                "noclone,overlayfs",
+                "--runs",
+                "60",
+                "--warmup",
+                "3",
+            ])
             .args(["--repeat", "5", "-q", "--export-json"])
             .arg(&base),
     );
     let v: Value = serde_json::from_slice(&std::fs::read(&base).unwrap()).unwrap();
-    let overlay = v["results"].as_array().unwrap().iter().find(|r| r["strategy"] == "overlayfs").unwrap();
+    let overlay = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["strategy"] == "overlayfs")
+        .unwrap();
     // Doubling the start: caught with room to spare even when two busy loops load both
     // cores; the 5% case is measured by scripts/calibrate-gate.sh on a quiet machine.
     let delay_us = (overlay["median"].as_f64().unwrap() * 1e6).round() as u64;
@@ -237,13 +270,32 @@ fn a_real_injected_slowdown_is_caught_and_an_honest_rerun_is_not() {
     };
     let out = gate(&["--inject-delay", &format!("overlayfs={delay_us}us")]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.lines().any(|l| l.contains("overlayfs") && l.contains("regressed")), "{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("overlayfs") && l.contains("regressed")),
+        "{stdout}"
+    );
     // Honest: a loaded 2-core machine moves this ratio by several percent, so the margin
     // is wide here; the calibration (scripts/calibrate-gate.sh) measures the 3% default.
     let out = gate(&["--max-regression", "30%"]);
-    assert_ne!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stdout));
-    assert!(matches!(out.status.code(), Some(0) | Some(4)), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_ne!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        matches!(out.status.code(), Some(0) | Some(4)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The A/B gate on two builds of a runtime: a build slowed for real (a wrapper that waits
@@ -259,7 +311,11 @@ fn the_ab_gate_flags_a_slowed_build_and_passes_a_copy() {
         .expect("runc is not installed: scripts/setup.sh installs it");
     let dir = TempDir::new("gate-ab");
     let slow = dir.path("runc-slow");
-    std::fs::write(&slow, format!("#!/bin/sh\nsleep 0.03\nexec {runc} \"$@\"\n")).unwrap();
+    std::fs::write(
+        &slow,
+        format!("#!/bin/sh\nsleep 0.03\nexec {runc} \"$@\"\n"),
+    )
+    .unwrap();
     std::fs::set_permissions(&slow, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let copy = dir.path("runc-copy");
     std::fs::copy(runc, &copy).unwrap();
@@ -268,15 +324,34 @@ fn the_ab_gate_flags_a_slowed_build_and_passes_a_copy() {
             .args(["gate", "--runtime", &format!("base={runc}")])
             .arg("--runtime")
             .arg(format!("cand={}", cand.display()))
-            .args(["--reference", "base", "--runs", "8", "--passes", "3", "--max-passes", "4"])
+            .args([
+                "--reference",
+                "base",
+                "--runs",
+                "8",
+                "--passes",
+                "3",
+                "--max-passes",
+                "4",
+            ])
             .args(["--max-regression", margin, "-q"])
             .output()
             .unwrap()
     };
     let out = gate(&slow, "3%");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.lines().any(|l| l.contains("cand") && l.contains("regressed")), "{stdout}");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.contains("cand") && l.contains("regressed")),
+        "{stdout}"
+    );
     let out = gate(&copy, "30%");
     assert!(
         matches!(out.status.code(), Some(0) | Some(4)),

@@ -220,7 +220,10 @@ fn an_interrupted_full_start_audit_leaves_nothing() {
         unsafe { libc::kill(child.id() as i32, signal) };
         let sent = Instant::now();
         while child.try_wait().unwrap().is_none() {
-            assert!(sent.elapsed() < Duration::from_secs(5), "audit {i}: still running 5 s after signal {signal}");
+            assert!(
+                sent.elapsed() < Duration::from_secs(5),
+                "audit {i}: still running 5 s after signal {signal}"
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
         settles_to(&before, Duration::from_secs(5))

@@ -38,12 +38,21 @@ fn the_html_report_opens_in_chromium_with_every_row() {
     let dir = TempDir::new("html");
     let html = dir.path("r.html");
     let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/exec-true.json");
-    run_ok(sealbench().arg("report").arg(&results).arg("--html").arg(&html));
+    run_ok(
+        sealbench()
+            .arg("report")
+            .arg(&results)
+            .arg("--html")
+            .arg(&html),
+    );
     let text = std::fs::read_to_string(&html).unwrap();
     // Self-contained: no script, nothing fetched from elsewhere.
     assert!(!text.contains("<script"), "the report needs no JavaScript");
     for attr in ["src=\"http", "href=\"http", "src=\"//", "url(http"] {
-        assert!(!text.contains(attr), "the report loads something from elsewhere: {attr}");
+        assert!(
+            !text.contains(attr),
+            "the report loads something from elsewhere: {attr}"
+        );
     }
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&results).unwrap()).unwrap();
     let rows: Vec<String> = v["results"]
@@ -61,7 +70,11 @@ fn the_html_report_opens_in_chromium_with_every_row() {
         .output()
         .expect("run chromium");
     let dom = String::from_utf8_lossy(&out.stdout);
-    assert!(dom.contains("id=\"ratio-chart\""), "no ratio chart in the DOM: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        dom.contains("id=\"ratio-chart\""),
+        "no ratio chart in the DOM: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for s in &rows {
         assert!(
             dom.contains(&format!("data-strategy=\"{s}\"")),
@@ -78,18 +91,34 @@ fn the_html_report_opens_in_chromium_with_every_row() {
         .output()
         .expect("run chromium");
     let img = image::open(&shot)
-        .unwrap_or_else(|e| panic!("no screenshot ({e}): {}", String::from_utf8_lossy(&out.stderr)))
+        .unwrap_or_else(|e| {
+            panic!(
+                "no screenshot ({e}): {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
         .to_rgb8();
     let background = img.get_pixel(0, 0).0;
     let drawn = img.pixels().filter(|p| p.0 != background).count();
     let share = drawn as f64 / (img.width() * img.height()) as f64;
-    assert!(share > 0.02, "the screenshot is nearly blank: {:.2}% drawn", share * 100.0);
+    assert!(
+        share > 0.02,
+        "the screenshot is nearly blank: {:.2}% drawn",
+        share * 100.0
+    );
     // The inline chart is an SVG Chromium can draw: rendered alone, it is not blank either
     // (its axes, labels and points are dark on white).
-    let start = text.find("src=\"data:image/svg+xml;base64,").expect("an inline chart") + 5;
+    let start = text
+        .find("src=\"data:image/svg+xml;base64,")
+        .expect("an inline chart")
+        + 5;
     let uri = &text[start..start + text[start..].find('"').unwrap()];
     let page = dir.path("chart.html");
-    std::fs::write(&page, format!("<!DOCTYPE html><body style=\"margin:0\"><img src=\"{uri}\"></body>")).unwrap();
+    std::fs::write(
+        &page,
+        format!("<!DOCTYPE html><body style=\"margin:0\"><img src=\"{uri}\"></body>"),
+    )
+    .unwrap();
     let chart = dir.path("chart.png");
     let out = browser(&dir.path("profile-chart"))
         .arg(format!("--screenshot={}", chart.display()))
@@ -98,9 +127,24 @@ fn the_html_report_opens_in_chromium_with_every_row() {
         .output()
         .expect("run chromium");
     let img = image::open(&chart)
-        .unwrap_or_else(|e| panic!("no chart screenshot ({e}): {}", String::from_utf8_lossy(&out.stderr)))
+        .unwrap_or_else(|e| {
+            panic!(
+                "no chart screenshot ({e}): {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        })
         .to_rgb8();
-    let dark = img.pixels().filter(|p| p.0.iter().all(|c| *c < 100)).count();
-    let white = img.pixels().filter(|p| p.0.iter().all(|c| *c > 240)).count();
-    assert!(dark > 2_000 && white > dark, "the chart drew {dark} dark pixels of {}", img.width() * img.height());
+    let dark = img
+        .pixels()
+        .filter(|p| p.0.iter().all(|c| *c < 100))
+        .count();
+    let white = img
+        .pixels()
+        .filter(|p| p.0.iter().all(|c| *c > 240))
+        .count();
+    assert!(
+        dark > 2_000 && white > dark,
+        "the chart drew {dark} dark pixels of {}",
+        img.width() * img.height()
+    );
 }

@@ -61,8 +61,58 @@ fn mount_events_and_memory_per_live_container() {
     );
     assert!(row(&v, "memfd")["max_rss_bytes"].as_u64().unwrap() > 0);
     // Exact counters, for every start of every row that ran.
-    let counters = row(&v, "memfd")["counters_per_start"].as_array().unwrap().len();
-    assert_eq!(counters, row(&v, "memfd")["times"].as_array().unwrap().len());
+    let counters = row(&v, "memfd")["counters_per_start"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(
+        counters,
+        row(&v, "memfd")["times"].as_array().unwrap().len()
+    );
+}
+
+#[test]
+fn a_copy_made_in_the_containers_cgroup_is_charged_to_it() {
+    if !root_or_skip("the memory-cgroup charge") {
+        return;
+    }
+    let _serial = serial();
+    let v = compare(&[
+        "--strategies",
+        "noclone,memfd,memfd-bind,overlayfs",
+        "--workload",
+        "container-start",
+        "--runs",
+        "5",
+        "--warmup",
+        "1",
+        "--exe-size",
+        "16MiB",
+    ]);
+    let how = v["host"]["memory_charge"].as_str().unwrap();
+    assert!(!how.starts_with("unavailable"), "{how}");
+    let charge = |s: &str| {
+        row(&v, s)["container_memory_charge_bytes"]
+            .as_f64()
+            .unwrap()
+    };
+    let exe = 16.0 * 1048576.0;
+    // memfd copies the binary on every start, after the start has joined the cgroup; the
+    // others seal without a per-start copy (memfd-bind's copy is made once, outside).
+    let extra = charge("memfd") - charge("noclone");
+    assert!(
+        (extra - exe).abs() < 0.1 * exe,
+        "memfd: +{extra} bytes over noclone"
+    );
+    for s in ["memfd-bind", "overlayfs"] {
+        let extra = charge(s) - charge("noclone");
+        assert!(extra.abs() < 0.1 * exe, "{s}: {extra:+} bytes over noclone");
+    }
+    // Not measured for a workload without a container.
+    let ev = compare(&["--strategies", "noclone", "--runs", "3", "--warmup", "0"]);
+    assert!(row(&ev, "noclone")
+        .get("container_memory_charge_bytes")
+        .is_none());
 }
 
 #[test]
@@ -110,18 +160,30 @@ fn an_exe_size_sweep_shows_memfd_growing_and_overlayfs_flat() {
     };
     // Every value ran in the same rounds.
     let rounds = |r: &serde_json::Value| r["rounds"].as_array().unwrap().clone();
-    assert_eq!(rounds(&row("memfd", "1M")), rounds(&row("overlayfs", "32M")));
+    assert_eq!(
+        rounds(&row("memfd", "1M")),
+        rounds(&row("overlayfs", "32M"))
+    );
     // Growth as interleaved ratios with CIs: the copy grows with the binary, the overlay
     // does not (its CI reaches below 1.1), with margins wide enough for a loaded machine.
     let growth = |s: &str| {
         let g = &row(s, "32M")["growth"];
         assert_eq!(g["from"], "1M");
-        [g["ci95"][0].as_f64().unwrap(), g["ci95"][1].as_f64().unwrap()]
+        [
+            g["ci95"][0].as_f64().unwrap(),
+            g["ci95"][1].as_f64().unwrap(),
+        ]
     };
     let [memfd_lo, _] = growth("memfd");
     let [overlay_lo, overlay_hi] = growth("overlayfs");
-    assert!(memfd_lo > 2.0, "memfd grew only ({memfd_lo:.2}..) from 1M to 32M");
-    assert!(overlay_lo < 1.1, "overlayfs grew ({overlay_lo:.2}..{overlay_hi:.2}) from 1M to 32M");
+    assert!(
+        memfd_lo > 2.0,
+        "memfd grew only ({memfd_lo:.2}..) from 1M to 32M"
+    );
+    assert!(
+        overlay_lo < 1.1,
+        "overlayfs grew ({overlay_lo:.2}..{overlay_hi:.2}) from 1M to 32M"
+    );
     for f in ["sweep-exe-size.svg", "sweep-exe-size.png"] {
         assert!(
             std::fs::metadata(dir.path("plots").join(f)).unwrap().len() > 5_000,
@@ -171,18 +233,36 @@ fn a_host_mounts_sweep_interleaves_its_values_in_namespaces_of_their_own() {
     run_ok(
         sealbench()
             .args(["sweep", "--param", "host-mounts", "--values", "0,2000"])
-            .args(["--strategies", "bind-ro,overlayfs", "--runs", "20", "-q", "--export-json"])
+            .args([
+                "--strategies",
+                "bind-ro,overlayfs",
+                "--runs",
+                "20",
+                "-q",
+                "--export-json",
+            ])
             .arg(&out),
     );
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     let rows = v["results"].as_array().unwrap();
     let growth = |s: &str| {
-        let r = rows.iter().find(|r| r["strategy"] == s && r["value"] == "2000").unwrap();
+        let r = rows
+            .iter()
+            .find(|r| r["strategy"] == s && r["value"] == "2000")
+            .unwrap();
         r["growth"]["ci95"][0].as_f64().unwrap()
     };
     // bind-ro copies the whole mount table into a new namespace per start.
-    assert!(growth("bind-ro") > 1.2, "bind-ro grew only ({:.2}..)", growth("bind-ro"));
-    assert_eq!(HostState::now(), before, "the sweep's namespaces outlived it");
+    assert!(
+        growth("bind-ro") > 1.2,
+        "bind-ro grew only ({:.2}..)",
+        growth("bind-ro")
+    );
+    assert_eq!(
+        HostState::now(),
+        before,
+        "the sweep's namespaces outlived it"
+    );
     let refused = sealbench()
         .args(["sweep", "--param", "host-mounts", "--values", "0,10,0"])
         .output()

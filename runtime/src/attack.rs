@@ -32,11 +32,16 @@ fn errno_number(r: Result<rustix::fd::OwnedFd, Errno>) -> i32 {
 
 /// Run one attack; the exit code is the container's.
 pub fn run(args: &[String]) -> u8 {
-    let (Some(attack), Some(report), Some(payload)) = (args.get(2), args.get(3), args.get(4)) else {
+    let (Some(attack), Some(report), Some(payload)) = (args.get(2), args.get(3), args.get(4))
+    else {
         eprintln!("sealbench-runtime: __sealbench-attack ATTACK REPORT PAYLOAD");
         return 2;
     };
-    let mut out = match std::fs::OpenOptions::new().append(true).create(true).open(report) {
+    let mut out = match std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(report)
+    {
         Ok(f) => f,
         Err(e) => {
             eprintln!("sealbench-runtime: open {report}: {e}");
@@ -48,7 +53,11 @@ pub fn run(args: &[String]) -> u8 {
     }
     match attack.as_str() {
         "write-running" => {
-            let r = rustix::fs::open("/proc/self/exe", OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty());
+            let r = rustix::fs::open(
+                "/proc/self/exe",
+                OFlags::WRONLY | OFlags::CLOEXEC,
+                Mode::empty(),
+            );
             let _ = writeln!(out, "write-running {}", errno_number(r));
             0
         }
@@ -61,7 +70,11 @@ pub fn run(args: &[String]) -> u8 {
                 }
                 Some(p) => {
                     let path = format!("/proc/{}/exe", p.as_raw_nonzero());
-                    let r = rustix::fs::open(path.as_str(), OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty());
+                    let r = rustix::fs::open(
+                        path.as_str(),
+                        OFlags::WRONLY | OFlags::CLOEXEC,
+                        Mode::empty(),
+                    );
                     let _ = writeln!(out, "write-parent-exe {}", errno_number(r));
                 }
             }
@@ -81,7 +94,11 @@ fn reopen_after_exit(out: std::fs::File, payload: &str) -> u8 {
         Ok(fd) => fd,
         Err(e) => {
             let mut out = out;
-            let _ = writeln!(out, "attack {} open(/proc/self/exe, O_PATH)", e.raw_os_error());
+            let _ = writeln!(
+                out,
+                "attack {} open(/proc/self/exe, O_PATH)",
+                e.raw_os_error()
+            );
             return 1;
         }
     };
@@ -91,7 +108,10 @@ fn reopen_after_exit(out: std::fs::File, payload: &str) -> u8 {
     // Both are first moved above the fixed numbers (either may already sit on 3 or 4, and
     // dup2 of an fd onto itself would keep its close-on-exec flag), then placed.
     unsafe {
-        let (r, h) = (libc::fcntl(report, libc::F_DUPFD, 10), libc::fcntl(held, libc::F_DUPFD, 10));
+        let (r, h) = (
+            libc::fcntl(report, libc::F_DUPFD, 10),
+            libc::fcntl(held, libc::F_DUPFD, 10),
+        );
         if r < 0 || h < 0 || libc::dup2(r, REPORT_FD) < 0 || libc::dup2(h, HELD_FD) < 0 {
             return 1;
         }

@@ -54,13 +54,15 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 fn create(root: &Path, bundle: &Path, id: &str) -> Result<Container> {
     std::fs::create_dir_all(root)?;
-    Ok(ContainerBuilder::new(id.to_string(), SyscallType::default())
-        .with_root_path(root)?
-        .validate_id()?
-        .as_init(bundle)
-        .with_systemd(false)
-        .with_detach(false)
-        .build()?)
+    Ok(
+        ContainerBuilder::new(id.to_string(), SyscallType::default())
+            .with_root_path(root)?
+            .validate_id()?
+            .as_init(bundle)
+            .with_systemd(false)
+            .with_detach(false)
+            .build()?,
+    )
 }
 
 fn load(root: &Path, id: &str) -> Result<Container> {

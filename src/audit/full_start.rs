@@ -57,7 +57,8 @@ fn bundle(sb: &Sandbox, attack: &str) -> Result<AuditBundle> {
         match std::fs::read_link(top) {
             Ok(to) => {
                 if inside.symlink_metadata().is_err() {
-                    std::os::unix::fs::symlink(&to, &inside).ctx(|| format!("symlink {}", inside.display()))?;
+                    std::os::unix::fs::symlink(&to, &inside)
+                        .ctx(|| format!("symlink {}", inside.display()))?;
                 }
             }
             Err(_) if Path::new(top).is_dir() => {
@@ -87,8 +88,11 @@ fn bundle(sb: &Sandbox, attack: &str) -> Result<AuditBundle> {
         list.retain(|m| m["type"] != "bind");
         list.extend(mounts);
     }
-    std::fs::write(&path, serde_json::to_vec_pretty(&config).unwrap_or_default())
-        .ctx(|| "write the audit bundle's config".into())?;
+    std::fs::write(
+        &path,
+        serde_json::to_vec_pretty(&config).unwrap_or_default(),
+    )
+    .ctx(|| "write the audit bundle's config".into())?;
     Ok(AuditBundle { dir, reports })
 }
 
@@ -117,8 +121,16 @@ fn runtime(sealed: &Sealed, args: &[&str]) -> Result<()> {
     let mut text = String::new();
     let mut f = std::fs::File::from(stderr);
     let _ = f.rewind().and_then(|()| f.read_to_string(&mut text));
-    let last = text.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("no output").trim();
-    Err(Error::msg(format!("`{}` {}: {last}", args.get(2).unwrap_or(&"?"), exit.describe())))
+    let last = text
+        .lines()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap_or("no output")
+        .trim();
+    Err(Error::msg(format!(
+        "`{}` {}: {last}",
+        args.get(2).unwrap_or(&"?"),
+        exit.describe()
+    )))
 }
 
 /// The container's init pid, from the runtime's state.
@@ -131,7 +143,12 @@ fn init_pid(root: &Path, id: &str) -> Option<rustix::process::Pid> {
 /// One attacked container: create and start it with the sealed runtime, wait for its
 /// process (the init is this process's child: libcontainer clones it with CLONE_PARENT),
 /// delete it, and return the report.
-fn attacked(sb: &Sandbox, sealed: &Sealed, attack: &str, n: u32) -> Result<BTreeMap<String, String>> {
+fn attacked(
+    sb: &Sandbox,
+    sealed: &Sealed,
+    attack: &str,
+    n: u32,
+) -> Result<BTreeMap<String, String>> {
     let b = bundle(sb, attack)?;
     let report = b.reports.join("report");
     let _ = std::fs::remove_file(&report);
@@ -139,7 +156,10 @@ fn attacked(sb: &Sandbox, sealed: &Sealed, attack: &str, n: u32) -> Result<BTree
     // The run's container-id prefix, so that the janitor finds what an interrupted audit left.
     let id = format!("sealbench-{}-audit-{n}", std::process::id());
     let (root_s, bundle_s) = (root.display().to_string(), b.dir.display().to_string());
-    let created = runtime(sealed, &["--root", &root_s, "create", "--bundle", &bundle_s, &id]);
+    let created = runtime(
+        sealed,
+        &["--root", &root_s, "create", "--bundle", &bundle_s, &id],
+    );
     let started = created.and_then(|()| runtime(sealed, &["--root", &root_s, "start", &id]));
     let waited = started.and_then(|()| match init_pid(&root, &id) {
         Some(pid) => process::reap(pid).map(drop),
@@ -229,13 +249,24 @@ const EXPECTED: &[(&str, [&str; 3])] = &[
 pub fn differences(findings: &[Finding]) -> Vec<String> {
     let mut out = Vec::new();
     for f in findings {
-        let Some(i) = ATTACKS.iter().position(|a| *a == f.attack) else { continue };
+        let Some(i) = ATTACKS.iter().position(|a| *a == f.attack) else {
+            continue;
+        };
         let Some((_, cells)) = EXPECTED.iter().find(|(s, _)| *s == f.strategy) else {
-            out.push(format!("full-start/{}: no expectation recorded for this strategy", f.strategy));
+            out.push(format!(
+                "full-start/{}: no expectation recorded for this strategy",
+                f.strategy
+            ));
             continue;
         };
         if f.cell() != cells[i] {
-            out.push(format!("full-start/{}/{}: expected {}, got {}", f.strategy, f.attack, cells[i], f.cell()));
+            out.push(format!(
+                "full-start/{}/{}: expected {}, got {}",
+                f.strategy,
+                f.attack,
+                cells[i],
+                f.cell()
+            ));
         }
     }
     out.dedup();

@@ -118,7 +118,10 @@ impl AuditReport {
                  `create` + `start`; the container's process is the runtime binary re-exec'd \
                  through the init's /proc/self/exe and attacks from inside the container):\n"
             );
-            out.push_str(&markdown_matrix(&self.full_start, super::full_start::ATTACKS));
+            out.push_str(&markdown_matrix(
+                &self.full_start,
+                super::full_start::ATTACKS,
+            ));
             out.push('\n');
         }
         let mut seen = Vec::new();

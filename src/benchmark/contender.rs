@@ -1,8 +1,8 @@
 use crate::process::ChildExit;
-use std::time::Instant;
 use crate::workload::{Channel, Starter};
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::process::Pid;
+use std::time::Instant;
 use strategies::{Result, Sealer};
 
 /// Something whose starts are timed: a strategy under a workload, or a runtime peer.

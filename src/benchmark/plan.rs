@@ -14,7 +14,8 @@ pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &st
                 s.name(),
                 w.name(),
                 UnitState::Unsupported(
-                    "a whole runtime needs real root for its cgroups; not run with --rootless".into(),
+                    "a whole runtime needs real root for its cgroups; not run with --rootless"
+                        .into(),
                 ),
             );
         }
@@ -36,7 +37,6 @@ pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &st
     };
     Unit::new(s.name(), w.name(), state)
 }
-
 
 /// A strategy that hands stage 2 a sealed init to exec (runc-dmz) has nothing to replace
 /// in a runtime that execs the container's process itself.

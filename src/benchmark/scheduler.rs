@@ -17,7 +17,11 @@ pub enum RunCount {
     Fixed(u32),
     /// As hyperfine: as many rounds as fit in `seconds` per unit (so `seconds` × units in
     /// all), estimated from the warmup rounds, within bounds.
-    Budget { min: u32, max: u32, seconds: f64 },
+    Budget {
+        min: u32,
+        max: u32,
+        seconds: f64,
+    },
 }
 
 /// The measurement plan of a run, recorded in its results so a report can say how the
@@ -103,13 +107,22 @@ fn round(
 /// numbered from `first_round`, each running every unit in an order shuffled afresh, so
 /// that drift in the machine hits all alike. Every unit runs the same rounds; all stop
 /// together. Returns the number of measured rounds.
-pub fn run(units: &mut [Unit], plan: &Plan, pass: u32, first_round: u32, progress: &Progress) -> u32 {
+pub fn run(
+    units: &mut [Unit],
+    plan: &Plan,
+    pass: u32,
+    first_round: u32,
+    progress: &Progress,
+) -> u32 {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(plan.pass_seed(pass));
     let mut order: Vec<usize> = (0..units.len()).collect();
     let mut per_start = vec![0.0; units.len()];
     for _ in 0..plan.warmup {
         order.shuffle(&mut rng);
-        for (i, s) in round(units, &order, plan.block, None, progress).into_iter().enumerate() {
+        for (i, s) in round(units, &order, plan.block, None, progress)
+            .into_iter()
+            .enumerate()
+        {
             per_start[i] += s / f64::from(plan.warmup * plan.block);
         }
     }
@@ -127,7 +140,8 @@ pub fn run(units: &mut [Unit], plan: &Plan, pass: u32, first_round: u32, progres
                 done = 1;
             }
             let ready: Vec<usize> = (0..units.len()).filter(|&i| units[i].is_ready()).collect();
-            let round_cost: f64 = ready.iter().map(|&i| per_start[i]).sum::<f64>() * f64::from(plan.block);
+            let round_cost: f64 =
+                ready.iter().map(|&i| per_start[i]).sum::<f64>() * f64::from(plan.block);
             rounds_in_budget(round_cost, seconds * ready.len() as f64, min, max)
         }
     };

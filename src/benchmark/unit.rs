@@ -53,6 +53,8 @@ pub struct Unit {
     pub mount_events: Option<f64>,
     /// Memory per live container: (MemAvailable drop, Shmem rise) in bytes.
     pub memory_per_live: Option<(i64, i64)>,
+    /// A container workload's peak memory-cgroup charge of one start, in bytes.
+    pub memory_charge: Option<u64>,
     /// Starts the `--run-timeout` watchdog killed; their rounds have no sample.
     pub timeouts: u32,
 }
@@ -68,6 +70,7 @@ impl Unit {
             used: None,
             mount_events: None,
             memory_per_live: None,
+            memory_charge: None,
             timeouts: 0,
             strategy: strategy.into(),
             workload: workload.into(),

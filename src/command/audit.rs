@@ -97,7 +97,10 @@ pub fn run(args: &AuditArgs) -> AppResult<i32> {
             for d in &full_diffs {
                 eprintln!("differs: {d}");
             }
-            Err(AppError::failure(format!("{} full-start outcome(s) differ from those recorded", full_diffs.len())))
+            Err(AppError::failure(format!(
+                "{} full-start outcome(s) differ from those recorded",
+                full_diffs.len()
+            )))
         }
         None => {
             eprintln!(

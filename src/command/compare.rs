@@ -52,11 +52,12 @@ pub fn run(args: &CompareArgs) -> AppResult<i32> {
         bundle: args.bundle.clone(),
         // A whole runtime runs (a peer, or sealbench's own for full-start): its cgroups
         // want v1 on a hybrid host and a janitor if the run is interrupted.
+        // A container workload's memory-charge probe makes cgroups too.
         cgroup_v1_only: !runtimes.is_empty()
             || (!args.rootless
                 && workloads
                     .iter()
-                    .any(|w| w.binary() == crate::workload::Binary::Runtime)),
+                    .any(|w| w.binary() == crate::workload::Binary::Runtime || w.container())),
         rootless: args.rootless,
     };
     let timeout = std::time::Duration::from_secs_f64(args.run.run_timeout);
@@ -191,7 +192,9 @@ pub fn injections(
         .iter()
         .map(|spec| {
             let (name, d) = spec.split_once('=').ok_or_else(|| {
-                AppError::usage(format!("--inject-delay {spec:?}: expected STRATEGY=DURATION"))
+                AppError::usage(format!(
+                    "--inject-delay {spec:?}: expected STRATEGY=DURATION"
+                ))
             })?;
             if !strategies.iter().any(|s| s.name() == name) {
                 return Err(AppError::usage(format!(
@@ -220,7 +223,11 @@ pub fn measure(
     for w in workloads {
         for s in strategies {
             let mut u = unit_for(sb, *s, *w, &format!("{}-{}", w.name(), s.name()));
-            u.inject = pass.inject.iter().find(|(n, _)| n == s.name()).map(|(_, d)| *d);
+            u.inject = pass
+                .inject
+                .iter()
+                .find(|(n, _)| n == s.name())
+                .map(|(_, d)| *d);
             units.push(u);
         }
     }
@@ -239,10 +246,24 @@ pub fn measure(
         }
     }
     units.extend(runtimes.iter().map(|spec| crate::peer::unit(spec, sb)));
-    benchmark::run(&mut units, plan, pass.index, pass.first_round, &Progress::new(quiet));
+    benchmark::run(
+        &mut units,
+        plan,
+        pass.index,
+        pass.first_round,
+        &Progress::new(quiet),
+    );
     // Side effects do not change between passes: measured once, in the first.
     let mut watch = pass.side_effects.then(MountWatch::new).flatten();
+    let containers = pass.side_effects && workloads.iter().any(|w| w.container());
+    // The run's container-id prefix names the probe's cgroups, for the janitor.
+    let charge = containers
+        .then(|| side_effects::ChargeProbe::new(&format!("sealbench-{}-", std::process::id())));
+    let mut charge_failed = None;
     for unit in units.iter_mut().filter(|_| pass.side_effects) {
+        let container = workloads
+            .iter()
+            .any(|w| w.name() == unit.workload && w.container());
         if let UnitState::Ready(contender) = &mut unit.state {
             if let Some(w) = watch.as_mut() {
                 unit.mount_events = side_effects::events_per_start(contender.as_mut(), w).ok();
@@ -250,13 +271,29 @@ pub fn measure(
             unit.memory_per_live = side_effects::per_live(contender.as_mut(), sb.exe_size())
                 .ok()
                 .flatten();
+            // A peer moves its container into cgroups of its own: only strategies' starts
+            // run whole in the probe's cgroup.
+            if let (Some(Ok(probe)), true, false) = (&charge, container, unit.runtime) {
+                match probe.per_start(contender.as_mut()) {
+                    Ok(bytes) => unit.memory_charge = Some(bytes),
+                    Err(e) => {
+                        charge_failed.get_or_insert(format!("{}: {e}", unit.strategy));
+                    }
+                }
+            }
         }
     }
     units.iter_mut().for_each(Unit::finish);
     let method = watch.as_ref().map(MountWatch::method);
+    let mut host = crate::host::describe(sb.exe_size());
+    host.memory_charge = charge.map(|c| match (c, charge_failed) {
+        (Ok(probe), None) => probe.describe(),
+        (Ok(probe), Some(e)) => format!("{}; failed for {e}", probe.describe()),
+        (Err(why), _) => format!("unavailable: {why}"),
+    });
     Results {
         schema: SCHEMA.into(),
-        host: crate::host::describe(sb.exe_size()),
+        host,
         plan: Some(plan.clone()),
         clock_read_ns: pass.phases.map(|_| clock_read_ns()),
         command: Some(reproduce(plan.seed)),
@@ -284,7 +321,10 @@ fn reproduce(seed: u64) -> String {
     if let Some(first) = args.first_mut() {
         *first = "sealbench".into();
     }
-    if !args.iter().any(|a| a == "--seed" || a.starts_with("--seed=")) {
+    if !args
+        .iter()
+        .any(|a| a == "--seed" || a.starts_with("--seed="))
+    {
         args.extend(["--seed".into(), seed.to_string()]);
     }
     shell_words::join(args)
@@ -302,21 +342,35 @@ pub fn peers(
     let mut out: Vec<RuntimeSpec> = Vec::new();
     let mut add = |spec: RuntimeSpec| -> AppResult<()> {
         let n = &spec.name;
-        if n.is_empty() || !n.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) || n.starts_with('.') {
+        if n.is_empty()
+            || !n
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            || n.starts_with('.')
+        {
             return Err(AppError::usage(format!(
                 "runtime name {n:?}: use letters, digits, '-', '_' and '.'"
             )));
         }
         if strategies::by_name(n).is_some() {
-            return Err(AppError::usage(format!("runtime name {n:?} is a strategy's name: choose another")));
+            return Err(AppError::usage(format!(
+                "runtime name {n:?} is a strategy's name: choose another"
+            )));
         }
         if out.iter().any(|r| &r.name == n) {
-            return Err(AppError::usage(format!("runtime name {n:?} is given twice")));
+            return Err(AppError::usage(format!(
+                "runtime name {n:?} is given twice"
+            )));
         }
         out.push(spec);
         Ok(())
     };
-    for name in known.into_iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()) {
+    for name in known
+        .into_iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         if !KNOWN.contains(&name) {
             return Err(AppError::usage(format!(
                 "unknown runtime {name:?} (valid: {}; any other binary: --runtime NAME=PATH)",
@@ -326,19 +380,21 @@ pub fn peers(
         add(RuntimeSpec::on_path(name))?;
     }
     for spec in by_path {
-        let (name, path) = spec.split_once('=').ok_or_else(|| {
-            AppError::usage(format!("--runtime {spec:?}: expected NAME=PATH"))
-        })?;
+        let (name, path) = spec
+            .split_once('=')
+            .ok_or_else(|| AppError::usage(format!("--runtime {spec:?}: expected NAME=PATH")))?;
         let runtime = RuntimeSpec::at(name, std::path::Path::new(path))
             .map_err(|e| AppError::usage(format!("--runtime {spec:?}: {path}: {e}")))?;
         add(runtime)?;
     }
     for spec in extra {
-        let (name, arg) = spec.split_once('=').ok_or_else(|| {
-            AppError::usage(format!("--runtime-arg {spec:?}: expected NAME=ARG"))
-        })?;
+        let (name, arg) = spec
+            .split_once('=')
+            .ok_or_else(|| AppError::usage(format!("--runtime-arg {spec:?}: expected NAME=ARG")))?;
         let r = out.iter_mut().find(|r| r.name == name).ok_or_else(|| {
-            AppError::usage(format!("--runtime-arg {spec:?}: no runtime named {name:?} in this run"))
+            AppError::usage(format!(
+                "--runtime-arg {spec:?}: no runtime named {name:?} in this run"
+            ))
         })?;
         r.args.push(arg.to_string());
     }

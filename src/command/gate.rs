@@ -23,7 +23,10 @@ pub fn run(args: &GateArgs) -> AppResult<i32> {
             args.max_passes, args.passes
         )));
     }
-    for path in [&args.export_current, &args.export_json].into_iter().flatten() {
+    for path in [&args.export_current, &args.export_json]
+        .into_iter()
+        .flatten()
+    {
         crate::export::check_writable(path)?;
     }
     let verdicts = match &args.baseline {
@@ -69,7 +72,10 @@ pub fn run(args: &GateArgs) -> AppResult<i32> {
     };
     let (regressed, unsure) = (names(Outcome::Regressed), names(Outcome::Inconclusive));
     if !regressed.is_empty() {
-        Err(AppError::failure(format!("regression in {}", regressed.join(", "))))
+        Err(AppError::failure(format!(
+            "regression in {}",
+            regressed.join(", ")
+        )))
     } else if !unsure.is_empty() {
         Err(AppError {
             code: exit::INCONCLUSIVE,
@@ -79,7 +85,9 @@ pub fn run(args: &GateArgs) -> AppResult<i32> {
             ),
         })
     } else {
-        crate::output::emit::out(&format!("PASS: {compared} strategies within their margins\n"))?;
+        crate::output::emit::out(&format!(
+            "PASS: {compared} strategies within their margins\n"
+        ))?;
         Ok(0)
     }
 }
@@ -177,16 +185,31 @@ fn rerun(baseline: &Results, args: &GateArgs, margins: &Margins) -> AppResult<Ve
         exe_size: baseline.host.exe_size_bytes,
         ..Options::default()
     };
-    passes_until_decided(args, &options, &plan, |sb, pass| {
-        super::compare::measure(sb, &strategies, &workloads, &[], &plan, pass, args.quiet)
-    }, &inject, |current| gate::judge(baseline, current, &args.reference, margins))
+    passes_until_decided(
+        args,
+        &options,
+        &plan,
+        |sb, pass| {
+            super::compare::measure(sb, &strategies, &workloads, &[], &plan, pass, args.quiet)
+        },
+        &inject,
+        |current| gate::judge(baseline, current, &args.reference, margins),
+    )
 }
 
 /// Judge against a stored baseline: a `--current` file, or passes made now.
-fn against_baseline(path: &std::path::Path, args: &GateArgs, margins: &Margins) -> AppResult<Vec<Verdict>> {
+fn against_baseline(
+    path: &std::path::Path,
+    args: &GateArgs,
+    margins: &Margins,
+) -> AppResult<Vec<Verdict>> {
     // Both files are read (and checked) before either is judged short of passes.
     let mut baseline = parse_results(path)?;
-    let current = args.current.as_ref().map(|c| parse_results(c).map(|r| (c, r))).transpose()?;
+    let current = args
+        .current
+        .as_ref()
+        .map(|c| parse_results(c).map(|r| (c, r)))
+        .transpose()?;
     let _ = crate::stats::analyze(&mut baseline, &args.reference);
     let k = gate::passes_in(&baseline);
     if k < MIN_BASELINE_PASSES {
@@ -237,9 +260,14 @@ fn ab(args: &GateArgs, margins: &Margins) -> AppResult<Vec<Verdict>> {
         cgroup_v1_only: true,
         ..Options::default()
     };
-    passes_until_decided(args, &options, &plan, |sb, pass| {
-        super::compare::measure(sb, &[], &workloads, &runtimes, &plan, pass, args.quiet)
-    }, &[], |current| gate::judge_ab(current, &args.reference, margins))
+    passes_until_decided(
+        args,
+        &options,
+        &plan,
+        |sb, pass| super::compare::measure(sb, &[], &workloads, &runtimes, &plan, pass, args.quiet),
+        &[],
+        |current| gate::judge_ab(current, &args.reference, margins),
+    )
 }
 
 /// Make `--passes` passes, judge, and add one pass at a time while any verdict is
@@ -286,10 +314,15 @@ fn passes_until_decided(
                     ..plan.clone()
                 });
                 use crate::export::Exporter;
-                crate::export::write_atomic(path, &crate::export::JsonExporter.serialize(&analyzed))?;
+                crate::export::write_atomic(
+                    path,
+                    &crate::export::JsonExporter.serialize(&analyzed),
+                )?;
             }
             return Ok(verdicts);
         }
-        crate::output::emit::err(&format!("sealbench: {unsure} inconclusive after {made} passes: one more"));
+        crate::output::emit::err(&format!(
+            "sealbench: {unsure} inconclusive after {made} passes: one more"
+        ));
     }
 }

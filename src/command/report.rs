@@ -62,9 +62,8 @@ fn sweep_file(text: &str, path: &std::path::Path) -> AppResult<Option<crate::swe
     if value.get("schema").and_then(|s| s.as_str()) != Some(crate::sweep::SCHEMA) {
         return Ok(None);
     }
-    let mut sweep: crate::sweep::SweepResults = serde_json::from_value(value).map_err(|e| {
-        AppError::usage(format!("{}: not a valid sweep file: {e}", path.display()))
-    })?;
+    let mut sweep: crate::sweep::SweepResults = serde_json::from_value(value)
+        .map_err(|e| AppError::usage(format!("{}: not a valid sweep file: {e}", path.display())))?;
     crate::sweep::analyze(&mut sweep.results, sweep.plan.seed);
     Ok(Some(sweep))
 }

@@ -48,8 +48,12 @@ impl Exporter for CsvExporter {
                     .map(|v| v.to_string())
                     .unwrap_or_default(),
                 e.shared_rounds.map(|r| r.to_string()).unwrap_or_default(),
-                e.tukey_outliers.map(|o| o.mild().to_string()).unwrap_or_default(),
-                e.tukey_outliers.map(|o| o.severe().to_string()).unwrap_or_default(),
+                e.tukey_outliers
+                    .map(|o| o.mild().to_string())
+                    .unwrap_or_default(),
+                e.tukey_outliers
+                    .map(|o| o.severe().to_string())
+                    .unwrap_or_default(),
                 num(e.counters.map(|c| c.minor_faults)),
                 num(e.counters.map(|c| c.major_faults)),
                 num(e.counters.map(|c| c.voluntary_switches)),

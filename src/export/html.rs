@@ -48,6 +48,7 @@ struct RowView {
     involuntary: String,
     mount_events: String,
     memory: String,
+    charge: String,
 }
 
 fn count(v: f64) -> String {
@@ -60,7 +61,10 @@ fn count(v: f64) -> String {
 
 fn row(e: &Entry) -> RowView {
     let ratio = e.ratio.as_ref();
-    let verdict = ratio.and_then(|r| r.verdict).map(|v| v.to_string()).unwrap_or_default();
+    let verdict = ratio
+        .and_then(|r| r.verdict)
+        .map(|v| v.to_string())
+        .unwrap_or_default();
     let c = e.counters;
     RowView {
         name: e.strategy.clone(),
@@ -91,6 +95,10 @@ fn row(e: &Entry) -> RowView {
             .extra_memory_bytes_per_live
             .map(|b| format!("{:.2} MB", b as f64 / 1e6))
             .unwrap_or_default(),
+        charge: e
+            .container_memory_charge_bytes
+            .map(|b| format!("{:.2} MB", b as f64 / 1e6))
+            .unwrap_or_default(),
     }
 }
 
@@ -111,7 +119,8 @@ impl Exporter for HtmlExporter {
         let workloads = names
             .into_iter()
             .map(|w| {
-                let rows: Vec<&Entry> = results.results.iter().filter(|e| e.workload == w).collect();
+                let rows: Vec<&Entry> =
+                    results.results.iter().filter(|e| e.workload == w).collect();
                 WorkloadView {
                     name: w.to_string(),
                     notes: rows
@@ -138,7 +147,9 @@ impl Exporter for HtmlExporter {
                             Some((
                                 e.strategy.clone(),
                                 p.as_array().iter().map(|s| duration(*s)).collect(),
-                                e.median.map(|m| format!("{:.1}%", 100.0 * p.sum() / m)).unwrap_or_default(),
+                                e.median
+                                    .map(|m| format!("{:.1}%", 100.0 * p.sum() / m))
+                                    .unwrap_or_default(),
                             ))
                         })
                         .collect(),
@@ -158,6 +169,9 @@ impl Exporter for HtmlExporter {
         if let Some(c) = &h.hardware_counters {
             host.push(("hardware counters", c.clone()));
         }
+        if let Some(c) = &h.memory_charge {
+            host.push(("memory charge", c.clone()));
+        }
         if let Some(p) = &results.plan {
             host.push(("seed", p.seed.to_string()));
             host.push(("warmup rounds", p.warmup.to_string()));
@@ -170,9 +184,15 @@ impl Exporter for HtmlExporter {
             )
         };
         let chart = crate::plot::ratios_svg(results, &reference).ok().map(uri);
-        let phases_chart = crate::plot::phases_svg(results).and_then(Result::ok).map(uri);
+        let phases_chart = crate::plot::phases_svg(results)
+            .and_then(Result::ok)
+            .map(uri);
         let page = Page {
-            title: format!("sealbench: {} rows on kernel {}", results.results.len(), h.kernel),
+            title: format!(
+                "sealbench: {} rows on kernel {}",
+                results.results.len(),
+                h.kernel
+            ),
             reproduce: results
                 .command
                 .clone()
@@ -185,7 +205,9 @@ impl Exporter for HtmlExporter {
             version: env!("CARGO_PKG_VERSION"),
         };
         page.render()
-            .unwrap_or_else(|e| format!("<!DOCTYPE html><title>sealbench</title><p>cannot render: {e}</p>"))
+            .unwrap_or_else(|e| {
+                format!("<!DOCTYPE html><title>sealbench</title><p>cannot render: {e}</p>")
+            })
             .into_bytes()
     }
 }

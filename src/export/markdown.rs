@@ -79,7 +79,10 @@ fn row(e: &Entry) -> String {
             let between = crate::output::passes_text(r)
                 .map(|p| format!("; between passes {p}"))
                 .unwrap_or_default();
-            format!("{:.3} ({:.3} – {:.3}){between}", r.value, r.ci95[0], r.ci95[1])
+            format!(
+                "{:.3} ({:.3} – {:.3}){between}",
+                r.value, r.ci95[0], r.ci95[1]
+            )
         })
         .unwrap_or_default();
     let p = e

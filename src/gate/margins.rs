@@ -32,7 +32,9 @@ impl Margins {
             match spec.split_once('=') {
                 Some((name, v)) => {
                     if strategies::by_name(name.trim()).is_none() {
-                        return Err(format!("--max-regression {spec:?}: unknown strategy {name:?}"));
+                        return Err(format!(
+                            "--max-regression {spec:?}: unknown strategy {name:?}"
+                        ));
                     }
                     m.given.push((name.trim().to_string(), fraction(v, spec)?));
                 }
@@ -85,7 +87,10 @@ mod tests {
         assert_eq!(m.for_strategy("bind-ro"), 0.05);
         assert_eq!(m.for_strategy("memfd"), COPY_MARGIN);
         assert_eq!(Margins::default().for_strategy("open-tree"), DEFAULT_MARGIN);
-        assert!(Margins::parse(&["25".into()]).is_err(), "25 without % is neither 25% nor 2500%");
+        assert!(
+            Margins::parse(&["25".into()]).is_err(),
+            "25 without % is neither 25% nor 2500%"
+        );
         assert!(Margins::parse(&["150%".into()]).is_err());
         assert!(Margins::parse(&["-5%".into()]).is_err());
         assert!(Margins::parse(&["bogus=5%".into()]).is_err());

@@ -8,7 +8,7 @@
 
 mod margins;
 
-pub use margins::{Margins, DEFAULT_MARGIN, COPY_MARGIN};
+pub use margins::{Margins, COPY_MARGIN, DEFAULT_MARGIN};
 
 use crate::results::{Entry, Results, Status};
 use crate::stats::{mean_sd, t_quantile};
@@ -97,8 +97,7 @@ pub fn welch(base: &[f64], cur: &[f64], q: f64) -> Option<(f64, f64, f64)> {
     let (vb, vc) = (sb * sb / base.len() as f64, sc * sc / cur.len() as f64);
     let se = (vb + vc).sqrt();
     let df = if se > 0.0 {
-        (vb + vc).powi(2)
-            / (vb * vb / (base.len() - 1) as f64 + vc * vc / (cur.len() - 1) as f64)
+        (vb + vc).powi(2) / (vb * vb / (base.len() - 1) as f64 + vc * vc / (cur.len() - 1) as f64)
     } else {
         (base.len() + cur.len() - 2) as f64
     };
@@ -119,7 +118,11 @@ pub fn judge(
         .iter()
         .filter(|e| e.is_ok() && e.strategy != reference)
         .collect();
-    let compared = gated.iter().filter(|b| ok_row(current, b).is_some()).count().max(1);
+    let compared = gated
+        .iter()
+        .filter(|b| ok_row(current, b).is_some())
+        .count()
+        .max(1);
     let q = 1.0 - ALPHA / compared as f64;
     let mut out = Vec::new();
     for b in gated {
@@ -160,7 +163,11 @@ pub fn judge(
                 } else if hi < limit {
                     (
                         Outcome::Pass,
-                        format!("{}; even the high end {} is under the margin", pct(d), pct(hi)),
+                        format!(
+                            "{}; even the high end {} is under the margin",
+                            pct(d),
+                            pct(hi)
+                        ),
                     )
                 } else {
                     (
@@ -176,7 +183,8 @@ pub fn judge(
                 };
             }
             None if c.is_some() => {
-                v.cause = "fewer than two passes on one side: no run-to-run spread to judge by".into()
+                v.cause =
+                    "fewer than two passes on one side: no run-to-run spread to judge by".into()
             }
             None => match current
                 .results
@@ -270,11 +278,28 @@ pub fn judge_ab(current: &Results, reference: &str, margins: &Margins) -> Vec<Ve
             v.change_ci = Some([lo.exp_m1(), hi.exp_m1()]);
             let pct = |x: f64| format!("{:+.1}%", x.exp_m1() * 100.0);
             (v.outcome, v.cause) = if lo > limit {
-                (Outcome::Regressed, format!("{} over {reference}; even the low end {} is over the margin", pct(m), pct(lo)))
+                (
+                    Outcome::Regressed,
+                    format!(
+                        "{} over {reference}; even the low end {} is over the margin",
+                        pct(m),
+                        pct(lo)
+                    ),
+                )
             } else if hi < limit {
-                (Outcome::Pass, format!("{}; even the high end {} is under the margin", pct(m), pct(hi)))
+                (
+                    Outcome::Pass,
+                    format!(
+                        "{}; even the high end {} is under the margin",
+                        pct(m),
+                        pct(hi)
+                    ),
+                )
             } else {
-                (Outcome::Inconclusive, format!("{} ({}..{}) straddles the margin", pct(m), pct(lo), pct(hi)))
+                (
+                    Outcome::Inconclusive,
+                    format!("{} ({}..{}) straddles the margin", pct(m), pct(lo), pct(hi)),
+                )
             };
         }
         out.push(v);

@@ -62,9 +62,17 @@ pub fn results(
             e.reason.as_deref().unwrap_or("no reason given")
         );
     }
-    for e in results.results.iter().filter(|e| e.kind == crate::results::Kind::Runtime) {
+    for e in results
+        .results
+        .iter()
+        .filter(|e| e.kind == crate::results::Kind::Runtime)
+    {
         if let Some(how) = &e.seals {
-            let _ = writeln!(text, "{}/{}: how it seals itself: {how}", e.workload, e.strategy);
+            let _ = writeln!(
+                text,
+                "{}/{}: how it seals itself: {how}",
+                e.workload, e.strategy
+            );
         }
     }
     for e in results.results.iter().filter(|e| e.timeouts > 0) {

@@ -12,7 +12,11 @@ fn right(s: impl ToString) -> Cell {
 /// One row per (workload, strategy) with phases: each phase's median, and their sum as a
 /// share of the row's median start.
 pub fn table(results: &Results) -> Option<Table> {
-    let rows: Vec<_> = results.results.iter().filter(|e| e.phases.is_some()).collect();
+    let rows: Vec<_> = results
+        .results
+        .iter()
+        .filter(|e| e.phases.is_some())
+        .collect();
     if rows.is_empty() {
         return None;
     }
@@ -43,8 +47,12 @@ pub fn table(results: &Results) -> Option<Table> {
 pub fn overhead_notes(results: &Results) -> Vec<String> {
     let mut out = Vec::new();
     for e in &results.results {
-        let Some(reference) = e.strategy.strip_suffix("-unphased") else { continue };
-        let (Some(r), true) = (&e.ratio, e.is_ok()) else { continue };
+        let Some(reference) = e.strategy.strip_suffix("-unphased") else {
+            continue;
+        };
+        let (Some(r), true) = (&e.ratio, e.is_ok()) else {
+            continue;
+        };
         if r.reference != reference {
             continue;
         }

@@ -54,7 +54,8 @@ pub fn warnings(results: &Results) -> Vec<String> {
         .filter(|e| e.is_ok())
         .filter_map(|e| {
             let o = e.tukey_outliers?;
-            (o.severe() > 0).then(|| format!("{}/{} {} of {}", e.workload, e.strategy, o.severe(), e.runs))
+            (o.severe() > 0)
+                .then(|| format!("{}/{} {} of {}", e.workload, e.strategy, o.severe(), e.runs))
         })
         .collect();
     if rows.is_empty() {

@@ -65,7 +65,10 @@ pub fn results_table(results: &Results, reference: &str) -> Table {
             };
             let (ratio, mark) = match &e.ratio {
                 Some(r) if e.strategy == reference => (format!("{:.3}", r.value), String::new()),
-                Some(r) => (ratio_text(r), r.verdict.map(|v| v.to_string()).unwrap_or_default()),
+                Some(r) => (
+                    ratio_text(r),
+                    r.verdict.map(|v| v.to_string()).unwrap_or_default(),
+                ),
                 None => ("-".into(), String::new()),
             };
             let median = match e.ci95_median {

@@ -32,7 +32,12 @@ pub struct RuntimeSpec {
 impl RuntimeSpec {
     /// A runtime on PATH.
     pub fn on_path(name: &str) -> RuntimeSpec {
-        RuntimeSpec { name: name.into(), path: None, shown: None, args: Vec::new() }
+        RuntimeSpec {
+            name: name.into(),
+            path: None,
+            shown: None,
+            args: Vec::new(),
+        }
     }
 
     /// A runtime binary at `path`, resolved now, on the host side of the run.
@@ -142,7 +147,10 @@ pub fn unit(spec: &RuntimeSpec, sandbox: &Sandbox) -> Unit {
         // youki blocks SIGCHLD only after `start` returns, so a container process that
         // exits first can leave `youki run` waiting for good; started with SIGCHLD already
         // blocked (the mask survives exec), it cannot miss it.
-        p.block_sigchld = unit.version.as_deref().is_some_and(|v| v.to_ascii_lowercase().contains("youki"));
+        p.block_sigchld = unit
+            .version
+            .as_deref()
+            .is_some_and(|v| v.to_ascii_lowercase().contains("youki"));
         p
     });
     unit.state = match peer.and_then(Peer::probed) {
@@ -223,7 +231,9 @@ impl Peer {
     fn args(&self, id: &str) -> Vec<String> {
         let root = self.root.display().to_string();
         let bundle = self.bundle.display().to_string();
-        let mut argv: Vec<String> = [self.name.as_str(), "--root", &root].map(String::from).to_vec();
+        let mut argv: Vec<String> = [self.name.as_str(), "--root", &root]
+            .map(String::from)
+            .to_vec();
         argv.extend(self.extra.iter().cloned());
         argv.extend(["run", "--bundle", &bundle, id].map(String::from));
         argv
@@ -260,7 +270,9 @@ impl Contender for Peer {
             envp: &self.envp,
             clone_flags: 0,
             fds: &[],
-            pre_exec: self.block_sigchld.then_some(&block as crate::process::PreExec),
+            pre_exec: self
+                .block_sigchld
+                .then_some(&block as crate::process::PreExec),
             pre_exec_steps: &["block SIGCHLD"],
         };
         process::reap(process::spawn(&Exec::Path(self.path.clone()), &spec)?)

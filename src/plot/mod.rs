@@ -61,7 +61,10 @@ fn write_both(
 
 /// A run's chart size: one panel per workload.
 fn run_size(results: &Results) -> (u32, u32) {
-    (PANEL_W, PANEL_H * panel::workloads(results).len().max(1) as u32)
+    (
+        PANEL_W,
+        PANEL_H * panel::workloads(results).len().max(1) as u32,
+    )
 }
 
 fn svg_of(size: (u32, u32), chart: &impl Chart) -> Result<String, String> {
@@ -112,7 +115,12 @@ pub fn write_charts(results: &Results, reference: &str, dir: &Path) -> AppResult
         &distribution::Distribution { results },
     )?);
     if results.results.iter().any(|e| e.phases.is_some()) {
-        written.extend(write_both(dir, "phases", size, &phases::PhaseBars { results })?);
+        written.extend(write_both(
+            dir,
+            "phases",
+            size,
+            &phases::PhaseBars { results },
+        )?);
     }
     Ok(written)
 }

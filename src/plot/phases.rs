@@ -23,7 +23,12 @@ impl super::Chart for PhaseBars<'_> {
         let results = self.results;
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         panel::each_workload(root, results, |area, w, rows, _| {
-            let rows: Vec<&Entry> = rows.iter().rev().filter(|r| r.phases.is_some()).copied().collect();
+            let rows: Vec<&Entry> = rows
+                .iter()
+                .rev()
+                .filter(|r| r.phases.is_some())
+                .copied()
+                .collect();
             if rows.is_empty() {
                 return Ok(());
             }
@@ -33,7 +38,11 @@ impl super::Chart for PhaseBars<'_> {
                 .filter_map(|r| r.phases.map(|p| p.sum()))
                 .fold(0.0f64, f64::max)
                 * 1e3;
-            let title = panel::title(results, w, "where the time goes (a typical start, --phases)");
+            let title = panel::title(
+                results,
+                w,
+                "where the time goes (a typical start, --phases)",
+            );
             let area = area.titled(&title, (FAMILY, 20)).map_err(e)?;
             let mut chart = ChartBuilder::on(&area)
                 .margin(12)
@@ -59,7 +68,10 @@ impl super::Chart for PhaseBars<'_> {
                     let from: f64 = p[..k].iter().sum::<f64>() * 1e3;
                     let to = from + p[k] * 1e3;
                     Some(Rectangle::new(
-                        [(from, SegmentValue::Exact(i)), (to, SegmentValue::Exact(i + 1))],
+                        [
+                            (from, SegmentValue::Exact(i)),
+                            (to, SegmentValue::Exact(i + 1)),
+                        ],
                         color.filled(),
                     ))
                 });
@@ -67,7 +79,9 @@ impl super::Chart for PhaseBars<'_> {
                     .draw_series(bars)
                     .map_err(e)?
                     .label(*phase)
-                    .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled()));
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 6), (x + 14, y + 6)], color.filled())
+                    });
             }
             chart
                 .configure_series_labels()

@@ -18,7 +18,12 @@ impl super::Chart for Ratios<'_> {
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         panel::each_workload(root, results, |area, w, rows, _| {
             // Top to bottom in results order: the segmented y axis counts from the bottom.
-            let rows: Vec<&Entry> = rows.iter().rev().filter(|r| r.ratio.is_some()).copied().collect();
+            let rows: Vec<&Entry> = rows
+                .iter()
+                .rev()
+                .filter(|r| r.ratio.is_some())
+                .copied()
+                .collect();
             if rows.is_empty() {
                 return Ok(());
             }
@@ -26,10 +31,16 @@ impl super::Chart for Ratios<'_> {
             let (lo, hi) = rows
                 .iter()
                 .filter_map(|r| r.ratio.as_ref())
-                .fold((1.0f64, 1.0f64), |(a, b), q| (a.min(q.ci95[0]), b.max(q.ci95[1])));
+                .fold((1.0f64, 1.0f64), |(a, b), q| {
+                    (a.min(q.ci95[0]), b.max(q.ci95[1]))
+                });
             let pad = (hi / lo).powf(0.04).max(1.01);
             let (x_lo, x_hi) = (lo / pad, hi * pad);
-            let title = panel::title(results, w, &format!("ratio to {reference}, 95% CI, log axis"));
+            let title = panel::title(
+                results,
+                w,
+                &format!("ratio to {reference}, 95% CI, log axis"),
+            );
             let area = area.titled(&title, (FAMILY, 20)).map_err(e)?;
             // The printed ratios get the right third of the panel, clear of the points.
             let width = area.dim_in_pixel().0;
@@ -38,7 +49,10 @@ impl super::Chart for Ratios<'_> {
                 .margin(12)
                 .x_label_area_size(40)
                 .y_label_area_size(150)
-                .build_cartesian_2d((x_lo..x_hi).log_scale(), (0..rows.len() - 1).into_segmented())
+                .build_cartesian_2d(
+                    (x_lo..x_hi).log_scale(),
+                    (0..rows.len() - 1).into_segmented(),
+                )
                 .map_err(e)?;
             chart
                 .configure_mesh()
@@ -58,7 +72,10 @@ impl super::Chart for Ratios<'_> {
                 .map_err(e)?;
             chart
                 .draw_series(std::iter::once(PathElement::new(
-                    vec![(1.0, SegmentValue::Exact(0)), (1.0, SegmentValue::Exact(rows.len()))],
+                    vec![
+                        (1.0, SegmentValue::Exact(0)),
+                        (1.0, SegmentValue::Exact(rows.len())),
+                    ],
                     BLACK.mix(0.6).stroke_width(1),
                 )))
                 .map_err(e)?;
@@ -67,7 +84,10 @@ impl super::Chart for Ratios<'_> {
                 .draw_series(rows.iter().enumerate().filter_map(|(i, r)| {
                     let q = r.ratio.as_ref()?;
                     Some(PathElement::new(
-                        vec![(q.ci95[0], SegmentValue::CenterOf(i)), (q.ci95[1], SegmentValue::CenterOf(i))],
+                        vec![
+                            (q.ci95[0], SegmentValue::CenterOf(i)),
+                            (q.ci95[1], SegmentValue::CenterOf(i)),
+                        ],
                         ci,
                     ))
                 }))
@@ -75,10 +95,15 @@ impl super::Chart for Ratios<'_> {
             chart
                 .draw_series(rows.iter().enumerate().filter_map(|(i, r)| {
                     let q = r.ratio.as_ref()?;
-                    Some(Circle::new((q.value, SegmentValue::CenterOf(i)), 5, BLACK.filled()))
+                    Some(Circle::new(
+                        (q.value, SegmentValue::CenterOf(i)),
+                        5,
+                        BLACK.filled(),
+                    ))
                 }))
                 .map_err(e)?;
-            let style = TextStyle::from((FAMILY, 15).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
+            let style =
+                TextStyle::from((FAMILY, 15).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
             for (i, r) in rows.iter().enumerate() {
                 let Some(q) = r.ratio.as_ref() else { continue };
                 let label = if r.strategy == reference {
@@ -90,7 +115,8 @@ impl super::Chart for Ratios<'_> {
                 // Same height as the row's point: the plot's backend coordinate of its centre.
                 let (_, y) = chart.backend_coord(&(1.0, SegmentValue::CenterOf(i)));
                 let y = y - text.get_base_pixel().1;
-                text.draw(&Text::new(label, (8, y), style.clone())).map_err(e)?;
+                text.draw(&Text::new(label, (8, y), style.clone()))
+                    .map_err(e)?;
             }
             Ok(())
         })

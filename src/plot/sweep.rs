@@ -48,19 +48,27 @@ impl super::Chart for SweepChart<'_> {
             self.sweep.param,
             self.sweep.host.kernel,
             self.sweep.host.cpus,
-            rows.iter().map(|r| r.rounds.len().max(r.times.len())).min().unwrap_or(0)
+            rows.iter()
+                .map(|r| r.rounds.len().max(r.times.len()))
+                .min()
+                .unwrap_or(0)
         );
         let root = root.titled(&title, (FAMILY, 20)).map_err(e)?;
         let (top, bottom) = root.split_vertically(root.dim_in_pixel().1 * 11 / 20);
         let medians = series(&rows, param, |r| {
-            Some((r.median? * 1e3, r.ci95_median.map(|c| [c[0] * 1e3, c[1] * 1e3])))
+            Some((
+                r.median? * 1e3,
+                r.ci95_median.map(|c| [c[0] * 1e3, c[1] * 1e3]),
+            ))
         });
         panel(&top, param, &medians, "median start [ms]", None)?;
         let growth = series(&rows, param, |r| {
             let g = r.growth.as_ref()?;
             Some((g.value, Some(g.ci95)))
         });
-        let from = rows.iter().find_map(|r| r.growth.as_ref().map(|g| g.from.clone()));
+        let from = rows
+            .iter()
+            .find_map(|r| r.growth.as_ref().map(|g| g.from.clone()));
         if let Some(from) = from {
             let label = format!("× over {} {from} (95% CI)", self.sweep.param);
             panel(&bottom, param, &growth, &label, Some(1.0))?;

@@ -67,12 +67,18 @@ impl Counters {
     /// `self` plus what `later` counted beyond `earlier`.
     pub fn plus_since(self, earlier: Counters, later: Counters) -> Counters {
         Counters {
-            minor_faults: self.minor_faults + later.minor_faults.saturating_sub(earlier.minor_faults),
-            major_faults: self.major_faults + later.major_faults.saturating_sub(earlier.major_faults),
+            minor_faults: self.minor_faults
+                + later.minor_faults.saturating_sub(earlier.minor_faults),
+            major_faults: self.major_faults
+                + later.major_faults.saturating_sub(earlier.major_faults),
             voluntary_switches: self.voluntary_switches
-                + later.voluntary_switches.saturating_sub(earlier.voluntary_switches),
+                + later
+                    .voluntary_switches
+                    .saturating_sub(earlier.voluntary_switches),
             involuntary_switches: self.involuntary_switches
-                + later.involuntary_switches.saturating_sub(earlier.involuntary_switches),
+                + later
+                    .involuntary_switches
+                    .saturating_sub(earlier.involuntary_switches),
         }
     }
 }
@@ -228,11 +234,14 @@ pub fn reap_seen(pid: Pid) -> Result<(ChildExit, std::time::Instant)> {
         )));
     }
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, (t.tv_usec * 1000) as u32);
-    Ok((ChildExit {
-        status,
-        user: tv(ru.ru_utime),
-        system: tv(ru.ru_stime),
-        max_rss_kib: ru.ru_maxrss as u64,
-        counters: Counters::of(&ru),
-    }, seen))
+    Ok((
+        ChildExit {
+            status,
+            user: tv(ru.ru_utime),
+            system: tv(ru.ru_stime),
+            max_rss_kib: ru.ru_maxrss as u64,
+            counters: Counters::of(&ru),
+        },
+        seen,
+    ))
 }

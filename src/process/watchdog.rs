@@ -54,28 +54,28 @@ pub fn start(timeout: Duration) {
             let _ = unsafe { rustix::thread::unshare_unsafe(rustix::thread::UnshareFlags::FS) };
             let _ = ready.send(());
             loop {
-            std::thread::sleep(tick);
-            let now = dog.epoch.elapsed().as_millis() as u64;
-            for slot in &dog.slots {
-                let pid = slot.pid.load(Ordering::Acquire);
-                if pid > 0
-                    && now.saturating_sub(slot.since_ms.load(Ordering::Acquire))
-                        > dog.timeout.as_millis() as u64
-                    && !slot.killed.load(Ordering::Acquire)
-                    && slot
-                        .pid
-                        .compare_exchange(pid, SIGNALLING, Ordering::AcqRel, Ordering::Relaxed)
-                        .is_ok()
-                {
-                    slot.killed.store(true, Ordering::Release);
-                    KILLS.fetch_add(1, Ordering::AcqRel);
-                    // SAFETY: kill(2) on a child of this process that cannot have been reaped:
-                    // the reaper frees the slot before reaping, and waits while it holds
-                    // SIGNALLING, so the pid still names our child (at worst a zombie).
-                    unsafe { libc::kill(pid, libc::SIGKILL) };
-                    slot.pid.store(pid, Ordering::Release);
+                std::thread::sleep(tick);
+                let now = dog.epoch.elapsed().as_millis() as u64;
+                for slot in &dog.slots {
+                    let pid = slot.pid.load(Ordering::Acquire);
+                    if pid > 0
+                        && now.saturating_sub(slot.since_ms.load(Ordering::Acquire))
+                            > dog.timeout.as_millis() as u64
+                        && !slot.killed.load(Ordering::Acquire)
+                        && slot
+                            .pid
+                            .compare_exchange(pid, SIGNALLING, Ordering::AcqRel, Ordering::Relaxed)
+                            .is_ok()
+                    {
+                        slot.killed.store(true, Ordering::Release);
+                        KILLS.fetch_add(1, Ordering::AcqRel);
+                        // SAFETY: kill(2) on a child of this process that cannot have been reaped:
+                        // the reaper frees the slot before reaping, and waits while it holds
+                        // SIGNALLING, so the pid still names our child (at worst a zombie).
+                        unsafe { libc::kill(pid, libc::SIGKILL) };
+                        slot.pid.store(pid, Ordering::Release);
+                    }
                 }
-            }
             }
         });
     if spawned.is_ok() {

@@ -31,7 +31,12 @@ pub fn entry(unit: &Unit, mount_events_method: Option<&str>) -> Entry {
         .iter()
         .map(|s| {
             let c = s.counters;
-            [c.minor_faults, c.major_faults, c.voluntary_switches, c.involuntary_switches]
+            [
+                c.minor_faults,
+                c.major_faults,
+                c.voluntary_switches,
+                c.involuntary_switches,
+            ]
         })
         .collect();
     e.rounds = unit.samples.iter().map(|s| s.round).collect();
@@ -52,6 +57,7 @@ pub fn entry(unit: &Unit, mount_events_method: Option<&str>) -> Entry {
             record_mount_events(&mut e, n, method);
         }
     }
+    e.container_memory_charge_bytes = unit.memory_charge;
     if let Some((available, shmem)) = unit.memory_per_live {
         // A copy on shmem (memfd, a tmpfile on tmpfs) shows in Shmem exactly, while
         // MemAvailable, an estimate, counts part of it as reclaimable; anything else

@@ -46,4 +46,3 @@ pub fn ratio(run: &Results, workload: &str, strategy: &str) -> Option<(f64, [f64
         .and_then(|e| e.ratio.as_ref())
         .map(|r| (r.value, r.ci95))
 }
-

@@ -40,6 +40,9 @@ pub struct Host {
     /// Whether cycle and instruction counters can be read here, or why not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hardware_counters: Option<String>,
+    /// How `container_memory_charge_bytes` was read, or why it could not be.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_charge: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -176,6 +179,11 @@ pub struct Entry {
     /// … and the rise in Shmem (memfd copies are shmem) per live one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extra_shmem_bytes_per_live: Option<i64>,
+    /// Container workloads: the peak charge of one start (seal to teardown) to a memory
+    /// cgroup that the start runs in from its first step, as a runtime that seals itself
+    /// after joining the container's cgroup would (median of a few starts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_memory_charge_bytes: Option<u64>,
 }
 
 /// median(strategy) / median(reference) over the rounds they share, with a 95% CI from a

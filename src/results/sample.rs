@@ -30,6 +30,7 @@ pub fn sample() -> Results {
             exe_size_bytes: 12 << 20,
             cpu_model: Some("Test CPU".into()),
             hardware_counters: None,
+            memory_charge: None,
         },
         plan: Some(Plan {
             warmup: 2,

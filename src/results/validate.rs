@@ -74,7 +74,9 @@ fn entry(e: &Entry) -> Result<(), String> {
         .enumerate()
         .find(|(_, p)| p.iter().any(|x| !non_negative(*x)))
     {
-        return Err(format!("phases_per_start[{j}] holds a value that is not a number of seconds"));
+        return Err(format!(
+            "phases_per_start[{j}] holds a value that is not a number of seconds"
+        ));
     }
     if !e.counters_per_start.is_empty() && e.counters_per_start.len() != n {
         return Err(format!(

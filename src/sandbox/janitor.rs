@@ -178,7 +178,11 @@ pub fn cgroups(prefix: &str) -> Vec<PathBuf> {
                 walk(&path, prefix, depth + 1, out);
             }
             // libcontainer names its cgroups `:youki:<id>`; runc and crun use the id.
-            if e.file_name().to_string_lossy().trim_start_matches(":youki:").starts_with(prefix) {
+            if e.file_name()
+                .to_string_lossy()
+                .trim_start_matches(":youki:")
+                .starts_with(prefix)
+            {
                 out.push(path);
             }
         }

@@ -21,9 +21,8 @@ use strategies::{Error, Result, ResultExt, Target};
 /// uid map over the whole range.
 pub fn real_root() -> bool {
     rustix::process::geteuid().is_root()
-        && std::fs::read_to_string("/proc/self/uid_map").is_ok_and(|m| {
-            m.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"]
-        })
+        && std::fs::read_to_string("/proc/self/uid_map")
+            .is_ok_and(|m| m.split_whitespace().collect::<Vec<_>>() == ["0", "0", "4294967295"])
 }
 
 /// sealbench's libcontainer runtime (`runtime/`): `$SEALBENCH_RUNTIME`, else the
@@ -117,8 +116,14 @@ impl Sandbox {
         let binary = match kind {
             crate::workload::Binary::Stage2 => RuntimeBinary::install(&dir, self.exe_size.get())?,
             crate::workload::Binary::Runtime => {
-                let bytes = std::fs::read(runtime_path()?).ctx(|| "read sealbench-runtime".into())?;
-                RuntimeBinary::install_program(&dir, "sealbench-runtime", &bytes, self.exe_size.get())?
+                let bytes =
+                    std::fs::read(runtime_path()?).ctx(|| "read sealbench-runtime".into())?;
+                RuntimeBinary::install_program(
+                    &dir,
+                    "sealbench-runtime",
+                    &bytes,
+                    self.exe_size.get(),
+                )?
             }
         };
         let work = self.subdir(&format!("work/{owner}"))?;

@@ -10,8 +10,12 @@ use std::sync::Arc;
 use strategies::{Result, ResultExt};
 
 fn current() -> Result<OwnedFd> {
-    rustix::fs::open("/proc/self/ns/mnt", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
-        .ctx(|| "open /proc/self/ns/mnt".into())
+    rustix::fs::open(
+        "/proc/self/ns/mnt",
+        OFlags::RDONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .ctx(|| "open /proc/self/ns/mnt".into())
 }
 
 fn switch(to: &OwnedFd) -> Result<()> {

@@ -27,7 +27,12 @@ impl RuntimeBinary {
     }
 
     /// `program` as `dir/name`, padded to `size` if it is smaller.
-    pub fn install_program(dir: &Path, name: &str, program: &[u8], size: u64) -> Result<RuntimeBinary> {
+    pub fn install_program(
+        dir: &Path,
+        name: &str,
+        program: &[u8],
+        size: u64,
+    ) -> Result<RuntimeBinary> {
         let stage2_size = program.len() as u64;
         let size = size.max(stage2_size);
         std::fs::create_dir_all(dir).ctx(|| format!("mkdir {}", dir.display()))?;

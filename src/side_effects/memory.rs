@@ -17,9 +17,9 @@ fn meminfo() -> Result<(i64, i64)> {
 /// Memory each live container costs with this contender: keep a few stage 2s
 /// alive from their sealed objects (the caller's handles closed, as a runtime closes them
 /// after a start), and take the drop in MemAvailable and the rise in Shmem, divided by
-/// the count. `None` for a contender that cannot hold (a runtime peer).
-/// the count. How many is bounded by the binary's size (`budget::live_holds`), since a
-/// copying strategy keeps a whole copy alive per stage 2.
+/// the count. `None` for a contender that cannot hold (a runtime peer). How many is
+/// bounded by the binary's size (`budget::live_holds`), since a copying strategy keeps a
+/// whole copy alive per stage 2.
 pub fn per_live(contender: &mut dyn Contender, exe_size: u64) -> Result<Option<(i64, i64)>> {
     let (stdin_r, stdin_w) =
         rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;

@@ -47,7 +47,10 @@ fn pass_ratios(e: &Entry, rounds: &[u32], r: &Reference) -> Option<PassRatios> {
             vec![0; n]
         }
     };
-    let (ep, rp) = (passes(&e.passes, e.times.len()), passes(&r.passes, r.times.len()));
+    let (ep, rp) = (
+        passes(&e.passes, e.times.len()),
+        passes(&r.passes, r.times.len()),
+    );
     let count = ep.iter().chain(&rp).max().map_or(0, |m| m + 1);
     if count < 2 {
         return None;
@@ -55,7 +58,12 @@ fn pass_ratios(e: &Entry, rounds: &[u32], r: &Reference) -> Option<PassRatios> {
     let values = (0..count)
         .map(|p| {
             let pick = |rounds: &[u32], pass: &[u32]| -> Vec<u32> {
-                rounds.iter().zip(pass).filter(|(_, q)| **q == p).map(|(r, _)| *r).collect()
+                rounds
+                    .iter()
+                    .zip(pass)
+                    .filter(|(_, q)| **q == p)
+                    .map(|(r, _)| *r)
+                    .collect()
             };
             let keep = shared(&pick(rounds, &ep), &pick(&r.rounds, &rp));
             let x = ByRound::new(&e.times, rounds, Some(&keep));
@@ -89,7 +97,10 @@ pub fn analyze(results: &mut Results, reference: &str) -> Vec<String> {
     let mut unequal: Vec<String> = Vec::new();
     for e in results.results.iter_mut().filter(|e| e.is_ok()) {
         let rounds = rounds_of(e);
-        let r = references.iter().find(|(w, _)| *w == e.workload).map(|(_, r)| r);
+        let r = references
+            .iter()
+            .find(|(w, _)| *w == e.workload)
+            .map(|(_, r)| r);
         let keep = r.map(|r| shared(&rounds, &r.rounds));
         let x = ByRound::new(&e.times, &rounds, keep.as_deref());
         let y = r.map(|r| ByRound::new(&r.times, &r.rounds, keep.as_deref()));
@@ -109,18 +120,19 @@ pub fn analyze(results: &mut Results, reference: &str) -> Vec<String> {
         (e.user, e.system) = (cpu(&e.user_times), cpu(&e.system_times));
         e.phases = (e.phases_per_start.len() == e.times.len() && !e.times.is_empty())
             .then(|| typical_phases(&e.phases_per_start, &rounds, keep.as_deref()));
-        e.counters = (e.counters_per_start.len() == e.times.len() && !e.times.is_empty()).then(|| {
-            let m = |i: usize| {
-                let v: Vec<f64> = e.counters_per_start.iter().map(|c| c[i] as f64).collect();
-                median(ByRound::new(&v, &rounds, keep.as_deref()).all())
-            };
-            crate::results::CounterMedians {
-                minor_faults: m(0),
-                major_faults: m(1),
-                voluntary_switches: m(2),
-                involuntary_switches: m(3),
-            }
-        });
+        e.counters =
+            (e.counters_per_start.len() == e.times.len() && !e.times.is_empty()).then(|| {
+                let m = |i: usize| {
+                    let v: Vec<f64> = e.counters_per_start.iter().map(|c| c[i] as f64).collect();
+                    median(ByRound::new(&v, &rounds, keep.as_deref()).all())
+                };
+                crate::results::CounterMedians {
+                    minor_faults: m(0),
+                    major_faults: m(1),
+                    voluntary_switches: m(2),
+                    involuntary_switches: m(3),
+                }
+            });
         if let Some(s) = Summary::of(x.all()) {
             (e.median, e.mean, e.stddev, e.min, e.max) = (
                 Some(s.median),

@@ -22,7 +22,14 @@ fn autocovariances(s: &[f64], max_lag: usize) -> Vec<f64> {
     let mean = s.iter().sum::<f64>() / n as f64;
     let c: Vec<f64> = s.iter().map(|x| x - mean).collect();
     (0..=max_lag.min(n - 1))
-        .map(|k| c[..n - k].iter().zip(&c[k..]).map(|(a, b)| a * b).sum::<f64>() / n as f64)
+        .map(|k| {
+            c[..n - k]
+                .iter()
+                .zip(&c[k..])
+                .map(|(a, b)| a * b)
+                .sum::<f64>()
+                / n as f64
+        })
         .collect()
 }
 

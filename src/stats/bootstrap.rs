@@ -92,7 +92,10 @@ pub fn intervals(x: &ByRound, reference: Option<&ByRound>, block: usize, seed: u
             let start = rng.random_range(0..n);
             let len = block.min(n - taken);
             // The block wraps around the end (circular), in at most two straight runs.
-            for (from, to) in [(start, (start + len).min(n)), (0, (start + len).saturating_sub(n))] {
+            for (from, to) in [
+                (start, (start + len).min(n)),
+                (0, (start + len).saturating_sub(n)),
+            ] {
                 x.push_rounds(from, to, &mut bx);
                 if let Some(r) = reference {
                     r.push_rounds(from, to, &mut br);

@@ -31,7 +31,11 @@ struct Ar1 {
 
 impl Ar1 {
     fn new(phi: f64, sd: f64) -> Ar1 {
-        Ar1 { phi, x: 0.0, e: Normal::new(0.0, sd).unwrap() }
+        Ar1 {
+            phi,
+            x: 0.0,
+            e: Normal::new(0.0, sd).unwrap(),
+        }
     }
     fn next(&mut self, rng: &mut ChaCha8Rng) -> f64 {
         self.x = self.phi * self.x + self.e.sample(rng);
@@ -60,7 +64,10 @@ fn simulate(rng: &mut ChaCha8Rng) -> (Vec<f64>, Vec<f64>) {
     (0..ROUNDS)
         .map(|t| {
             let s = shared.next(rng) + drift(t) + (1e-3f64).ln();
-            ((RATIO.ln() + s + own_x.next(rng)).exp(), (s + own_r.next(rng)).exp())
+            (
+                (RATIO.ln() + s + own_x.next(rng)).exp(),
+                (s + own_r.next(rng)).exp(),
+            )
         })
         .unzip()
 }
@@ -68,7 +75,9 @@ fn simulate(rng: &mut ChaCha8Rng) -> (Vec<f64>, Vec<f64>) {
 /// The median of the reference's distribution over the run's window: the mixture over
 /// rounds of log-normals whose centre drifts, solved by bisection.
 fn true_median() -> f64 {
-    let sd = (Ar1::new(SHARED_PHI, SHARED_SD).sd().powi(2) + Ar1::new(OWN_PHI, OWN_SD).sd().powi(2)).sqrt();
+    let sd = (Ar1::new(SHARED_PHI, SHARED_SD).sd().powi(2)
+        + Ar1::new(OWN_PHI, OWN_SD).sd().powi(2))
+    .sqrt();
     let n = StdNormal::new(0.0, 1.0).unwrap();
     let cdf = |m: f64| {
         (0..ROUNDS)
@@ -103,9 +112,18 @@ fn coverage(blocked: bool) -> Coverage {
     let (mut points, mut halves) = (Vec::new(), Vec::new());
     for e in 0..EXPERIMENTS {
         let (x, r) = simulate(&mut rng);
-        let (bx, br) = (ByRound::new(&x, &rounds, None), ByRound::new(&r, &rounds, None));
-        let block = if blocked { block_for(&bx, Some(&br)) } else { 1 };
-        let ratio_iv = intervals(&bx, Some(&br), block, u64::from(e)).ratio.unwrap();
+        let (bx, br) = (
+            ByRound::new(&x, &rounds, None),
+            ByRound::new(&r, &rounds, None),
+        );
+        let block = if blocked {
+            block_for(&bx, Some(&br))
+        } else {
+            1
+        };
+        let ratio_iv = intervals(&bx, Some(&br), block, u64::from(e))
+            .ratio
+            .unwrap();
         let rblock = if blocked { block_for(&br, None) } else { 1 };
         let median_iv = intervals(&br, None, rblock, u64::from(e) + 1_000).median;
         hit_ratio += u32::from(ratio_iv[0] <= RATIO && RATIO <= ratio_iv[1]);
@@ -125,17 +143,35 @@ fn coverage(blocked: bool) -> Coverage {
 #[test]
 fn block_bootstrap_covers_autocorrelated_drifting_runs() {
     let c = coverage(true);
-    eprintln!("block bootstrap: ratio coverage {}, median coverage {}, width {:.2}", c.ratio, c.median, c.ratio_width);
-    assert!(c.ratio >= 0.90, "ratio CI coverage {} (nominal 0.95)", c.ratio);
-    assert!(c.median >= 0.88, "median CI coverage {} (nominal 0.95)", c.median);
+    eprintln!(
+        "block bootstrap: ratio coverage {}, median coverage {}, width {:.2}",
+        c.ratio, c.median, c.ratio_width
+    );
+    assert!(
+        c.ratio >= 0.90,
+        "ratio CI coverage {} (nominal 0.95)",
+        c.ratio
+    );
+    assert!(
+        c.median >= 0.88,
+        "median CI coverage {} (nominal 0.95)",
+        c.median
+    );
     // Coverage alone would pass an absurdly wide interval.
-    assert!(c.ratio_width < 1.6, "ratio half-width / (1.96 · spread) = {}", c.ratio_width);
+    assert!(
+        c.ratio_width < 1.6,
+        "ratio half-width / (1.96 · spread) = {}",
+        c.ratio_width
+    );
 }
 
 #[test]
 fn resampling_single_starts_undercovers_the_same_runs() {
     let c = coverage(false);
-    eprintln!("independent bootstrap: ratio coverage {}, median coverage {}", c.ratio, c.median);
+    eprintln!(
+        "independent bootstrap: ratio coverage {}, median coverage {}",
+        c.ratio, c.median
+    );
     assert!(
         c.median < 0.80,
         "an independent-runs bootstrap covered the median {} of the time: the simulation \

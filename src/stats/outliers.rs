@@ -58,7 +58,10 @@ mod tests {
         xs.push(75.25 + 3.0 * 49.5 + 50.0); // severe high
         xs.push(-200.0); // severe low
         let o = Outliers::of(&xs);
-        assert_eq!((o.low_severe, o.low_mild, o.high_mild, o.high_severe), (1, 0, 1, 1));
+        assert_eq!(
+            (o.low_severe, o.low_mild, o.high_mild, o.high_severe),
+            (1, 0, 1, 1)
+        );
         assert_eq!(Outliers::of(&[1.0; 20]), Outliers::default());
     }
 }

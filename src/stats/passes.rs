@@ -62,7 +62,11 @@ mod tests {
         let p = PassRatios::of(vec![1.0, 1.1, 1.21]).unwrap();
         assert!((p.mean - 1.1).abs() < 1e-12, "{}", p.mean);
         // log sd = ln 1.1, t(0.975, 2) = 4.303: half = 4.303 · 0.0953 / √3 = 0.2368.
-        assert!((p.ci95[1].ln() - 1.1f64.ln() - 0.2368).abs() < 1e-3, "{:?}", p.ci95);
+        assert!(
+            (p.ci95[1].ln() - 1.1f64.ln() - 0.2368).abs() < 1e-3,
+            "{:?}",
+            p.ci95
+        );
         assert!(PassRatios::of(vec![1.0]).is_none());
     }
 }

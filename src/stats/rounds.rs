@@ -82,7 +82,9 @@ pub fn shared(a: &[u32], b: &[u32]) -> Vec<u32> {
     let mut b: Vec<u32> = b.to_vec();
     b.sort_unstable();
     b.dedup();
-    a.into_iter().filter(|r| b.binary_search(r).is_ok()).collect()
+    a.into_iter()
+        .filter(|r| b.binary_search(r).is_ok())
+        .collect()
 }
 
 #[cfg(test)]

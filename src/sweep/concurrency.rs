@@ -6,8 +6,8 @@
 //! time. Latency is the median of the kept starts; throughput the median over blocks.
 
 use super::SweepEntry;
-use crate::benchmark::{Contender, Plan, RunCount, Unit, UnitState};
 use crate::benchmark::unit_for;
+use crate::benchmark::{Contender, Plan, RunCount, Unit, UnitState};
 use crate::results::Status;
 use crate::sandbox::Sandbox;
 use crate::workload::Workload;
@@ -47,7 +47,10 @@ fn block(contenders: &mut [Box<dyn Contender>], n: usize) -> Result<(Vec<f64>, f
                             if exit.success() {
                                 Ok(wall)
                             } else {
-                                Err(strategies::Error::msg(format!("the start {}", exit.describe())))
+                                Err(strategies::Error::msg(format!(
+                                    "the start {}",
+                                    exit.describe()
+                                )))
                             }
                         })
                         .collect()
@@ -57,7 +60,10 @@ fn block(contenders: &mut [Box<dyn Contender>], n: usize) -> Result<(Vec<f64>, f
         let begin = Instant::now();
         let out = handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(strategies::Error::msg("starter panicked"))))
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(strategies::Error::msg("starter panicked")))
+            })
             .collect();
         (out, begin)
     });
@@ -115,11 +121,13 @@ pub fn measure(
         .map(|(_, _, units)| {
             units
                 .iter_mut()
-                .filter_map(|u| match std::mem::replace(&mut u.state, UnitState::Failed("moved".into())) {
-                    UnitState::Ready(c) => Some(c),
-                    other => {
-                        u.state = other;
-                        None
+                .filter_map(|u| {
+                    match std::mem::replace(&mut u.state, UnitState::Failed("moved".into())) {
+                        UnitState::Ready(c) => Some(c),
+                        other => {
+                            u.state = other;
+                            None
+                        }
                     }
                 })
                 .collect()
@@ -160,9 +168,10 @@ pub fn measure(
         for (v, (value, num)) in values.iter().enumerate() {
             let cell = &mut cells[g][v];
             let (status, reason) = match cell.failure.take() {
-                Some(why) if why.starts_with("unsupported: ") => {
-                    (Status::Unsupported, Some(why["unsupported: ".len()..].to_string()))
-                }
+                Some(why) if why.starts_with("unsupported: ") => (
+                    Status::Unsupported,
+                    Some(why["unsupported: ".len()..].to_string()),
+                ),
                 Some(why) => (Status::Failed, Some(why)),
                 None => (Status::Ok, None),
             };
@@ -176,8 +185,16 @@ pub fn measure(
                 reason,
                 median: None,
                 ci95_median: None,
-                times: if ok { std::mem::take(&mut cell.times) } else { Vec::new() },
-                rounds: if ok { std::mem::take(&mut cell.rounds) } else { Vec::new() },
+                times: if ok {
+                    std::mem::take(&mut cell.times)
+                } else {
+                    Vec::new()
+                },
+                rounds: if ok {
+                    std::mem::take(&mut cell.rounds)
+                } else {
+                    Vec::new()
+                },
                 throughput: (ok && !cell.throughputs.is_empty())
                     .then(|| crate::stats::median(&cell.throughputs)),
                 growth: None,

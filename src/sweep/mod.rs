@@ -5,15 +5,15 @@ mod param;
 
 pub use param::Param;
 
-use crate::benchmark::{self, Plan, Unit};
 use crate::benchmark::unit_for;
+use crate::benchmark::{self, Plan, Unit};
 use crate::output::Progress;
 use crate::results::Host;
 use crate::sandbox::Sandbox;
 use crate::stats;
-use std::sync::Arc;
 use crate::workload::Workload;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use strategies::{Result, SealStrategy};
 
 pub const SCHEMA: &str = "sealbench-sweep/1";
@@ -90,7 +90,10 @@ pub fn analyze(entries: &mut [SweepEntry], seed: u64) {
     let firsts: Vec<SweepEntry> = {
         let mut seen: Vec<SweepEntry> = Vec::new();
         for e in entries.iter() {
-            if !seen.iter().any(|f| f.workload == e.workload && f.strategy == e.strategy) {
+            if !seen
+                .iter()
+                .any(|f| f.workload == e.workload && f.strategy == e.strategy)
+            {
                 seen.push(e.clone());
             }
         }

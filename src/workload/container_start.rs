@@ -26,6 +26,10 @@ impl Workload for ContainerStart {
         "seal, clone into new namespaces, pivot_root into the bundle, exec stage 2 as init"
     }
 
+    fn container(&self) -> bool {
+        true
+    }
+
     fn prepare(&self, sandbox: &Sandbox) -> Result<Box<dyn Starter>> {
         let plan = ContainerPlan::from_bundle(&sandbox.bundle()?)?;
         Ok(Box::new(ContainerStarter {

@@ -29,9 +29,16 @@ impl Workload for FullStart {
         Binary::Runtime
     }
 
+    fn container(&self) -> bool {
+        true
+    }
+
     fn prepare(&self, sandbox: &Sandbox) -> Result<Box<dyn Starter>> {
         Ok(Box::new(FullStarter {
-            root: sandbox.subdir(&format!("runtime-state/{}", STARTERS.fetch_add(1, Ordering::Relaxed)))?,
+            root: sandbox.subdir(&format!(
+                "runtime-state/{}",
+                STARTERS.fetch_add(1, Ordering::Relaxed)
+            ))?,
             bundle: sandbox.bundle()?,
             envp: Argv::minimal_env(),
             starts: AtomicU32::new(0),
@@ -99,7 +106,9 @@ impl Starter for FullStarter {
         if status.success() {
             Ok(())
         } else {
-            Err(Error::msg(format!("sealbench-runtime delete --force {id}: {status}")))
+            Err(Error::msg(format!(
+                "sealbench-runtime delete --force {id}: {status}"
+            )))
         }
     }
 }

@@ -32,6 +32,12 @@ pub trait Workload: Sync {
         Binary::Stage2
     }
 
+    /// Whether its start makes a container, with a cgroup a seal made inside it would be
+    /// charged to (`container_memory_charge_bytes`).
+    fn container(&self) -> bool {
+        false
+    }
+
     /// Set up what every start of this workload needs (argv, a bundle), outside the timing.
     fn prepare(&self, sandbox: &Sandbox) -> Result<Box<dyn Starter>>;
 }

@@ -1,0 +1,230 @@
+//! Memory a start charges to the container's memory cgroup. A runtime that seals itself
+//! after its start has joined the container's cgroup (runc 1.1's `runc init` copied
+//! itself there) makes the container pay for the copy: a container with a small memory
+//! limit pays for the runtime's binary. To see what each strategy would put there, a
+//! whole start (seal, spawn, run, reap, teardown) runs with the worker inside a fresh
+//! memory cgroup of its own, and the cgroup's peak charge is read from its own counter.
+//! The kernel charges in batches of up to 64 pages per CPU, so the figure's resolution is
+//! a few hundred KiB: enough to tell a 12 MiB copy from none.
+
+use crate::benchmark::Contender;
+use std::path::{Path, PathBuf};
+use strategies::{Error, Result, ResultExt};
+
+/// Starts measured per row, each in a cgroup of its own; the row keeps their median.
+pub const PROBES: usize = 5;
+
+/// Where this process's memory is charged, and how that cgroup reports its peak.
+pub struct ChargeProbe {
+    home: PathBuf,
+    /// `memory.max_usage_in_bytes` (cgroup v1) or `memory.peak` (v2).
+    peak_file: &'static str,
+    /// The run's container-id prefix, so that the janitor removes a probe's cgroup left
+    /// by an interrupted run.
+    prefix: String,
+    made: std::cell::Cell<u32>,
+}
+
+impl ChargeProbe {
+    /// The probe for this process, or why the charge cannot be measured here.
+    pub fn new(prefix: &str) -> std::result::Result<ChargeProbe, String> {
+        let own = std::fs::read_to_string("/proc/self/cgroup")
+            .map_err(|e| format!("read /proc/self/cgroup: {e}"))?;
+        let mounts = std::fs::read_to_string("/proc/self/mountinfo")
+            .map_err(|e| format!("read /proc/self/mountinfo: {e}"))?;
+        let (home, peak_file) = match v1_home(&own, &mounts) {
+            Some(home) => (home, "memory.max_usage_in_bytes"),
+            None => (v2_home(&own, &mounts)?, "memory.peak"),
+        };
+        Ok(ChargeProbe {
+            home,
+            peak_file,
+            prefix: prefix.to_string(),
+            made: std::cell::Cell::new(0),
+        })
+    }
+
+    /// What the probe reads, for the results' host description.
+    pub fn describe(&self) -> String {
+        format!(
+            "{} of a fresh child of {}",
+            self.peak_file,
+            self.home.display()
+        )
+    }
+
+    /// The median over [`PROBES`] starts of the peak charge of one start.
+    pub fn per_start(&self, contender: &mut dyn Contender) -> Result<u64> {
+        let mut peaks = (0..PROBES)
+            .map(|_| self.one(contender))
+            .collect::<Result<Vec<u64>>>()?;
+        peaks.sort_unstable();
+        Ok(peaks[PROBES / 2])
+    }
+
+    fn one(&self, contender: &mut dyn Contender) -> Result<u64> {
+        let n = self.made.get();
+        self.made.set(n + 1);
+        let dir = self.home.join(format!("{}charge-{n}", self.prefix));
+        // mkdir fails on an existing directory: the cgroup is always a fresh one.
+        std::fs::create_dir(&dir).ctx(|| format!("mkdir {}", dir.display()))?;
+        let joined = Joined::enter(&self.home, dir)?;
+        let exit = contender.start();
+        let after = contender.after_start();
+        let peak = joined.leave().and_then(|dir| {
+            let peak = read_u64(&dir.join(self.peak_file));
+            std::fs::remove_dir(&dir).ctx(|| format!("rmdir {}", dir.display()))?;
+            peak
+        })?;
+        let exit = exit?;
+        after?;
+        if !exit.success() {
+            return Err(Error::msg(format!("the start {}", exit.describe())));
+        }
+        Ok(peak)
+    }
+}
+
+/// This whole process (all its threads) inside a probe's cgroup; leaving, or dropping it
+/// on an error, moves the process home again, so that no later charge lands in the probe.
+struct Joined<'a> {
+    home: &'a Path,
+    dir: Option<PathBuf>,
+}
+
+impl<'a> Joined<'a> {
+    fn enter(home: &'a Path, dir: PathBuf) -> Result<Joined<'a>> {
+        // Written "0": the writer's own thread group, whatever pid namespace it is in.
+        if let Err(e) = move_self(&dir) {
+            let _ = std::fs::remove_dir(&dir);
+            return Err(e);
+        }
+        Ok(Joined {
+            home,
+            dir: Some(dir),
+        })
+    }
+
+    fn leave(mut self) -> Result<PathBuf> {
+        move_self(self.home)?;
+        Ok(self.dir.take().unwrap_or_default())
+    }
+}
+
+impl Drop for Joined<'_> {
+    fn drop(&mut self) {
+        if let Some(dir) = self.dir.take() {
+            let _ = move_self(self.home);
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+fn move_self(cgroup: &Path) -> Result<()> {
+    let procs = cgroup.join("cgroup.procs");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&procs)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, b"0"))
+        .ctx(|| format!("move this process into {}", cgroup.display()))
+}
+
+fn read_u64(path: &Path) -> Result<u64> {
+    let text = std::fs::read_to_string(path).ctx(|| format!("read {}", path.display()))?;
+    text.trim()
+        .parse()
+        .map_err(|_| Error::msg(format!("{}: not a number: {text:?}", path.display())))
+}
+
+/// One line of /proc/self/mountinfo: (root of the mount, mount point, fs type, super
+/// options).
+fn mounts(mountinfo: &str) -> impl Iterator<Item = (&str, &str, &str, &str)> {
+    mountinfo.lines().filter_map(|l| {
+        let (left, right) = l.split_once(" - ")?;
+        let mut left = left.split(' ');
+        let root = left.nth(3)?;
+        let point = left.next()?;
+        let mut right = right.split(' ');
+        Some((root, point, right.next()?, right.nth(1)?))
+    })
+}
+
+/// Where `path` (a cgroup path as /proc/self/cgroup gives it) is, under a hierarchy
+/// mounted at `point` whose mount shows `root`.
+fn under(root: &str, point: &str, path: &str) -> Option<PathBuf> {
+    let rest = path.strip_prefix(root.trim_end_matches('/'))?;
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return None;
+    }
+    Some(Path::new(point).join(rest.trim_start_matches('/')))
+}
+
+/// The v1 memory controller's cgroup of this process, when there is one.
+fn v1_home(own: &str, mountinfo: &str) -> Option<PathBuf> {
+    let path = own.lines().find_map(|l| {
+        let mut f = l.splitn(3, ':');
+        let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
+        controllers
+            .split(',')
+            .any(|c| c == "memory")
+            .then_some(path)
+    })?;
+    mounts(mountinfo)
+        .filter(|(_, _, fs, opts)| *fs == "cgroup" && opts.split(',').any(|o| o == "memory"))
+        .find_map(|(root, point, _, _)| under(root, point, path))
+}
+
+/// The v2 cgroup of this process, when its children get the memory controller (v2
+/// allows no process in a cgroup that hands controllers down, except the root: so in
+/// practice, a process in the root cgroup).
+fn v2_home(own: &str, mountinfo: &str) -> std::result::Result<PathBuf, String> {
+    let path = own
+        .lines()
+        .find_map(|l| l.strip_prefix("0::"))
+        .ok_or("no memory cgroup: neither a v1 memory hierarchy nor cgroup v2")?;
+    let home = mounts(mountinfo)
+        .filter(|(_, _, fs, _)| *fs == "cgroup2")
+        .find_map(|(root, point, _, _)| under(root, point, path))
+        .ok_or("cgroup v2 is not mounted here")?;
+    let control = std::fs::read_to_string(home.join("cgroup.subtree_control")).unwrap_or_default();
+    if control.split_whitespace().any(|c| c == "memory") {
+        Ok(home)
+    } else {
+        Err(format!(
+            "the memory controller is not enabled for the children of {}",
+            home.display()
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MOUNTINFO: &str = "\
+30 25 0:26 / /sys/fs/cgroup/unified rw,nosuid - cgroup2 cgroup2 rw,nsdelegate
+35 25 0:31 / /sys/fs/cgroup/memory rw,nosuid - cgroup cgroup rw,memory
+36 25 0:32 / /sys/fs/cgroup/pids rw,nosuid - cgroup cgroup rw,pids
+";
+
+    #[test]
+    fn the_v1_memory_hierarchy_is_found_and_not_another() {
+        let own = "8:pids:/\n4:memory:/process_api/abc\n0::/\n";
+        assert_eq!(
+            v1_home(own, MOUNTINFO),
+            Some(PathBuf::from("/sys/fs/cgroup/memory/process_api/abc"))
+        );
+        assert_eq!(v1_home("0::/user.slice\n", MOUNTINFO), None);
+    }
+
+    #[test]
+    fn a_mount_of_a_subtree_is_followed() {
+        let mi = "35 25 0:31 /outer /mnt/mem rw - cgroup cgroup rw,memory\n";
+        assert_eq!(
+            v1_home("4:memory:/outer/inner\n", mi),
+            Some(PathBuf::from("/mnt/mem/inner"))
+        );
+        assert_eq!(v1_home("4:memory:/elsewhere\n", mi), None);
+        assert_eq!(v1_home("4:memory:/outerx/inner\n", mi), None);
+    }
+}
