@@ -3,10 +3,12 @@
 mod contender;
 mod executor;
 mod plan;
+mod record;
 mod scheduler;
 mod unit;
 
 pub use contender::{Contender, Phases, SealedStart};
 pub use plan::unit_for;
+pub use record::entry;
 pub use scheduler::{run, Plan, RunCount};
 pub use unit::{Sample, Unit, UnitState};

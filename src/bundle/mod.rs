@@ -1,6 +1,7 @@
 //! OCI runtime-spec bundles: `config.json` and a `rootfs/` with a static `/bin/true`,
 //! accepted unchanged by runc, crun and sealbench's own container start.
 
+pub mod config;
 mod spec;
 mod true_elf;
 

@@ -2,7 +2,7 @@ use crate::benchmark::{self, unit_for, Plan, RunCount, Unit, UnitState};
 use crate::cli::{CompareArgs, RunArgs};
 use crate::error::{AppError, AppResult};
 use crate::output::Progress;
-use crate::results::{self, Results, Status, SCHEMA};
+use crate::results::{Results, Status, SCHEMA};
 use crate::sandbox::{in_sandbox, Options, Sandbox};
 use crate::selection;
 use crate::side_effects::{self, MountWatch};
@@ -297,7 +297,10 @@ pub fn measure(
         plan: Some(plan.clone()),
         clock_read_ns: pass.phases.map(|_| clock_read_ns()),
         command: Some(reproduce(plan.seed)),
-        results: units.iter().map(|u| results::entry(u, method)).collect(),
+        results: units
+            .iter()
+            .map(|u| crate::benchmark::entry(u, method))
+            .collect(),
     }
 }
 

@@ -210,7 +210,7 @@ fn against_baseline(
         .as_ref()
         .map(|c| parse_results(c).map(|r| (c, r)))
         .transpose()?;
-    let _ = crate::stats::analyze(&mut baseline, &args.reference);
+    let _ = crate::results::analyze(&mut baseline, &args.reference);
     let k = gate::passes_in(&baseline);
     if k < MIN_BASELINE_PASSES {
         return Err(AppError::usage(format!(
@@ -221,7 +221,7 @@ fn against_baseline(
     }
     match current {
         Some((path, mut current)) => {
-            let _ = crate::stats::analyze(&mut current, &args.reference);
+            let _ = crate::results::analyze(&mut current, &args.reference);
             if gate::passes_in(&current) < 2 {
                 return Err(AppError::usage(format!(
                     "{} holds one pass; the gate needs at least 2 (compare --repeat 3)",
@@ -301,7 +301,7 @@ fn passes_until_decided(
             made += 1;
         }
         let mut analyzed = current.clone().expect("passes were made");
-        let _ = crate::stats::analyze(&mut analyzed, &args.reference);
+        let _ = crate::results::analyze(&mut analyzed, &args.reference);
         let verdicts = judge(&analyzed);
         let unsure = verdicts
             .iter()

@@ -27,7 +27,7 @@ pub fn run(args: &MergeArgs) -> AppResult<i32> {
     for path in &args.files {
         let mut r = parse_results(path)?;
         super::render::check_reference(&r, &args.reference, path)?;
-        crate::stats::analyze(&mut r, &args.reference);
+        crate::results::analyze(&mut r, &args.reference);
         // One run per host: a later file of the same host replaces the earlier one.
         runs.retain(|x| host_key(&x.host) != host_key(&r.host));
         runs.push(r);

@@ -3,7 +3,6 @@ use crate::error::{AppError, AppResult};
 use crate::export::Exports;
 use crate::output;
 use crate::results::Results;
-use crate::stats;
 use std::path::Path;
 
 /// Check every output path of a run before the run, so a typo costs seconds, not a run,
@@ -22,7 +21,7 @@ pub fn check_outputs(export: &ExportArgs, inputs: &[&Path]) -> AppResult<()> {
 /// code on the same data, so the two agree to the byte. The files come first, so that a
 /// terminal that cannot be printed to costs no results.
 pub fn render(mut results: Results, reference: &str, export: &ExportArgs) -> AppResult<Results> {
-    let notes = stats::analyze(&mut results, reference);
+    let notes = crate::results::analyze(&mut results, reference);
     let exports = Exports::new(export);
     exports.write(&results)?;
     if let Some(dir) = &export.plot {

@@ -25,7 +25,7 @@ pub fn plot(args: &PlotArgs) -> AppResult<i32> {
     }
     let mut results = crate::export::parse_results_text(&text, &args.file)?;
     super::render::check_reference(&results, &args.reference, &args.file)?;
-    crate::stats::analyze(&mut results, &args.reference);
+    crate::results::analyze(&mut results, &args.reference);
     let export = ExportArgs {
         plot: Some(args.out.clone()),
         ..ExportArgs::default()

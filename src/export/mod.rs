@@ -2,7 +2,6 @@
 //! it and renamed into place, so a failing run never leaves a half-written file over a
 //! good one; only a regular file or nothing is ever replaced (see `safe_fs`).
 
-mod atomic;
 mod benchstat;
 mod csv;
 mod html;
@@ -10,7 +9,7 @@ mod hyperfine;
 mod json;
 mod markdown;
 
-pub use atomic::{check_writable, write_atomic};
+pub use crate::safe_fs::{check_writable, write_atomic};
 pub use benchstat::{bench_name, BenchstatExporter};
 pub use csv::{CsvExporter, HEADER as CSV_HEADER};
 pub use html::HtmlExporter;

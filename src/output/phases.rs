@@ -1,7 +1,7 @@
 //! `--phases`: where each row's time goes, and what the instrumentation itself costs.
 
 use super::duration;
-use crate::benchmark::Phases;
+use crate::results::Phases;
 use crate::results::Results;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 

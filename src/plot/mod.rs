@@ -54,8 +54,8 @@ fn write_both(
     image::codecs::png::PngEncoder::new(&mut png)
         .write_image(&rgb, size.0, size.1, image::ColorType::Rgb8)
         .map_err(|e| fail(&png_path, e.to_string()))?;
-    crate::export::write_atomic(&svg_path, svg.as_bytes())?;
-    crate::export::write_atomic(&png_path, &png)?;
+    crate::safe_fs::write_atomic(&svg_path, svg.as_bytes())?;
+    crate::safe_fs::write_atomic(&png_path, &png)?;
     Ok([svg_path, png_path])
 }
 

@@ -1,18 +1,31 @@
 //! The results file: schema `sealbench/1`. Fields are only ever added, never renamed.
 
-mod build;
+mod absorb;
+mod analysis;
 pub mod merge;
+mod phases;
+mod plan;
 #[cfg(test)]
 pub mod sample;
 mod validate;
 
-pub use build::entry;
+pub use analysis::analyze;
+pub use phases::Phases;
+pub use plan::{Plan, RunCount};
 pub use validate::validate;
 
-use crate::benchmark::Plan;
 use serde::{Deserialize, Serialize};
 
 pub const SCHEMA: &str = "sealbench/1";
+
+/// The `mount_events_method` of an exact count. Any other method counts wake-ups of a
+/// poller, which is a lower bound on events (see `side_effects::MountWatch`).
+pub const EXACT_METHOD: &str = "fanotify";
+
+/// Whether counts made by `method` are exact mount events (else mountinfo wake-ups).
+pub fn is_exact(method: &str) -> bool {
+    method == EXACT_METHOD
+}
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Results {

@@ -1,7 +1,7 @@
 //! A synthetic results file for tests of everything downstream of a run.
 
 use super::{Entry, Host, Results, Status, SCHEMA};
-use crate::benchmark::{Plan, RunCount};
+use super::{Plan, RunCount};
 
 /// Three rows of exec-true: a reference, a strategy about 2.5 times slower, and one the
 /// kernel could not run.
@@ -58,6 +58,6 @@ pub fn sample() -> Results {
 /// [`sample`], analyzed against noclone.
 pub fn analyzed() -> Results {
     let mut r = sample();
-    crate::stats::analyze(&mut r, "noclone");
+    crate::results::analyze(&mut r, "noclone");
     r
 }

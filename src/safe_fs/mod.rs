@@ -3,12 +3,14 @@
 //! only ever put over a regular file or where nothing is, never through a symlink, from a
 //! temporary no one else can have named; paths inside a bundle resolve inside its root.
 
+mod atomic;
 mod identity;
 mod input;
 mod kind;
 mod replace;
 pub mod tree;
 
+pub use atomic::{check_writable, write_atomic};
 pub use identity::{FileId, OutputSet};
 pub use input::{read_regular, ReadError};
 pub use kind::{describe_kind, Kind};

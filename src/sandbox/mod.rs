@@ -11,7 +11,7 @@ mod user_bundle;
 mod worker;
 
 pub use mount_ns::MountNs;
-pub use runtime_binary::RuntimeBinary;
+pub use runtime_binary::{Binary, RuntimeBinary};
 pub use worker::{enter_here, in_sandbox, Options};
 
 use std::path::{Path, PathBuf};
@@ -102,20 +102,16 @@ impl Sandbox {
     /// because memfd-bind mounts over its binary's path for the whole run, which would
     /// change what every other strategy sealed if they shared one.
     pub fn target_for(&self, owner: &str) -> Result<(RuntimeBinary, Target)> {
-        self.target_of(owner, crate::workload::Binary::Stage2)
+        self.target_of(owner, Binary::Stage2)
     }
 
     /// As [`Sandbox::target_for`], of the given binary: stage 2, or sealbench's
     /// libcontainer runtime (padded to the run's size when it is smaller).
-    pub fn target_of(
-        &self,
-        owner: &str,
-        kind: crate::workload::Binary,
-    ) -> Result<(RuntimeBinary, Target)> {
+    pub fn target_of(&self, owner: &str, kind: Binary) -> Result<(RuntimeBinary, Target)> {
         let dir = self.root.join("runtime").join(owner);
         let binary = match kind {
-            crate::workload::Binary::Stage2 => RuntimeBinary::install(&dir, self.exe_size.get())?,
-            crate::workload::Binary::Runtime => {
+            Binary::Stage2 => RuntimeBinary::install(&dir, self.exe_size.get())?,
+            Binary::Runtime => {
                 let bytes =
                     std::fs::read(runtime_path()?).ctx(|| "read sealbench-runtime".into())?;
                 RuntimeBinary::install_program(

@@ -54,3 +54,12 @@ impl RuntimeBinary {
         Ok(RuntimeBinary { path })
     }
 }
+
+/// What gets sealed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binary {
+    /// Stage 2, sealbench's analogue of `runc init`.
+    Stage2,
+    /// `sealbench-runtime`, a whole OCI runtime on youki's libcontainer.
+    Runtime,
+}

@@ -3,8 +3,8 @@
 //! config.json and an overlay of its rootfs whose upper layer is in the run's scratch
 //! space, so that mount points and whatever a container writes stay in the run.
 
+use crate::bundle::config::{load_spec, runc_refuses};
 use crate::error::{AppError, AppResult};
-use crate::workload::container::{load_spec, runc_refuses};
 use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;

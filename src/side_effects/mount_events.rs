@@ -8,14 +8,7 @@ const FAN_MARK_MNTNS: libc::c_uint = 0x0000_0110;
 const FAN_MNT_ATTACH: u64 = 0x0100_0000;
 const FAN_MNT_DETACH: u64 = 0x0200_0000;
 
-/// The method name of an exact count. Any other method counts wake-ups of a poller, which
-/// is a lower bound on events: see [`MountWatch`].
-pub const EXACT_METHOD: &str = "fanotify";
-
-/// Whether counts made by `method` are exact mount events (else mountinfo wake-ups).
-pub fn is_exact(method: &str) -> bool {
-    method == EXACT_METHOD
-}
+pub use crate::results::{is_exact, EXACT_METHOD};
 
 /// Counts mount and unmount events in this process's mount namespace: exactly, with
 /// fanotify mount notifications (Linux 6.15 and later); on older kernels there is no

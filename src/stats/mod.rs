@@ -1,6 +1,5 @@
 //! Statistics over the measured starts. What statrs provides is taken from statrs.
 
-mod analysis;
 mod block;
 mod bootstrap;
 mod outliers;
@@ -10,7 +9,6 @@ mod rounds;
 mod summary;
 mod verdict;
 
-pub use analysis::analyze;
 pub use block::block_length;
 pub use bootstrap::{block_for, intervals, median_ci, resamples_for, Intervals, RESAMPLES};
 pub use outliers::Outliers;

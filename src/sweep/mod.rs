@@ -66,7 +66,7 @@ pub struct Growth {
 
 impl SweepEntry {
     fn of(unit: &Unit, value: &str, value_num: f64) -> SweepEntry {
-        let e = crate::results::entry(unit, None);
+        let e = crate::benchmark::entry(unit, None);
         SweepEntry {
             strategy: e.strategy,
             workload: e.workload,

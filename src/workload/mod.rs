@@ -7,6 +7,7 @@ mod full_start;
 
 use crate::process::Argv;
 use crate::process::{self, ChildExit};
+pub use crate::sandbox::Binary;
 use crate::sandbox::Sandbox;
 use rustix::fd::{AsFd, BorrowedFd};
 use strategies::{Result, Sealed};
@@ -40,15 +41,6 @@ pub trait Workload: Sync {
 
     /// Set up what every start of this workload needs (argv, a bundle), outside the timing.
     fn prepare(&self, sandbox: &Sandbox) -> Result<Box<dyn Starter>>;
-}
-
-/// What gets sealed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Binary {
-    /// Stage 2, sealbench's analogue of `runc init`.
-    Stage2,
-    /// `sealbench-runtime`, a whole OCI runtime on youki's libcontainer.
-    Runtime,
 }
 
 /// A workload set up in a sandbox.

@@ -1,5 +1,5 @@
+use super::{check_replaceable, replace_file, ReplaceError, STDOUT};
 use crate::error::{AppError, AppResult};
-use crate::safe_fs::{check_replaceable, replace_file, ReplaceError, STDOUT};
 use std::io::Write;
 use std::path::Path;
 

@@ -1,7 +1,7 @@
-use super::{
+use super::{Entry, Ratio, Results};
+use crate::stats::{
     block_for, intervals, median, shared, ByRound, Outliers, PassRatios, Summary, Verdict,
 };
-use crate::results::{Entry, Ratio, Results};
 
 /// A stable per-row seed: FNV-1a of the row's name mixed into the run's seed, so that the
 /// bootstrap of a saved run gives the same intervals every time it is reported.
@@ -126,7 +126,7 @@ pub fn analyze(results: &mut Results, reference: &str) -> Vec<String> {
                     let v: Vec<f64> = e.counters_per_start.iter().map(|c| c[i] as f64).collect();
                     median(ByRound::new(&v, &rounds, keep.as_deref()).all())
                 };
-                crate::results::CounterMedians {
+                super::CounterMedians {
                     minor_faults: m(0),
                     major_faults: m(1),
                     voluntary_switches: m(2),
@@ -184,7 +184,7 @@ fn typical_phases(
     per_start: &[[f64; 5]],
     rounds: &[u32],
     keep: Option<&[u32]>,
-) -> crate::results::PhaseMedians {
+) -> super::PhaseMedians {
     let kept: Vec<[f64; 5]> = per_start
         .iter()
         .zip(rounds)
@@ -205,7 +205,7 @@ fn typical_phases(
         })
         .collect();
     let mean = |i: usize| middle.iter().map(|p| p[i]).sum::<f64>() / middle.len().max(1) as f64;
-    crate::results::PhaseMedians {
+    super::PhaseMedians {
         seal: mean(0),
         spawn: mean(1),
         run: mean(2),

@@ -1,5 +1,5 @@
-use super::{Entry, Kind, Status};
-use crate::benchmark::{Unit, UnitState};
+use super::{Unit, UnitState};
+use crate::results::{Entry, Kind, Status};
 
 /// The results row of a measured unit.
 pub fn entry(unit: &Unit, mount_events_method: Option<&str>) -> Entry {
@@ -72,41 +72,11 @@ pub fn entry(unit: &Unit, mount_events_method: Option<&str>) -> Entry {
 /// `mount_events_per_start`; a poller's wake-ups, a lower bound, in a field of their own.
 fn record_mount_events(e: &mut Entry, per_start: f64, method: &str) {
     e.mount_events_method = Some(method.to_string());
-    if crate::side_effects::is_exact(method) {
+    if crate::results::is_exact(method) {
         e.mount_events_per_start = Some(per_start);
     } else {
         e.mountinfo_wakeups_per_start = Some(per_start);
         e.mountinfo_wakeups_bound = Some("lower".into());
-    }
-}
-
-impl super::Results {
-    /// Add a later pass of the same run: its starts join each row's, and a row that failed
-    /// in any pass is failed. Side effects stay those of the first pass.
-    pub fn absorb(&mut self, later: super::Results) {
-        for e in later.results {
-            match self
-                .results
-                .iter_mut()
-                .find(|x| x.workload == e.workload && x.strategy == e.strategy)
-            {
-                None => self.results.push(e),
-                Some(x) => {
-                    if x.is_ok() && !e.is_ok() {
-                        (x.status, x.reason) = (e.status, e.reason.clone());
-                    }
-                    x.times.extend(&e.times);
-                    x.user_times.extend(&e.user_times);
-                    x.system_times.extend(&e.system_times);
-                    x.counters_per_start.extend(&e.counters_per_start);
-                    x.phases_per_start.extend(&e.phases_per_start);
-                    x.timeouts += e.timeouts;
-                    x.rounds.extend(&e.rounds);
-                    x.passes.extend(&e.passes);
-                    x.max_rss_bytes = x.max_rss_bytes.max(e.max_rss_bytes);
-                }
-            }
-        }
     }
 }
 
