@@ -226,49 +226,61 @@ pub fn audit_strategy(sb: &Sandbox, strategy: &dyn SealStrategy) -> Result<(Vec<
     Ok((findings, intact))
 }
 
-/// The outcomes measured on Linux 6.18 (x86-64), per strategy, in [`ATTACKS`]' order. A
-/// full-start block that differs from them fails the audit. `write-parent-exe` is n/a for
-/// all: the runtime is outside the container's pid namespace. tmpfile is n/a: libcontainer
-/// execs a container's program only if others may execute it, and the copy is 0500. dmz
-/// seals an init for stage 2, which this runtime has no use for.
-#[rustfmt::skip]
-const EXPECTED: &[(&str, [&str; 3])] = &[
-    ("noclone", ["blocked (ETXTBSY)", "n/a", "writable"]),
-    ("memfd", ["blocked (ETXTBSY)", "n/a", "blocked (EPERM)"]),
-    ("memfd-bind", ["blocked (ETXTBSY)", "n/a", "blocked (EPERM)"]),
-    ("bind-ro", ["blocked (ETXTBSY)", "n/a", "blocked (EROFS)"]),
-    ("overlayfs", ["blocked (EROFS)", "n/a", "blocked (EROFS)"]),
-    ("tmpfile", ["n/a", "n/a", "n/a"]),
-    ("open-tree", ["blocked (ETXTBSY)", "n/a", "blocked (EROFS)"]),
-    ("dmz", ["n/a", "n/a", "n/a"]),
-    ("fallback", ["blocked (EROFS)", "n/a", "blocked (EROFS)"]),
-    ("bind-ro-host", ["blocked (ETXTBSY)", "n/a", "blocked (EROFS)"]),
-];
-
-/// Every full-start cell that differs from its recorded outcome.
-pub fn differences(findings: &[Finding]) -> Vec<String> {
-    let mut out = Vec::new();
+/// Every full-start cell that differs from what its strategy records for `kernel`
+/// ([`strategies::SealStrategy::expected_audit`], attack `full-start/<attack>`). Why the
+/// cells are what they are: `write-parent-exe` is n/a for all, since the runtime is outside
+/// the container's pid namespace; tmpfile is n/a, since libcontainer execs a container's
+/// program only if others may execute it and the copy is 0500; dmz seals an init for stage
+/// 2, which this runtime has no use for.
+pub fn differences(findings: &[Finding], kernel: &str) -> Vec<String> {
+    let kernel = strategies::KernelVersion::parse(kernel);
+    let mut out = indexmap::IndexSet::new();
     for f in findings {
-        let Some(i) = ATTACKS.iter().position(|a| *a == f.attack) else {
-            continue;
-        };
-        let Some((_, cells)) = EXPECTED.iter().find(|(s, _)| *s == f.strategy) else {
-            out.push(format!(
-                "full-start/{}: no expectation recorded for this strategy",
+        let attack = format!("full-start/{}", f.attack);
+        let cells = kernel.and_then(|k| strategies::by_name(&f.strategy)?.expected_audit(k));
+        let Some(cells) = cells.filter(|c| c.iter().any(|(a, _)| a.starts_with("full-start/")))
+        else {
+            out.insert(format!(
+                "full-start/{}: no expectation recorded for this strategy on this kernel",
                 f.strategy
             ));
             continue;
         };
-        if f.cell() != cells[i] {
-            out.push(format!(
-                "full-start/{}/{}: expected {}, got {}",
+        let Some((_, want)) = cells.iter().find(|(a, _)| *a == attack) else {
+            out.insert(format!("{}/{attack}: no expectation recorded", f.strategy));
+            continue;
+        };
+        if f.cell() != *want {
+            out.insert(format!(
+                "full-start/{}/{}: expected {want}, got {}",
                 f.strategy,
                 f.attack,
-                cells[i],
                 f.cell()
             ));
         }
     }
-    out.dedup();
-    out
+    out.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_start_cell_unlike_the_strategys_record_is_named() {
+        let na = || Outcome::not_applicable("test".into());
+        let found = [
+            Finding::new("memfd", "write-parent-exe", na()),
+            Finding::new("memfd", "write-running", na()),
+            Finding::new("nonesuch", "write-running", na()),
+        ];
+        assert_eq!(
+            differences(&found, "6.18.44"),
+            [
+                "full-start/memfd/write-running: expected blocked (ETXTBSY), got n/a",
+                "full-start/nonesuch: no expectation recorded for this strategy on this kernel",
+            ]
+        );
+        assert_eq!(differences(&found[..1], "6.18.44"), Vec::<String>::new());
+    }
 }

@@ -88,7 +88,7 @@ pub fn run(args: &AuditArgs) -> AppResult<i32> {
         ));
     }
     crate::output::emit::out(&text)?;
-    let full_diffs = audit::full_start::differences(&report.full_start);
+    let full_diffs = audit::full_start::differences(&report.full_start, &report.kernel);
     match audit::differences(&report).map(|mut d| {
         d.extend(full_diffs.clone());
         d

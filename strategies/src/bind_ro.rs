@@ -151,5 +151,8 @@ const AUDIT: expect::Record = &[(
         ("open-by-handle", "writable"),
         ("truncate-sealed", "blocked (EROFS)"),
         ("shares-page-cache", "yes"),
+        ("full-start/write-running", "blocked (ETXTBSY)"),
+        ("full-start/write-parent-exe", "n/a"),
+        ("full-start/reopen-after-exit", "blocked (EROFS)"),
     ],
 )];

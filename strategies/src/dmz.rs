@@ -66,5 +66,8 @@ const AUDIT: expect::Record = &[(
         ("open-by-handle", "blocked (ESTALE)"),
         ("truncate-sealed", "blocked (EPERM)"),
         ("shares-page-cache", "no"),
+        ("full-start/write-running", "n/a"),
+        ("full-start/write-parent-exe", "n/a"),
+        ("full-start/reopen-after-exit", "n/a"),
     ],
 )];

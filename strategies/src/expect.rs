@@ -63,7 +63,10 @@ impl std::fmt::Display for KernelRange {
 }
 
 /// `(attack id, cell)` for every attack and for `shares-page-cache`, with cells as the
-/// audit's matrix prints them: `blocked (EPERM)`, `writable`, `yes`.
+/// audit's matrix prints them: `blocked (EPERM)`, `writable`, `yes`. The attacks of the
+/// audit's full-start block are `full-start/<attack>`: their cells were measured on 6.18
+/// only (the kernel matrix audits exec-true), and hold for the whole range on the reasoning
+/// written beside the audit's full-start block.
 pub type Cells = &'static [(&'static str, &'static str)];
 
 /// One strategy's record: the cells for each range of kernels it was measured on.

@@ -51,5 +51,8 @@ const AUDIT: expect::Record = &[(
         ("open-by-handle", "blocked (ESTALE)"),
         ("truncate-sealed", "blocked (EPERM)"),
         ("shares-page-cache", "no"),
+        ("full-start/write-running", "blocked (ETXTBSY)"),
+        ("full-start/write-parent-exe", "n/a"),
+        ("full-start/reopen-after-exit", "blocked (EPERM)"),
     ],
 )];

@@ -292,6 +292,9 @@ const FD_LINK: expect::Cells = &[
     ("open-by-handle", "blocked (ESTALE)"),
     ("truncate-sealed", "blocked (EPERM)"),
     ("shares-page-cache", "no"),
+    ("full-start/write-running", "blocked (ETXTBSY)"),
+    ("full-start/write-parent-exe", "n/a"),
+    ("full-start/reopen-after-exit", "blocked (EPERM)"),
 ];
 
 /// Where the keeper is a holder running the sealed copy (Linux 6.12): a write open of the
@@ -304,6 +307,9 @@ const HOLDER: expect::Cells = &[
     ("open-by-handle", "blocked (ESTALE)"),
     ("truncate-sealed", "blocked (ETXTBSY)"),
     ("shares-page-cache", "no"),
+    ("full-start/write-running", "blocked (ETXTBSY)"),
+    ("full-start/write-parent-exe", "n/a"),
+    ("full-start/reopen-after-exit", "blocked (EPERM)"),
 ];
 
 /// What the audit finds, per range of kernels (see [`crate::expect`]); the first range

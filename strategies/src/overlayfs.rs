@@ -142,5 +142,8 @@ const AUDIT: expect::Record = &[(
         ("open-by-handle", "blocked (EOPNOTSUPP)"),
         ("truncate-sealed", "blocked (EROFS)"),
         ("shares-page-cache", "yes"),
+        ("full-start/write-running", "blocked (EROFS)"),
+        ("full-start/write-parent-exe", "n/a"),
+        ("full-start/reopen-after-exit", "blocked (EROFS)"),
     ],
 )];

@@ -70,5 +70,8 @@ const AUDIT: expect::Record = &[(
         ("open-by-handle", "blocked"),
         ("truncate-sealed", "blocked"),
         ("shares-page-cache", "no"),
+        ("full-start/write-running", "n/a"),
+        ("full-start/write-parent-exe", "n/a"),
+        ("full-start/reopen-after-exit", "n/a"),
     ],
 )];
