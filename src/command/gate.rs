@@ -204,13 +204,13 @@ fn against_baseline(
     margins: &Margins,
 ) -> AppResult<Vec<Verdict>> {
     // Both files are read (and checked) before either is judged short of passes.
-    let mut baseline = parse_results(path)?;
+    let baseline = parse_results(path)?;
     let current = args
         .current
         .as_ref()
         .map(|c| parse_results(c).map(|r| (c, r)))
         .transpose()?;
-    let _ = crate::results::analyze(&mut baseline, &args.reference);
+    let baseline = crate::results::analyze(baseline, &args.reference);
     let k = gate::passes_in(&baseline);
     if k < MIN_BASELINE_PASSES {
         return Err(AppError::usage(format!(
@@ -220,8 +220,8 @@ fn against_baseline(
         )));
     }
     match current {
-        Some((path, mut current)) => {
-            let _ = crate::results::analyze(&mut current, &args.reference);
+        Some((path, current)) => {
+            let current = crate::results::analyze(current, &args.reference);
             if gate::passes_in(&current) < 2 {
                 return Err(AppError::usage(format!(
                     "{} holds one pass; the gate needs at least 2 (compare --repeat 3)",
@@ -300,8 +300,8 @@ fn passes_until_decided(
             next_round = super::compare::add_pass(&mut current, r, made, true);
             made += 1;
         }
-        let mut analyzed = current.clone().expect("passes were made");
-        let _ = crate::results::analyze(&mut analyzed, &args.reference);
+        let analyzed =
+            crate::results::analyze(current.clone().expect("passes were made"), &args.reference);
         let verdicts = judge(&analyzed);
         let unsure = verdicts
             .iter()
@@ -309,7 +309,7 @@ fn passes_until_decided(
             .count();
         if unsure == 0 || made >= args.max_passes {
             if let Some(path) = &args.export_current {
-                analyzed.plan = Some(Plan {
+                let analyzed = analyzed.with_plan(Plan {
                     passes: made,
                     ..plan.clone()
                 });

@@ -25,9 +25,9 @@ pub fn run(args: &MergeArgs) -> AppResult<i32> {
     )?;
     let mut runs: Vec<Results> = Vec::new();
     for path in &args.files {
-        let mut r = parse_results(path)?;
+        let r = parse_results(path)?;
         super::render::check_reference(&r, &args.reference, path)?;
-        crate::results::analyze(&mut r, &args.reference);
+        let r = crate::results::analyze(r, &args.reference).into_results();
         // One run per host: a later file of the same host replaces the earlier one.
         runs.retain(|x| host_key(&x.host) != host_key(&r.host));
         runs.push(r);

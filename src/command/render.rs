@@ -20,17 +20,17 @@ pub fn check_outputs(export: &ExportArgs, inputs: &[&Path]) -> AppResult<()> {
 /// What `compare` shows and writes after a run, and `report` from a saved run: the same
 /// code on the same data, so the two agree to the byte. The files come first, so that a
 /// terminal that cannot be printed to costs no results.
-pub fn render(mut results: Results, reference: &str, export: &ExportArgs) -> AppResult<Results> {
-    let notes = crate::results::analyze(&mut results, reference);
+pub fn render(results: Results, reference: &str, export: &ExportArgs) -> AppResult<Results> {
+    let results = crate::results::analyze(results, reference);
     let exports = Exports::new(export);
     exports.write(&results)?;
     if let Some(dir) = &export.plot {
-        for path in crate::plot::write_charts(&results, reference, dir)? {
+        for path in crate::plot::write_charts(&results, dir)? {
             output::emit::err(&format!("sealbench: wrote {}", path.display()));
         }
     }
-    output::emit::results(&results, reference, &notes, exports.to_stdout())?;
-    Ok(results)
+    output::emit::results(&results, exports.to_stdout())?;
+    Ok(results.into_results())
 }
 
 /// `--reference` must name a row of the file that ran (`ok`), or no ratio can be taken.

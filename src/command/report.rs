@@ -23,15 +23,15 @@ pub fn plot(args: &PlotArgs) -> AppResult<i32> {
         let written = crate::plot::write_sweep_charts(&sweep, &args.out)?;
         return print_written(&written);
     }
-    let mut results = crate::export::parse_results_text(&text, &args.file)?;
+    let results = crate::export::parse_results_text(&text, &args.file)?;
     super::render::check_reference(&results, &args.reference, &args.file)?;
-    crate::results::analyze(&mut results, &args.reference);
+    let results = crate::results::analyze(results, &args.reference);
     let export = ExportArgs {
         plot: Some(args.out.clone()),
         ..ExportArgs::default()
     };
     super::render::check_outputs(&export, &[&args.file])?;
-    let written = crate::plot::write_charts(&results, &args.reference, &args.out)?;
+    let written = crate::plot::write_charts(&results, &args.out)?;
     print_written(&written)
 }
 

@@ -1,5 +1,5 @@
 use super::Exporter;
-use crate::results::Results;
+use crate::results::Analyzed;
 use crate::workload;
 use std::fmt::Write;
 
@@ -30,7 +30,7 @@ pub fn bench_name(workload_name: &str) -> String {
 }
 
 impl Exporter for BenchstatExporter {
-    fn serialize(&self, results: &Results) -> Vec<u8> {
+    fn serialize(&self, results: &Analyzed) -> Vec<u8> {
         // Go's names for the architecture this sealbench runs on.
         let arch = match std::env::consts::ARCH {
             "x86_64" => "amd64",

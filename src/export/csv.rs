@@ -1,5 +1,5 @@
 use super::Exporter;
-use crate::results::Results;
+use crate::results::Analyzed;
 
 /// One summary line per (workload, strategy), as hyperfine's CSV export has per command.
 pub struct CsvExporter;
@@ -20,26 +20,26 @@ fn field(s: &str) -> String {
 }
 
 impl Exporter for CsvExporter {
-    fn serialize(&self, results: &Results) -> Vec<u8> {
+    fn serialize(&self, results: &Analyzed) -> Vec<u8> {
         let mut out = String::from(HEADER);
         out.push('\n');
         for e in &results.results {
             let status = e.status.word().to_string();
-            let ratio = e.ratio.as_ref();
+            let ratio = e.analysis.ratio.as_ref();
             let cols = [
                 field(&e.workload),
                 field(&e.strategy),
                 status,
                 e.runs.to_string(),
-                num(e.median),
-                num(e.ci95_median.map(|c| c[0])),
-                num(e.ci95_median.map(|c| c[1])),
-                num(e.mean),
-                num(e.stddev),
-                num(e.min),
-                num(e.max),
-                num(e.user),
-                num(e.system),
+                num(e.analysis.median),
+                num(e.analysis.ci95_median.map(|c| c[0])),
+                num(e.analysis.ci95_median.map(|c| c[1])),
+                num(e.analysis.mean),
+                num(e.analysis.stddev),
+                num(e.analysis.min),
+                num(e.analysis.max),
+                num(e.analysis.user),
+                num(e.analysis.system),
                 num(ratio.map(|r| r.value)),
                 num(ratio.map(|r| r.ci95[0])),
                 num(ratio.map(|r| r.ci95[1])),
@@ -47,17 +47,22 @@ impl Exporter for CsvExporter {
                     .and_then(|r| r.verdict)
                     .map(|v| v.to_string())
                     .unwrap_or_default(),
-                e.shared_rounds.map(|r| r.to_string()).unwrap_or_default(),
-                e.tukey_outliers
+                e.analysis
+                    .shared_rounds
+                    .map(|r| r.to_string())
+                    .unwrap_or_default(),
+                e.analysis
+                    .tukey_outliers
                     .map(|o| o.mild().to_string())
                     .unwrap_or_default(),
-                e.tukey_outliers
+                e.analysis
+                    .tukey_outliers
                     .map(|o| o.severe().to_string())
                     .unwrap_or_default(),
-                num(e.counters.map(|c| c.minor_faults)),
-                num(e.counters.map(|c| c.major_faults)),
-                num(e.counters.map(|c| c.voluntary_switches)),
-                num(e.counters.map(|c| c.involuntary_switches)),
+                num(e.analysis.counters.map(|c| c.minor_faults)),
+                num(e.analysis.counters.map(|c| c.major_faults)),
+                num(e.analysis.counters.map(|c| c.voluntary_switches)),
+                num(e.analysis.counters.map(|c| c.involuntary_switches)),
                 field(e.reason.as_deref().unwrap_or("")),
             ];
             out.push_str(&cols.join(","));

@@ -5,7 +5,7 @@
 
 use super::Exporter;
 use crate::output::duration;
-use crate::results::{Entry, Results};
+use crate::results::{Analyzed, Entry};
 use askama::Template;
 use base64::Engine;
 
@@ -60,19 +60,20 @@ fn count(v: f64) -> String {
 }
 
 fn row(e: &Entry) -> RowView {
-    let ratio = e.ratio.as_ref();
+    let ratio = e.analysis.ratio.as_ref();
     let verdict = ratio
         .and_then(|r| r.verdict)
         .map(|v| v.to_string())
         .unwrap_or_default();
-    let c = e.counters;
+    let c = e.analysis.counters;
     RowView {
         name: e.strategy.clone(),
         kind: e.kind.word().into(),
         status: e.status.word().into(),
         ok: e.is_ok(),
-        median: e.median.map(duration).unwrap_or_default(),
+        median: e.analysis.median.map(duration).unwrap_or_default(),
         ci: e
+            .analysis
             .ci95_median
             .map(|c| format!("{} – {}", duration(c[0]), duration(c[1])))
             .unwrap_or_default(),
@@ -82,7 +83,11 @@ fn row(e: &Entry) -> RowView {
             .unwrap_or_default(),
         verdict_class: verdict.clone(),
         verdict,
-        rounds: e.shared_rounds.map(|r| r.to_string()).unwrap_or_default(),
+        rounds: e
+            .analysis
+            .shared_rounds
+            .map(|r| r.to_string())
+            .unwrap_or_default(),
         minor_faults: c.map(|c| count(c.minor_faults)).unwrap_or_default(),
         major_faults: c.map(|c| count(c.major_faults)).unwrap_or_default(),
         voluntary: c.map(|c| count(c.voluntary_switches)).unwrap_or_default(),
@@ -106,11 +111,11 @@ fn row(e: &Entry) -> RowView {
 pub struct HtmlExporter;
 
 impl Exporter for HtmlExporter {
-    fn serialize(&self, results: &Results) -> Vec<u8> {
+    fn serialize(&self, results: &Analyzed) -> Vec<u8> {
         let reference = results
             .results
             .iter()
-            .find_map(|e| e.ratio.as_ref().map(|r| r.reference.clone()))
+            .find_map(|e| e.analysis.ratio.as_ref().map(|r| r.reference.clone()))
             .unwrap_or_else(|| strategies::DEFAULT_REFERENCE.into());
         let mut names: indexmap::IndexSet<&str> = indexmap::IndexSet::new();
         for e in &results.results {
@@ -143,11 +148,12 @@ impl Exporter for HtmlExporter {
                     phases: rows
                         .iter()
                         .filter_map(|e| {
-                            let p = e.phases?;
+                            let p = e.analysis.phases?;
                             Some((
                                 e.strategy.clone(),
                                 p.as_array().iter().map(|s| duration(*s)).collect(),
-                                e.median
+                                e.analysis
+                                    .median
                                     .map(|m| format!("{:.1}%", 100.0 * p.sum() / m))
                                     .unwrap_or_default(),
                             ))
@@ -183,7 +189,7 @@ impl Exporter for HtmlExporter {
                 base64::engine::general_purpose::STANDARD.encode(svg)
             )
         };
-        let chart = crate::plot::ratios_svg(results, &reference).ok().map(uri);
+        let chart = crate::plot::ratios_svg(results).ok().map(uri);
         let phases_chart = crate::plot::phases_svg(results)
             .and_then(Result::ok)
             .map(uri);

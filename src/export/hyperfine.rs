@@ -1,5 +1,5 @@
 use super::Exporter;
-use crate::results::Results;
+use crate::results::Analyzed;
 use serde::Serialize;
 
 /// hyperfine's own JSON schema, so that its plotting scripts (plot_whisker.py,
@@ -26,7 +26,7 @@ struct HyperfineResult<'a> {
 }
 
 impl Exporter for HyperfineExporter {
-    fn serialize(&self, results: &Results) -> Vec<u8> {
+    fn serialize(&self, results: &Analyzed) -> Vec<u8> {
         let rows = results
             .results
             .iter()
@@ -34,13 +34,13 @@ impl Exporter for HyperfineExporter {
             .filter_map(|e| {
                 Some(HyperfineResult {
                     command: format!("{}/{}", e.workload, e.strategy),
-                    mean: e.mean?,
-                    stddev: e.stddev?,
-                    median: e.median?,
-                    user: e.user.unwrap_or(0.0),
-                    system: e.system.unwrap_or(0.0),
-                    min: e.min?,
-                    max: e.max?,
+                    mean: e.analysis.mean?,
+                    stddev: e.analysis.stddev?,
+                    median: e.analysis.median?,
+                    user: e.analysis.user.unwrap_or(0.0),
+                    system: e.analysis.system.unwrap_or(0.0),
+                    min: e.analysis.min?,
+                    max: e.analysis.max?,
                     times: &e.times,
                     exit_codes: vec![0; e.times.len()],
                 })

@@ -1,14 +1,14 @@
 use super::Exporter;
 use crate::error::{AppError, AppResult};
-use crate::results::{Results, SCHEMA};
+use crate::results::{Analyzed, Results, SCHEMA};
 use std::path::Path;
 
 /// The native results file, schema `sealbench/1`.
 pub struct JsonExporter;
 
 impl Exporter for JsonExporter {
-    fn serialize(&self, results: &Results) -> Vec<u8> {
-        let mut out = serde_json::to_vec_pretty(results).expect("results serialize");
+    fn serialize(&self, results: &Analyzed) -> Vec<u8> {
+        let mut out = serde_json::to_vec_pretty(&**results).expect("results serialize");
         out.push(b'\n');
         out
     }

@@ -1,5 +1,5 @@
 use super::Exporter;
-use crate::results::{Entry, Results};
+use crate::results::{Analyzed, Entry};
 use std::fmt::Write;
 
 /// A Markdown table to paste into a pull request, with the host and method under it.
@@ -19,7 +19,7 @@ fn ms(x: f64) -> String {
 }
 
 impl Exporter for MarkdownExporter {
-    fn serialize(&self, results: &Results) -> Vec<u8> {
+    fn serialize(&self, results: &Analyzed) -> Vec<u8> {
         let mut out = String::new();
         out.push_str("| workload | strategy | median [ms] | 95% CI of median [ms] | mean ± σ [ms] | min [ms] | max [ms] | rounds | ratio (95% CI) | |\n");
         out.push_str("|:---|:---|---:|---:|---:|---:|---:|---:|---:|:---|\n");
@@ -57,9 +57,13 @@ impl Exporter for MarkdownExporter {
 }
 
 fn row(e: &Entry) -> String {
-    let (Some(median), Some(mean), Some(sd), Some(min), Some(max)) =
-        (e.median, e.mean, e.stddev, e.min, e.max)
-    else {
+    let (Some(median), Some(mean), Some(sd), Some(min), Some(max)) = (
+        e.analysis.median,
+        e.analysis.mean,
+        e.analysis.stddev,
+        e.analysis.min,
+        e.analysis.max,
+    ) else {
         let status = e.status.word().to_string();
         let reason = cell(e.reason.as_deref().unwrap_or(""));
         return format!(
@@ -69,10 +73,12 @@ fn row(e: &Entry) -> String {
         );
     };
     let ci = e
+        .analysis
         .ci95_median
         .map(|[lo, hi]| format!("{} – {}", ms(lo), ms(hi)))
         .unwrap_or_default();
     let ratio = e
+        .analysis
         .ratio
         .as_ref()
         .map(|r| {
@@ -86,6 +92,7 @@ fn row(e: &Entry) -> String {
         })
         .unwrap_or_default();
     let p = e
+        .analysis
         .ratio
         .as_ref()
         .and_then(|r| r.verdict)
@@ -100,6 +107,6 @@ fn row(e: &Entry) -> String {
         ms(sd),
         ms(min),
         ms(max),
-        e.shared_rounds.unwrap_or(e.runs)
+        e.analysis.shared_rounds.unwrap_or(e.runs)
     )
 }

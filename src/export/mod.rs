@@ -18,13 +18,13 @@ pub use json::{parse_results, parse_results_text, JsonExporter, MAX_RESULTS_BYTE
 pub use markdown::{cell as markdown_cell, MarkdownExporter};
 
 use crate::error::{AppError, AppResult};
-use crate::results::Results;
+use crate::results::Analyzed;
 use crate::safe_fs::OutputSet;
 use std::path::{Path, PathBuf};
 
 /// One output format.
 pub trait Exporter {
-    fn serialize(&self, results: &Results) -> Vec<u8>;
+    fn serialize(&self, results: &Analyzed) -> Vec<u8>;
 }
 
 /// The exports asked for on the command line, in the order they are written, with the
@@ -84,7 +84,7 @@ impl Exports {
             .any(|(_, _, p)| p.as_os_str() == crate::safe_fs::STDOUT)
     }
 
-    pub fn write(&self, results: &Results) -> AppResult<()> {
+    pub fn write(&self, results: &Analyzed) -> AppResult<()> {
         self.0
             .iter()
             .try_for_each(|(e, _, p)| write_atomic(p, &e.serialize(results)))

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::results::sample::analyzed;
+use crate::results::Results;
 
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-12)
@@ -11,15 +12,15 @@ fn close(a: f64, b: f64) -> bool {
 fn json_round_trips_exactly() {
     let r = analyzed();
     let back: Results = serde_json::from_slice(&JsonExporter.serialize(&r)).unwrap();
-    assert_eq!(back, r);
+    assert_eq!(back, *r);
     let memfd = &back.results[1];
-    let ratio = memfd.ratio.as_ref().unwrap();
+    let ratio = memfd.analysis.ratio.as_ref().unwrap();
     assert_eq!(ratio.reference, "noclone");
     assert!((ratio.value - 2.5).abs() < 1e-9, "{ratio:?}");
     assert!(ratio.ci95[0] <= ratio.value && ratio.value <= ratio.ci95[1]);
     assert_eq!(ratio.verdict, Some(crate::stats::Verdict::Slower));
-    assert_eq!(memfd.tukey_outliers.map(|o| o.severe()), Some(0));
-    assert_eq!(memfd.shared_rounds, Some(40));
+    assert_eq!(memfd.analysis.tukey_outliers.map(|o| o.severe()), Some(0));
+    assert_eq!(memfd.analysis.shared_rounds, Some(40));
 }
 
 #[test]
@@ -32,13 +33,13 @@ fn hyperfine_json_has_hyperfines_fields() {
     for key in ["mean", "stddev", "median", "user", "system", "min", "max"] {
         let got = rows[1][key].as_f64().unwrap_or_else(|| panic!("{key}"));
         let want = match key {
-            "mean" => r.results[1].mean,
-            "stddev" => r.results[1].stddev,
-            "median" => r.results[1].median,
-            "user" => r.results[1].user,
-            "system" => r.results[1].system,
-            "min" => r.results[1].min,
-            _ => r.results[1].max,
+            "mean" => r.results[1].analysis.mean,
+            "stddev" => r.results[1].analysis.stddev,
+            "median" => r.results[1].analysis.median,
+            "user" => r.results[1].analysis.user,
+            "system" => r.results[1].analysis.system,
+            "min" => r.results[1].analysis.min,
+            _ => r.results[1].analysis.max,
         };
         assert!(close(got, want.unwrap()), "{key}: {got}");
     }
@@ -60,12 +61,15 @@ fn csv_has_one_line_per_row_with_the_same_numbers() {
             .parse::<f64>()
             .unwrap()
     };
-    assert!(close(col("median"), r.results[1].median.unwrap()));
+    assert!(close(col("median"), r.results[1].analysis.median.unwrap()));
     assert!(close(
         col("ratio"),
-        r.results[1].ratio.as_ref().unwrap().value
+        r.results[1].analysis.ratio.as_ref().unwrap().value
     ));
-    assert!(close(col("ci95_hi"), r.results[1].ci95_median.unwrap()[1]));
+    assert!(close(
+        col("ci95_hi"),
+        r.results[1].analysis.ci95_median.unwrap()[1]
+    ));
     // The reason holds a comma, so it is quoted.
     assert!(
         lines[3].ends_with("\"fsopen(\"\"overlay\"\"): ENODEV, no overlay here\""),
@@ -84,7 +88,7 @@ fn markdown_table_carries_the_numbers() {
         .unwrap();
     let cells: Vec<&str> = memfd.split('|').map(str::trim).collect();
     let median_ms: f64 = cells[3].parse().unwrap();
-    assert!((median_ms - r.results[1].median.unwrap() * 1e3).abs() < 1e-3);
+    assert!((median_ms - r.results[1].analysis.median.unwrap() * 1e3).abs() < 1e-3);
     assert!(cells[9].starts_with("2.500 ("), "{memfd}");
     assert_eq!(cells[10], "slower", "{memfd}");
     assert!(

@@ -64,7 +64,9 @@ impl fmt::Display for Outcome {
 
 /// The per-pass log ratios of a row (one value for a run of one pass).
 pub fn pass_logs(e: &Entry) -> Vec<f64> {
-    let Some(r) = &e.ratio else { return Vec::new() };
+    let Some(r) = &e.analysis.ratio else {
+        return Vec::new();
+    };
     match &r.passes {
         Some(p) => p.values.iter().map(|v| v.ln()).collect(),
         None => vec![r.value.ln()],
@@ -139,8 +141,8 @@ pub fn judge(
             change_ci: None,
             margin,
             passes: [bl.len(), cl.len()],
-            baseline_median: b.median,
-            current_median: c.and_then(|c| c.median),
+            baseline_median: b.analysis.median,
+            current_median: c.and_then(|c| c.analysis.median),
             outcome: Outcome::Skipped,
             cause: String::new(),
         };
@@ -227,7 +229,7 @@ pub fn judge(
                 margin: margins.for_strategy(&c.strategy),
                 passes: [0, cl.len()],
                 baseline_median: None,
-                current_median: c.median,
+                current_median: c.analysis.median,
                 outcome: Outcome::Skipped,
                 cause: "not in the baseline".into(),
             });
@@ -243,7 +245,7 @@ pub fn judge_ab(current: &Results, reference: &str, margins: &Margins) -> Vec<Ve
     let rows: Vec<&Entry> = current
         .results
         .iter()
-        .filter(|e| e.strategy != reference && e.ratio.is_some())
+        .filter(|e| e.strategy != reference && e.analysis.ratio.is_some())
         .collect();
     let q = 1.0 - ALPHA / rows.len().max(1) as f64;
     let mut out = Vec::new();
@@ -263,8 +265,8 @@ pub fn judge_ab(current: &Results, reference: &str, margins: &Margins) -> Vec<Ve
             change_ci: None,
             margin,
             passes: [logs.len(), logs.len()],
-            baseline_median: base.and_then(|b| b.median),
-            current_median: e.median,
+            baseline_median: base.and_then(|b| b.analysis.median),
+            current_median: e.analysis.median,
             outcome: Outcome::Skipped,
             cause: "fewer than two passes: no run-to-run spread to judge by".into(),
         };

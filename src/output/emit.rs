@@ -3,7 +3,7 @@
 //! an error that says what happened, raised after the exports are written.
 
 use crate::error::{AppError, AppResult};
-use crate::results::Results;
+use crate::results::Analyzed;
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -24,12 +24,8 @@ pub fn err(line: &str) {
 /// The results table, the summary under it, and one line per row that did not run
 /// (the same text `print_results` prints), on standard output, or on standard error when
 /// an export takes standard output.
-pub fn results(
-    results: &Results,
-    reference: &str,
-    notes: &[String],
-    to_stderr: bool,
-) -> AppResult<()> {
+pub fn results(results: &Analyzed, to_stderr: bool) -> AppResult<()> {
+    let (reference, notes) = (results.reference(), results.notes());
     let mut text = format!("{}\n", super::results_table(results, reference));
     text.push_str(&super::table::legend(reference));
     if let Some(t) = super::phases::table(results) {

@@ -15,7 +15,7 @@ pub fn table(results: &Results) -> Option<Table> {
     let rows: Vec<_> = results
         .results
         .iter()
-        .filter(|e| e.phases.is_some())
+        .filter(|e| e.analysis.phases.is_some())
         .collect();
     if rows.is_empty() {
         return None;
@@ -29,11 +29,12 @@ pub fn table(results: &Results) -> Option<Table> {
             .chain(["sum / median"]),
     );
     for e in rows {
-        let p = e.phases.expect("filtered");
+        let p = e.analysis.phases.expect("filtered");
         let mut cells = vec![Cell::new(&e.workload), Cell::new(&e.strategy)];
         cells.extend(p.as_array().iter().map(|s| right(duration(*s))));
         cells.push(right(
-            e.median
+            e.analysis
+                .median
                 .map(|m| format!("{:.1}%", 100.0 * p.sum() / m))
                 .unwrap_or_default(),
         ));
@@ -50,7 +51,7 @@ pub fn overhead_notes(results: &Results) -> Vec<String> {
         let Some(reference) = e.strategy.strip_suffix("-unphased") else {
             continue;
         };
-        let (Some(r), true) = (&e.ratio, e.is_ok()) else {
+        let (Some(r), true) = (&e.analysis.ratio, e.is_ok()) else {
             continue;
         };
         if r.reference != reference {

@@ -17,7 +17,7 @@ pub fn summary(results: &Results, reference: &str) -> String {
             .results
             .iter()
             .filter(|e| e.workload == w && e.strategy != reference && e.is_ok())
-            .filter_map(|e| e.ratio.as_ref().map(|r| (e, r)))
+            .filter_map(|e| e.analysis.ratio.as_ref().map(|r| (e, r)))
             .collect();
         if others.is_empty() {
             continue;
@@ -53,7 +53,7 @@ pub fn warnings(results: &Results) -> Vec<String> {
         .iter()
         .filter(|e| e.is_ok())
         .filter_map(|e| {
-            let o = e.tukey_outliers?;
+            let o = e.analysis.tukey_outliers?;
             (o.severe() > 0)
                 .then(|| format!("{}/{} {} of {}", e.workload, e.strategy, o.severe(), e.runs))
         })

@@ -26,10 +26,12 @@ fn right(s: impl ToString) -> Cell {
 
 /// The terminal table of a run: one row per (workload, strategy).
 pub fn results_table(results: &Results, reference: &str) -> Table {
-    let with_passes = results
-        .results
-        .iter()
-        .any(|e| e.ratio.as_ref().is_some_and(|r| r.passes.is_some()));
+    let with_passes = results.results.iter().any(|e| {
+        e.analysis
+            .ratio
+            .as_ref()
+            .is_some_and(|r| r.passes.is_some())
+    });
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
     let mut header = vec![
@@ -58,12 +60,16 @@ pub fn results_table(results: &Results, reference: &str) -> Table {
         };
         let mut row = vec![Cell::new(&e.workload), Cell::new(name)];
         if e.is_ok() {
-            let (Some(median), Some(mean), Some(sd), Some(min), Some(max)) =
-                (e.median, e.mean, e.stddev, e.min, e.max)
-            else {
+            let (Some(median), Some(mean), Some(sd), Some(min), Some(max)) = (
+                e.analysis.median,
+                e.analysis.mean,
+                e.analysis.stddev,
+                e.analysis.min,
+                e.analysis.max,
+            ) else {
                 continue;
             };
-            let (ratio, mark) = match &e.ratio {
+            let (ratio, mark) = match &e.analysis.ratio {
                 Some(r) if e.strategy == reference => (format!("{:.3}", r.value), String::new()),
                 Some(r) => (
                     ratio_text(r),
@@ -71,13 +77,14 @@ pub fn results_table(results: &Results, reference: &str) -> Table {
                 ),
                 None => ("-".into(), String::new()),
             };
-            let median = match e.ci95_median {
+            let median = match e.analysis.ci95_median {
                 Some([lo, hi]) => {
                     format!("{} ({}–{})", duration(median), duration(lo), duration(hi))
                 }
                 None => duration(median),
             };
             let outliers = e
+                .analysis
                 .tukey_outliers
                 .map(|o| format!("{}/{}", o.mild(), o.severe()))
                 .unwrap_or_default();
@@ -87,16 +94,20 @@ pub fn results_table(results: &Results, reference: &str) -> Table {
                 right(format!("{} ± {}", duration(mean), duration(sd))),
                 right(duration(min)),
                 right(duration(max)),
-                right(e.user.map(duration).unwrap_or_default()),
-                right(e.system.map(duration).unwrap_or_default()),
-                right(e.shared_rounds.unwrap_or(e.runs)),
+                right(e.analysis.user.map(duration).unwrap_or_default()),
+                right(e.analysis.system.map(duration).unwrap_or_default()),
+                right(e.analysis.shared_rounds.unwrap_or(e.runs)),
                 right(ratio),
                 Cell::new(mark),
                 right(outliers),
             ]);
             if with_passes {
                 row.push(right(
-                    e.ratio.as_ref().and_then(passes_text).unwrap_or_default(),
+                    e.analysis
+                        .ratio
+                        .as_ref()
+                        .and_then(passes_text)
+                        .unwrap_or_default(),
                 ));
             }
         } else {

@@ -18,7 +18,7 @@ impl super::Chart for Medians<'_> {
         panel::each_workload(root, results, |area, w, rows, names| {
             let top = rows
                 .iter()
-                .filter_map(|r| r.ci95_median.map(|c| c[1]).or(r.median))
+                .filter_map(|r| r.analysis.ci95_median.map(|c| c[1]).or(r.analysis.median))
                 .fold(0.0, f64::max)
                 * 1e3;
             let mut chart = ChartBuilder::on(area)
@@ -47,7 +47,10 @@ impl super::Chart for Medians<'_> {
                     let mut rect = Rectangle::new(
                         [
                             (SegmentValue::Exact(i), 0.0),
-                            (SegmentValue::Exact(i + 1), r.median.unwrap_or(0.0) * 1e3),
+                            (
+                                SegmentValue::Exact(i + 1),
+                                r.analysis.median.unwrap_or(0.0) * 1e3,
+                            ),
                         ],
                         bar,
                     );
@@ -60,7 +63,11 @@ impl super::Chart for Medians<'_> {
             let intervals: Vec<(usize, f64, f64)> = rows
                 .iter()
                 .enumerate()
-                .filter_map(|(i, r)| r.ci95_median.map(|[lo, hi]| (i, lo * 1e3, hi * 1e3)))
+                .filter_map(|(i, r)| {
+                    r.analysis
+                        .ci95_median
+                        .map(|[lo, hi]| (i, lo * 1e3, hi * 1e3))
+                })
                 .collect();
             chart
                 .draw_series(intervals.iter().map(|&(i, lo, hi)| {
@@ -83,8 +90,8 @@ impl super::Chart for Medians<'_> {
                 .map_err(e)?;
             chart
                 .draw_series(rows.iter().enumerate().filter_map(|(i, r)| {
-                    let hi = r.ci95_median.map(|c| c[1]).or(r.median)? * 1e3;
-                    let label = match &r.ratio {
+                    let hi = r.analysis.ci95_median.map(|c| c[1]).or(r.analysis.median)? * 1e3;
+                    let label = match &r.analysis.ratio {
                         Some(q) if r.strategy == reference => "reference".to_string(),
                         Some(q) => format!("{:.2}×", q.value),
                         None => String::new(),

@@ -11,7 +11,7 @@ mod ratios;
 mod sweep;
 
 use crate::error::{AppError, AppResult};
-use crate::results::Results;
+use crate::results::{Analyzed, Results};
 use image::ImageEncoder;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -79,21 +79,23 @@ fn svg_of(size: (u32, u32), chart: &impl Chart) -> Result<String, String> {
 }
 
 /// The ratio chart of a run as SVG text, for the HTML report.
-pub fn ratios_svg(results: &Results, reference: &str) -> Result<String, String> {
+pub fn ratios_svg(results: &Analyzed) -> Result<String, String> {
+    let reference = results.reference();
     svg_of(run_size(results), &ratios::Ratios { results, reference })
 }
 
 /// The phases chart of a run as SVG text, if it has phases.
-pub fn phases_svg(results: &Results) -> Option<Result<String, String>> {
+pub fn phases_svg(results: &Analyzed) -> Option<Result<String, String>> {
     results
         .results
         .iter()
-        .any(|e| e.phases.is_some())
+        .any(|e| e.analysis.phases.is_some())
         .then(|| svg_of(run_size(results), &phases::PhaseBars { results }))
 }
 
 /// Write every chart of a run into `dir`; returns the files written.
-pub fn write_charts(results: &Results, reference: &str, dir: &Path) -> AppResult<Vec<PathBuf>> {
+pub fn write_charts(results: &Analyzed, dir: &Path) -> AppResult<Vec<PathBuf>> {
+    let reference = results.reference();
     let size = run_size(results);
     let mut written = Vec::new();
     written.extend(write_both(
@@ -114,7 +116,7 @@ pub fn write_charts(results: &Results, reference: &str, dir: &Path) -> AppResult
         size,
         &distribution::Distribution { results },
     )?);
-    if results.results.iter().any(|e| e.phases.is_some()) {
+    if results.results.iter().any(|e| e.analysis.phases.is_some()) {
         written.extend(write_both(
             dir,
             "phases",

@@ -26,7 +26,7 @@ impl super::Chart for PhaseBars<'_> {
             let rows: Vec<&Entry> = rows
                 .iter()
                 .rev()
-                .filter(|r| r.phases.is_some())
+                .filter(|r| r.analysis.phases.is_some())
                 .copied()
                 .collect();
             if rows.is_empty() {
@@ -35,7 +35,7 @@ impl super::Chart for PhaseBars<'_> {
             let names: Vec<String> = rows.iter().map(|r| r.strategy.clone()).collect();
             let widest = rows
                 .iter()
-                .filter_map(|r| r.phases.map(|p| p.sum()))
+                .filter_map(|r| r.analysis.phases.map(|p| p.sum()))
                 .fold(0.0f64, f64::max)
                 * 1e3;
             let title = panel::title(
@@ -64,7 +64,7 @@ impl super::Chart for PhaseBars<'_> {
             for (k, phase) in Phases::NAMES.iter().enumerate() {
                 let color = COLORS[k];
                 let bars = rows.iter().enumerate().filter_map(|(i, r)| {
-                    let p = r.phases?.as_array();
+                    let p = r.analysis.phases?.as_array();
                     let from: f64 = p[..k].iter().sum::<f64>() * 1e3;
                     let to = from + p[k] * 1e3;
                     Some(Rectangle::new(

@@ -21,7 +21,7 @@ impl super::Chart for Ratios<'_> {
             let rows: Vec<&Entry> = rows
                 .iter()
                 .rev()
-                .filter(|r| r.ratio.is_some())
+                .filter(|r| r.analysis.ratio.is_some())
                 .copied()
                 .collect();
             if rows.is_empty() {
@@ -30,7 +30,7 @@ impl super::Chart for Ratios<'_> {
             let names: Vec<String> = rows.iter().map(|r| r.strategy.clone()).collect();
             let (lo, hi) = rows
                 .iter()
-                .filter_map(|r| r.ratio.as_ref())
+                .filter_map(|r| r.analysis.ratio.as_ref())
                 .fold((1.0f64, 1.0f64), |(a, b), q| {
                     (a.min(q.ci95[0]), b.max(q.ci95[1]))
                 });
@@ -82,7 +82,7 @@ impl super::Chart for Ratios<'_> {
             let ci = Palette99::pick(4).stroke_width(3);
             chart
                 .draw_series(rows.iter().enumerate().filter_map(|(i, r)| {
-                    let q = r.ratio.as_ref()?;
+                    let q = r.analysis.ratio.as_ref()?;
                     Some(PathElement::new(
                         vec![
                             (q.ci95[0], SegmentValue::CenterOf(i)),
@@ -94,7 +94,7 @@ impl super::Chart for Ratios<'_> {
                 .map_err(e)?;
             chart
                 .draw_series(rows.iter().enumerate().filter_map(|(i, r)| {
-                    let q = r.ratio.as_ref()?;
+                    let q = r.analysis.ratio.as_ref()?;
                     Some(Circle::new(
                         (q.value, SegmentValue::CenterOf(i)),
                         5,
@@ -105,7 +105,9 @@ impl super::Chart for Ratios<'_> {
             let style =
                 TextStyle::from((FAMILY, 15).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
             for (i, r) in rows.iter().enumerate() {
-                let Some(q) = r.ratio.as_ref() else { continue };
+                let Some(q) = r.analysis.ratio.as_ref() else {
+                    continue;
+                };
                 let label = if r.strategy == reference {
                     "reference".to_string()
                 } else {

@@ -5,7 +5,7 @@ use crate::results::sample::analyzed;
 #[test]
 fn charts_are_valid_non_trivial_svg_and_png() {
     let dir = std::env::temp_dir().join(format!("sealbench-plot-test-{}", std::process::id()));
-    let written = super::write_charts(&analyzed(), "noclone", &dir).unwrap();
+    let written = super::write_charts(&analyzed(), &dir).unwrap();
     assert_eq!(written.len(), 6);
     // The forest plot: every ratio printed beside its row, the reference named.
     let ratios = std::fs::read_to_string(dir.join("ratios.svg")).unwrap();

@@ -78,8 +78,61 @@ fn pass_ratios(e: &Entry, rounds: &[u32], r: &Reference) -> Option<PassRatios> {
 /// rounds the row shares with the `reference` row of its workload: summary, CPU times, the
 /// median's CI, outliers, and the ratio with its CI and verdict (and, with several passes,
 /// the between-pass interval). Deterministic, so `report` reproduces what `compare`
-/// printed. Returns notes worth a warning (rows with unequal rounds, from older files).
-pub fn analyze(results: &mut Results, reference: &str) -> Vec<String> {
+/// printed. The notes are worth a warning (rows with unequal rounds, from older files).
+pub fn analyze(mut results: Results, reference: &str) -> Analyzed {
+    let notes = fill(&mut results, reference);
+    Analyzed {
+        results,
+        reference: reference.to_string(),
+        notes,
+    }
+}
+
+/// A run whose every `ok` row has been analysed against one reference, once: what
+/// exporters, tables and charts take, so that none of them is ever handed a row nobody
+/// analysed.
+#[derive(Debug, Clone)]
+pub struct Analyzed {
+    results: Results,
+    reference: String,
+    notes: Vec<String>,
+}
+
+impl Analyzed {
+    pub fn reference(&self) -> &str {
+        &self.reference
+    }
+
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    pub fn into_results(self) -> Results {
+        self.results
+    }
+
+    /// The same run with its plan replaced. The analysis reads only the plan's seed: with
+    /// the same seed it stands, with another it is made again.
+    pub fn with_plan(mut self, plan: super::Plan) -> Analyzed {
+        let same_seed = self.results.plan.as_ref().map(|p| p.seed) == Some(plan.seed);
+        self.results.plan = Some(plan);
+        if same_seed {
+            self
+        } else {
+            analyze(self.results, &self.reference)
+        }
+    }
+}
+
+impl std::ops::Deref for Analyzed {
+    type Target = Results;
+
+    fn deref(&self) -> &Results {
+        &self.results
+    }
+}
+
+fn fill(results: &mut Results, reference: &str) -> Vec<String> {
     let seed = results.plan.as_ref().map_or(0, |p| p.seed);
     let references: Vec<(String, Reference)> = results
         .results
@@ -117,11 +170,11 @@ pub fn analyze(results: &mut Results, reference: &str) -> Vec<String> {
                 b.all().iter().sum::<f64>() / b.all().len().max(1) as f64
             })
         };
-        (e.user, e.system) = (cpu(&e.user_times), cpu(&e.system_times));
-        e.phases = (e.phases_per_start.len() == e.times.len() && !e.times.is_empty())
+        (e.analysis.user, e.analysis.system) = (cpu(&e.user_times), cpu(&e.system_times));
+        e.analysis.phases = (e.phases_per_start.len() == e.times.len() && !e.times.is_empty())
             .then(|| typical_phases(&e.phases_per_start, &rounds, keep.as_deref()));
-        e.counters =
-            (e.counters_per_start.len() == e.times.len() && !e.times.is_empty()).then(|| {
+        e.analysis.counters = (e.counters_per_start.len() == e.times.len() && !e.times.is_empty())
+            .then(|| {
                 let m = |i: usize| {
                     let v: Vec<f64> = e.counters_per_start.iter().map(|c| c[i] as f64).collect();
                     median(ByRound::new(&v, &rounds, keep.as_deref()).all())
@@ -134,7 +187,13 @@ pub fn analyze(results: &mut Results, reference: &str) -> Vec<String> {
                 }
             });
         if let Some(s) = Summary::of(x.all()) {
-            (e.median, e.mean, e.stddev, e.min, e.max) = (
+            (
+                e.analysis.median,
+                e.analysis.mean,
+                e.analysis.stddev,
+                e.analysis.min,
+                e.analysis.max,
+            ) = (
                 Some(s.median),
                 Some(s.mean),
                 Some(s.stddev),
@@ -143,16 +202,16 @@ pub fn analyze(results: &mut Results, reference: &str) -> Vec<String> {
             );
         }
         e.runs = x.all().len() as u32;
-        e.shared_rounds = Some(x.rounds() as u32);
-        e.tukey_outliers = Some(Outliers::of(x.all()));
+        e.analysis.shared_rounds = Some(x.rounds() as u32);
+        e.analysis.tukey_outliers = Some(Outliers::of(x.all()));
         if x.rounds() == 0 {
-            (e.ci95_median, e.ratio) = (None, None);
+            (e.analysis.ci95_median, e.analysis.ratio) = (None, None);
             continue;
         }
         let block = block_for(&x, y.as_ref());
         let iv = intervals(&x, y.as_ref(), block, row_seed(seed, e, "bootstrap"));
-        e.ci95_median = Some(iv.median);
-        e.ratio = match (r, &y, iv.ratio) {
+        e.analysis.ci95_median = Some(iv.median);
+        e.analysis.ratio = match (r, &y, iv.ratio) {
             (Some(r), Some(y), Some(ci95)) => Some(Ratio {
                 reference: reference.to_string(),
                 value: median(x.all()) / median(y.all()),

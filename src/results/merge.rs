@@ -43,6 +43,6 @@ pub fn ratio(run: &Results, workload: &str, strategy: &str) -> Option<(f64, [f64
     run.results
         .iter()
         .find(|e| e.workload == workload && e.strategy == strategy && e.is_ok())
-        .and_then(|e| e.ratio.as_ref())
+        .and_then(|e| e.analysis.ratio.as_ref())
         .map(|r| (r.value, r.ci95))
 }

@@ -9,7 +9,7 @@ mod plan;
 pub mod sample;
 mod validate;
 
-pub use analysis::analyze;
+pub use analysis::{analyze, Analyzed};
 pub use phases::Phases;
 pub use plan::{Plan, RunCount};
 pub use validate::validate;
@@ -104,16 +104,9 @@ pub struct Entry {
     /// `MAX_TIMEOUTS` fail the row.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub timeouts: u32,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub median: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mean: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stddev: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max: Option<f64>,
+    /// What `analyze` derives from the starts above; empty until a row is analysed.
+    #[serde(flatten)]
+    pub analysis: Analysis,
     /// Wall time of every measured start, seal to reap, in run order.
     #[serde(default)]
     pub times: Vec<f64>,
@@ -126,15 +119,9 @@ pub struct Entry {
     /// involuntary context switches].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub counters_per_start: Vec<[u64; 4]>,
-    /// Their medians over the rounds the row shares with the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub counters: Option<CounterMedians>,
     /// `--phases`: per start, seconds in [seal, spawn, run, reap, teardown].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub phases_per_start: Vec<[f64; 5]>,
-    /// Their medians over the rounds the row shares with the reference.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phases: Option<PhaseMedians>,
     /// The interleaved round of every start, which pairs starts across strategies. Rounds
     /// are numbered across passes, so no two passes share one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -142,25 +129,9 @@ pub struct Entry {
     /// The pass (`compare --repeat`) of every start; empty for a run of one pass.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub passes: Vec<u32>,
-    /// Rounds this row shares with its reference: every statistic of the row is over them.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shared_rounds: Option<u32>,
     /// The largest max RSS of stage 2 and its payload over all starts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_rss_bytes: Option<u64>,
-    /// Mean user and system CPU time of the child per start, in seconds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user: Option<f64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub system: Option<f64>,
-    /// 95% CI of the median, by a seeded circular block bootstrap over rounds.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ci95_median: Option<[f64; 2]>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ratio: Option<Ratio>,
-    /// Starts beyond Tukey's fences, as criterion classifies them (counted, never dropped).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tukey_outliers: Option<crate::stats::Outliers>,
     /// A runtime peer's version, from its `--version`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
@@ -243,6 +214,44 @@ impl Default for Status {
     fn default() -> Self {
         Status::Failed
     }
+}
+
+/// The statistics of a row, all over the rounds it shares with its reference: derived
+/// from the row's starts by [`analyze`], never measured. Present when `status` is `ok`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Analysis {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub median: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mean: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stddev: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Rounds this row shares with its reference: every statistic of the row is over them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared_rounds: Option<u32>,
+    /// 95% CI of the median, by a seeded circular block bootstrap over rounds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci95_median: Option<[f64; 2]>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratio: Option<Ratio>,
+    /// Mean user and system CPU time of the child per start, in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<f64>,
+    /// Their medians over the rounds the row shares with the reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counters: Option<CounterMedians>,
+    /// Their medians over the rounds the row shares with the reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phases: Option<PhaseMedians>,
+    /// Starts beyond Tukey's fences, as criterion classifies them (counted, never dropped).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tukey_outliers: Option<crate::stats::Outliers>,
 }
 
 impl Entry {

@@ -56,8 +56,6 @@ pub fn sample() -> Results {
 }
 
 /// [`sample`], analyzed against noclone.
-pub fn analyzed() -> Results {
-    let mut r = sample();
-    crate::results::analyze(&mut r, "noclone");
-    r
+pub fn analyzed() -> super::Analyzed {
+    crate::results::analyze(sample(), "noclone")
 }

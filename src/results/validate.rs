@@ -99,10 +99,10 @@ fn entry(e: &Entry) -> Result<(), String> {
     // Whatever the definition of the median, it lies between the two middle values.
     let (lo, hi) = (sorted[(n - 1) / 2], sorted[n / 2]);
     let stored = [
-        ("min", e.min, min, min),
-        ("max", e.max, max, max),
-        ("median", e.median, lo, hi),
-        ("mean", e.mean, min, max),
+        ("min", e.analysis.min, min, min),
+        ("max", e.analysis.max, max, max),
+        ("median", e.analysis.median, lo, hi),
+        ("mean", e.analysis.mean, min, max),
     ];
     for (name, value, lo, hi) in stored {
         if let Some(v) = value {
@@ -116,17 +116,17 @@ fn entry(e: &Entry) -> Result<(), String> {
             }
         }
     }
-    if let Some(sd) = e.stddev.filter(|sd| !non_negative(*sd)) {
+    if let Some(sd) = e.analysis.stddev.filter(|sd| !non_negative(*sd)) {
         return Err(format!("stddev is {sd:?}"));
     }
-    if let Some([lo, hi]) = e.ci95_median {
+    if let Some([lo, hi]) = e.analysis.ci95_median {
         if !(positive(lo) && positive(hi) && lo <= hi) {
             return Err(format!(
                 "ci95_median [{lo:?}, {hi:?}] is not an interval of times"
             ));
         }
     }
-    if let Some(r) = &e.ratio {
+    if let Some(r) = &e.analysis.ratio {
         let [lo, hi] = r.ci95;
         if !(positive(r.value) && positive(lo) && positive(hi) && lo <= hi) {
             return Err(format!(
@@ -153,7 +153,7 @@ mod tests {
     use crate::results::sample::{analyzed, sample};
 
     fn problem(edit: impl FnOnce(&mut Results)) -> String {
-        let mut r = analyzed();
+        let mut r = analyzed().into_results();
         edit(&mut r);
         validate(&r).unwrap_err()
     }
@@ -171,7 +171,7 @@ mod tests {
 
     #[test]
     fn the_gates_bad_inputs_are_refused_naming_the_problem() {
-        let e = problem(|r| r.results[1].median = Some(1e308));
+        let e = problem(|r| r.results[1].analysis.median = Some(1e308));
         assert!(
             e.contains("results[1] (exec-true/memfd): median is 1e308"),
             "{e}"
@@ -186,7 +186,7 @@ mod tests {
         assert!(e.contains("rounds has 39 values for 40 times"), "{e}");
         let e = problem(|r| r.results[1].times[0] = f64::NAN);
         assert!(e.contains("times[0] is NaN"), "{e}");
-        let e = problem(|r| r.results[0].ratio.as_mut().unwrap().value = f64::INFINITY);
+        let e = problem(|r| r.results[0].analysis.ratio.as_mut().unwrap().value = f64::INFINITY);
         assert!(e.contains("ratio inf"), "{e}");
         let e = problem(|r| {
             let dup = r.results[0].clone();
