@@ -32,7 +32,7 @@ pub fn results(results: &Analyzed, to_stderr: bool) -> AppResult<()> {
         let _ = writeln!(
             text,
             "Where the time goes (--phases), a typical start: each phase's mean over the starts \
-             around the median (40th to 60th percentile of their total):\n{t}\nseal: to the sealed object; \
+             around the median (45th to 55th percentile of their total):\n{t}\nseal: to the sealed object; \
              spawn: clone and exec of it; run: stage 2 and its payload until the exit is seen; \
              reap: wait4; teardown: closing what the seal made."
         );

@@ -275,7 +275,7 @@ pub struct CounterMedians {
 }
 
 /// Seconds per phase of a typical start (`--phases`), over the same rounds as the row's
-/// times: each phase's mean over the starts whose total lies between the 40th and 60th
+/// times: each phase's mean over the starts whose total lies between the 45th and 55th
 /// percentile, so that the phases add up to about the median (medians of parts would not).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Default)]
 pub struct PhaseMedians {
