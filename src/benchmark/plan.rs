@@ -38,8 +38,8 @@ pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &st
 }
 
 
-/// A strategy that hands stage 2 a sealed init to exec (runc-dmz) has nothing to replace
-/// in a runtime that execs the container's process itself.
+/// A strategy that hands stage 2 hops to exec (runc-dmz's sealed init) has nothing to
+/// replace in a runtime that execs the container's process itself.
 fn fits(
     s: &dyn SealStrategy,
     w: &dyn Workload,
@@ -50,10 +50,10 @@ fn fits(
     }
     let mut sealer = s.prepare(target).map_err(strategies::Unsupported::from)?;
     let sealed = sealer.seal().map_err(strategies::Unsupported::from)?;
-    let init = sealed.init.is_some();
+    let hops = !sealed.hops.is_empty();
     drop(sealed);
     sealer.teardown().map_err(strategies::Unsupported::from)?;
-    if init {
+    if hops {
         Err(strategies::Unsupported(format!(
             "{} hands stage 2 a sealed init to exec in place of the container's process; \
              the libcontainer runtime clones its init and execs the process itself",

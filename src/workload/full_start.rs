@@ -57,7 +57,7 @@ impl FullStarter {
 
 impl Starter for FullStarter {
     fn spawn(&self, sealed: &Sealed, _channel: Channel) -> Result<Pid> {
-        if sealed.init.is_some() {
+        if !sealed.hops.is_empty() {
             return Err(Error::msg(
                 "a sealed init is for stage 2 to exec; the libcontainer runtime execs the container's process itself",
             ));
