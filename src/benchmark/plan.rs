@@ -5,6 +5,25 @@ use crate::sandbox::Sandbox;
 use crate::workload::Workload;
 use strategies::SealStrategy;
 
+/// A unit of every strategy under every workload, workload by workload in the order given
+/// (the order reports list them), each on a runtime binary of its own named
+/// `<prefix><workload>-<strategy>`.
+pub fn units_for(
+    sb: &Sandbox,
+    strategies: &[&dyn SealStrategy],
+    workloads: &[&dyn Workload],
+    prefix: &str,
+) -> Vec<Unit> {
+    workloads
+        .iter()
+        .flat_map(|w| {
+            strategies
+                .iter()
+                .map(move |s| unit_for(sb, *s, *w, &format!("{prefix}{}-{}", w.name(), s.name())))
+        })
+        .collect()
+}
+
 /// A unit of `strategy` under `workload`, on a runtime binary of its own named `owner`:
 /// ready, or why not.
 pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &str) -> Unit {

@@ -4,14 +4,14 @@ use super::{
 use crate::results::{Entry, Ratio, Results};
 
 /// A stable per-row seed: FNV-1a of the row's name mixed into the run's seed, so that the
-/// bootstrap of a saved run gives the same intervals every time it is reported.
-fn row_seed(run_seed: u64, e: &Entry, what: &str) -> u64 {
+/// bootstrap of a saved run gives the same intervals every time it is reported, and rows
+/// of one run resample independently of each other.
+pub fn row_seed(run_seed: u64, workload: &str, strategy: &str, what: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in e
-        .workload
+    for b in workload
         .bytes()
         .chain([b'/'])
-        .chain(e.strategy.bytes())
+        .chain(strategy.bytes())
         .chain([b'/'])
         .chain(what.bytes())
     {
@@ -138,7 +138,7 @@ pub fn analyze(results: &mut Results, reference: &str) -> Vec<String> {
             continue;
         }
         let block = block_for(&x, y.as_ref());
-        let iv = intervals(&x, y.as_ref(), block, row_seed(seed, e, "bootstrap"));
+        let iv = intervals(&x, y.as_ref(), block, row_seed(seed, &e.workload, &e.strategy, "bootstrap"));
         e.ci95_median = Some(iv.median);
         e.ratio = match (r, &y, iv.ratio) {
             (Some(r), Some(y), Some(ci95)) => Some(Ratio {

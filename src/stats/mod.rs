@@ -10,7 +10,7 @@ mod rounds;
 mod summary;
 mod verdict;
 
-pub use analysis::analyze;
+pub use analysis::{analyze, row_seed};
 pub use block::block_length;
 pub use bootstrap::{block_for, intervals, median_ci, resamples_for, Intervals, RESAMPLES};
 pub use outliers::Outliers;
