@@ -10,25 +10,18 @@ fn num(x: Option<f64>) -> String {
     x.map(|v| v.to_string()).unwrap_or_default()
 }
 
-/// RFC 4180 quoting, for reasons that contain commas.
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 impl Exporter for CsvExporter {
     fn serialize(&self, results: &Results) -> Vec<u8> {
-        let mut out = String::from(HEADER);
-        out.push('\n');
+        // Quoted only where RFC 4180 needs it (a reason with a comma, a quote or a line
+        // break), and lines end in \n as they always have.
+        let mut out = ::csv::Writer::from_writer(Vec::new());
+        out.write_record(HEADER.split(',')).expect("writing to memory cannot fail");
         for e in &results.results {
             let status = e.status.word().to_string();
             let ratio = e.ratio.as_ref();
             let cols = [
-                field(&e.workload),
-                field(&e.strategy),
+                e.workload.clone(),
+                e.strategy.clone(),
                 status,
                 e.runs.to_string(),
                 num(e.median),
@@ -54,11 +47,51 @@ impl Exporter for CsvExporter {
                 num(e.counters.map(|c| c.major_faults)),
                 num(e.counters.map(|c| c.voluntary_switches)),
                 num(e.counters.map(|c| c.involuntary_switches)),
-                field(e.reason.as_deref().unwrap_or("")),
+                e.reason.clone().unwrap_or_default(),
             ];
-            out.push_str(&cols.join(","));
-            out.push('\n');
+            out.write_record(&cols).expect("writing to memory cannot fail");
         }
-        out.into_bytes()
+        out.into_inner().expect("flushing to memory cannot fail")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::sample::analyzed;
+
+    #[test]
+    fn a_reason_with_commas_quotes_and_line_breaks_is_quoted_and_reads_back_whole() {
+        let mut r = analyzed();
+        let reason = "open(\"/x\"): ENOENT,\nthen\r\nagain";
+        r.results[2].reason = Some(reason.into());
+        let bytes = CsvExporter.serialize(&r);
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(
+            text.ends_with(",\"open(\"\"/x\"\"): ENOENT,\nthen\r\nagain\"\n"),
+            "{text}"
+        );
+        let mut reader = ::csv::Reader::from_reader(bytes.as_slice());
+        let rows: Vec<::csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 3);
+        assert!(rows.iter().all(|row| row.len() == HEADER.split(',').count()));
+        assert_eq!(&rows[2][HEADER.split(',').count() - 1], reason);
+    }
+
+    #[test]
+    fn a_lone_carriage_return_is_quoted_too() {
+        let mut r = analyzed();
+        r.results[2].reason = Some("a\rb".into());
+        let text = String::from_utf8(CsvExporter.serialize(&r)).unwrap();
+        assert!(text.ends_with(",\"a\rb\"\n"), "{text:?}");
+    }
+
+    #[test]
+    fn plain_values_are_written_bare() {
+        let mut r = analyzed();
+        r.results[2].reason = Some("unsupported here".into());
+        let text = String::from_utf8(CsvExporter.serialize(&r)).unwrap();
+        assert!(!text.contains('"'), "{text}");
+        assert!(text.ends_with(",unsupported here\n"), "{text}");
     }
 }

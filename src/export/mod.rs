@@ -12,7 +12,7 @@ mod markdown;
 
 pub use atomic::{check_writable, write_atomic};
 pub use benchstat::{bench_name, BenchstatExporter};
-pub use csv::{CsvExporter, HEADER as CSV_HEADER};
+pub use self::csv::{CsvExporter, HEADER as CSV_HEADER};
 pub use html::HtmlExporter;
 pub use hyperfine::HyperfineExporter;
 pub use json::{parse_results, parse_results_text, JsonExporter, MAX_RESULTS_BYTES};
