@@ -6,8 +6,7 @@
 //! does, so that nothing it mounts outlives it. It needs root; without it, it says so.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use sealbench::benchmark::unit_for;
-use sealbench::benchmark::UnitState;
+use sealbench::benchmark::{time_one, units_for, Missed, UnitState};
 use sealbench::sandbox::{enter_here, Options, Sandbox};
 use std::time::{Duration, Instant};
 
@@ -64,27 +63,32 @@ fn benches(c: &mut Criterion) {
         let _ = sealer.teardown();
     }
     seal.finish();
+    let strategies = strategies::registry();
     for w in sealbench::workload::registry() {
         let mut group = c.benchmark_group(w.name());
-        for s in strategies::registry() {
-            let mut unit = unit_for(&sb, s, w, &format!("bench-{}-{}", w.name(), s.name()));
-            let contender = match &mut unit.state {
-                UnitState::Ready(c) => c,
-                UnitState::Unsupported(why)
-                | UnitState::Unavailable(why)
-                | UnitState::Failed(why) => {
-                    eprintln!("skipping {}/{}: unsupported: {why}", w.name(), s.name());
-                    continue;
-                }
-            };
-            // A whole start, seal to reap, as `compare` times it.
-            group.bench_function(s.name(), |b| {
+        for mut unit in units_for(&sb, &strategies, &[w], "bench-") {
+            if let UnitState::Unsupported(why)
+            | UnitState::Unavailable(why)
+            | UnitState::Failed(why) = &unit.state
+            {
+                eprintln!(
+                    "skipping {}/{}: unsupported: {why}",
+                    unit.workload, unit.strategy
+                );
+                continue;
+            }
+            // A whole start, seal to reap, timed as `compare` times it.
+            let name = unit.strategy.clone();
+            group.bench_function(name, |b| {
                 b.iter_custom(|iters| {
-                    let t = Instant::now();
-                    for _ in 0..iters {
-                        assert!(contender.start().expect("start").success());
-                    }
-                    t.elapsed()
+                    (0..iters)
+                        .map(|_| {
+                            time_one(&mut unit, 0)
+                                .map_err(Missed::into_error)
+                                .expect("start")
+                        })
+                        .map(|sample| Duration::from_secs_f64(sample.wall))
+                        .sum()
                 })
             });
             unit.finish();

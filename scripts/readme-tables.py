@@ -15,6 +15,7 @@ def fill(match):
     return f"<!-- begin {name} -->\n{body}\n<!-- end {name} -->"
 
 
-new = re.sub(r"<!-- begin (\S+) -->\n.*?\n<!-- end \1 -->", fill, text, flags=re.S)
+# The body may be empty (a file that was empty once): it must still be found and filled.
+new = re.sub(r"<!-- begin (\S+) -->\n(?:.*?\n)?<!-- end \1 -->", fill, text, flags=re.S)
 readme.write_text(new)
 sys.exit(0)

@@ -81,7 +81,7 @@ fn a_copy_made_in_the_containers_cgroup_is_charged_to_it() {
         "--strategies",
         "noclone,memfd,memfd-bind,overlayfs",
         "--workload",
-        "container-start",
+        "container-start,full-start",
         "--runs",
         "5",
         "--warmup",
@@ -91,22 +91,37 @@ fn a_copy_made_in_the_containers_cgroup_is_charged_to_it() {
     ]);
     let how = v["host"]["memory_charge"].as_str().unwrap();
     assert!(!how.starts_with("unavailable"), "{how}");
-    let charge = |s: &str| {
-        row(&v, s)["container_memory_charge_bytes"]
-            .as_f64()
-            .unwrap()
-    };
     let exe = 16.0 * 1048576.0;
-    // memfd copies the binary on every start, after the start has joined the cgroup; the
-    // others seal without a per-start copy (memfd-bind's copy is made once, outside).
-    let extra = charge("memfd") - charge("noclone");
-    assert!(
-        (extra - exe).abs() < 0.1 * exe,
-        "memfd: +{extra} bytes over noclone"
-    );
-    for s in ["memfd-bind", "overlayfs"] {
-        let extra = charge(s) - charge("noclone");
-        assert!(extra.abs() < 0.1 * exe, "{s}: {extra:+} bytes over noclone");
+    for w in ["container-start", "full-start"] {
+        let row = |s: &str| {
+            v["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["strategy"] == s && r["workload"] == w)
+                .unwrap()
+                .clone()
+        };
+        let charge = |s: &str| row(s)["container_memory_charge_bytes"].as_f64().unwrap();
+        // memfd copies the binary on every start, after the start has joined the cgroup;
+        // the others seal without a per-start copy (memfd-bind's copy is made once,
+        // outside).
+        let extra = charge("memfd") - charge("noclone");
+        assert!(
+            (extra - exe).abs() < 0.1 * exe,
+            "{w}/memfd: +{extra} bytes over noclone"
+        );
+        for s in ["memfd-bind", "overlayfs"] {
+            let extra = charge(s) - charge("noclone");
+            assert!(
+                extra.abs() < 0.1 * exe,
+                "{w}/{s}: {extra:+} bytes over noclone"
+            );
+        }
+        // A full start's runtime runs its container to the end: nothing is held alive to
+        // count memory per live container.
+        let held = row("memfd").get("extra_memory_bytes_per_live").is_some();
+        assert_eq!(held, w == "container-start", "{w}");
     }
     // Not measured for a workload without a container.
     let ev = compare(&["--strategies", "noclone", "--runs", "3", "--warmup", "0"]);

@@ -1,5 +1,5 @@
 use crate::process::{self, Argv, Spawn};
-use crate::workload::{INIT_FD, REPORT_FD};
+use crate::workload::{hop_args, hop_fds, REPORT_FD};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 use std::collections::BTreeMap;
@@ -32,17 +32,18 @@ pub fn run(
         }
     };
     let myself = format!("/proc/{}/exe", std::process::id());
-    let mut args = vec!["sealbench-stage2", "--parent-of"];
-    if sealed.init.is_some() {
-        args.push("--dmz");
-    }
-    args.extend(["--inspect", myself.as_str(), "__attack", attack]);
-    args.extend(arg);
-    let argv = Argv::new(args)?;
+    let argv = Argv::new(
+        ["sealbench-stage2", "--parent-of"]
+            .into_iter()
+            .map(String::from)
+            .chain(hop_args(sealed.hops.len()))
+            .chain(["--inspect", &myself, "__attack", attack].map(String::from))
+            .chain(arg.map(String::from)),
+    )?;
     let envp = Argv::minimal_env();
     let (r, w) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
     let mut fds = vec![(w.as_fd(), REPORT_FD), (sealed_fd, SEALED_FD)];
-    fds.extend(sealed.init.as_ref().map(|fd| (fd.as_fd(), INIT_FD)));
+    fds.extend(hop_fds(sealed));
     let parent = Exec::Fd(rustix::io::fcntl_dupfd_cloexec(decoy, 0).ctx(|| "dup decoy".into())?);
     let spec = Spawn {
         argv: &argv,

@@ -204,7 +204,7 @@ pub fn audit_strategy(sb: &Sandbox, strategy: &dyn SealStrategy) -> Result<(Vec<
     let mut findings = Vec::new();
     for (n, attack) in ATTACKS.iter().enumerate() {
         let sealed = sealer.seal()?;
-        if sealed.init.is_some() {
+        if !sealed.hops.is_empty() {
             drop(sealed);
             sealer.teardown()?;
             return Ok((

@@ -73,7 +73,7 @@ fn cell(findings: &[Finding], strategy: &str, attack: &str) -> String {
 
 fn table(findings: &[Finding], columns: &[&str]) -> Table {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
+    table.load_style(UTF8_FULL_CONDENSED);
     table.set_header(std::iter::once("strategy").chain(columns.iter().copied()));
     for s in strategies(findings) {
         table.add_row(

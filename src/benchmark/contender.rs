@@ -116,6 +116,9 @@ impl Contender for SealedStart {
     }
 
     fn hold(&mut self, stdin: &OwnedFd) -> Result<Option<Pid>> {
+        if !self.starter.holds() {
+            return Ok(None);
+        }
         let sealed = self.sealer.seal()?;
         let pid = self
             .starter

@@ -10,6 +10,15 @@ pub enum Missed {
     Failed(strategies::Error),
 }
 
+impl Missed {
+    /// The error alone, for a caller to which every missed start is a failure.
+    pub fn into_error(self) -> strategies::Error {
+        match self {
+            Missed::TimedOut(e) | Missed::Failed(e) => e,
+        }
+    }
+}
+
 /// Time one start of `unit`, in its mount namespace if it has one (entered and left outside
 /// the timed span).
 pub fn time_one(unit: &mut Unit, round: u32) -> std::result::Result<Sample, Missed> {

@@ -8,7 +8,8 @@ mod scheduler;
 mod unit;
 
 pub use contender::{Contender, Phases, SealedStart};
-pub use plan::unit_for;
+pub use executor::{time_one, Missed};
+pub use plan::{unit_for, units_for};
 pub use record::entry;
 pub use scheduler::{run, Plan, RunCount};
 pub use unit::{Sample, Unit, UnitState};

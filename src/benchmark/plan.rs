@@ -5,6 +5,25 @@ use crate::sandbox::Sandbox;
 use crate::workload::Workload;
 use strategies::SealStrategy;
 
+/// A unit of every strategy under every workload, workload by workload in the order given
+/// (the order reports list them), each on a runtime binary of its own named
+/// `<prefix><workload>-<strategy>`.
+pub fn units_for(
+    sb: &Sandbox,
+    strategies: &[&dyn SealStrategy],
+    workloads: &[&dyn Workload],
+    prefix: &str,
+) -> Vec<Unit> {
+    workloads
+        .iter()
+        .flat_map(|w| {
+            strategies
+                .iter()
+                .map(move |s| unit_for(sb, *s, *w, &format!("{prefix}{}-{}", w.name(), s.name())))
+        })
+        .collect()
+}
+
 /// A unit of `strategy` under `workload`, on a runtime binary of its own named `owner`:
 /// ready, or why not.
 pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &str) -> Unit {
@@ -38,8 +57,8 @@ pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &st
     Unit::new(s.name(), w.name(), state)
 }
 
-/// A strategy that hands stage 2 a sealed init to exec (runc-dmz) has nothing to replace
-/// in a runtime that execs the container's process itself.
+/// A strategy that hands stage 2 hops to exec (runc-dmz's sealed init) has nothing to
+/// replace in a runtime that execs the container's process itself.
 fn fits(
     s: &dyn SealStrategy,
     w: &dyn Workload,
@@ -50,10 +69,10 @@ fn fits(
     }
     let mut sealer = s.prepare(target).map_err(strategies::Unsupported::from)?;
     let sealed = sealer.seal().map_err(strategies::Unsupported::from)?;
-    let init = sealed.init.is_some();
+    let hops = !sealed.hops.is_empty();
     drop(sealed);
     sealer.teardown().map_err(strategies::Unsupported::from)?;
-    if init {
+    if hops {
         Err(strategies::Unsupported(format!(
             "{} hands stage 2 a sealed init to exec in place of the container's process; \
              the libcontainer runtime clones its init and execs the process itself",

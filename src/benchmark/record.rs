@@ -1,5 +1,5 @@
-use super::{Unit, UnitState};
-use crate::results::{Entry, Kind, Status};
+use super::Unit;
+use crate::results::{Entry, Kind};
 
 /// The results row of a measured unit.
 pub fn entry(unit: &Unit, mount_events_method: Option<&str>) -> Entry {
@@ -8,12 +8,7 @@ pub fn entry(unit: &Unit, mount_events_method: Option<&str>) -> Entry {
         workload: unit.workload.clone(),
         ..Entry::default()
     };
-    let (status, reason) = match &unit.state {
-        UnitState::Ready(_) => (Status::Ok, None),
-        UnitState::Unsupported(why) => (Status::Unsupported, Some(why.clone())),
-        UnitState::Unavailable(why) => (Status::Unavailable, Some(why.clone())),
-        UnitState::Failed(why) => (Status::Failed, Some(why.clone())),
-    };
+    let (status, reason) = unit.state.status();
     e.status = status;
     e.reason = reason;
     e.times = unit.samples.iter().map(|s| s.wall).collect();

@@ -1,4 +1,5 @@
 use super::Contender;
+use crate::results::Status;
 
 /// One measured start.
 #[derive(Debug, Clone, Copy)]
@@ -27,6 +28,18 @@ pub enum UnitState {
     Unavailable(String),
     /// It could run, but a start failed.
     Failed(String),
+}
+
+impl UnitState {
+    /// The status of the row a unit in this state makes, and the reason for any but ok.
+    pub fn status(&self) -> (Status, Option<String>) {
+        match self {
+            UnitState::Ready(_) => (Status::Ok, None),
+            UnitState::Unsupported(why) => (Status::Unsupported, Some(why.clone())),
+            UnitState::Unavailable(why) => (Status::Unavailable, Some(why.clone())),
+            UnitState::Failed(why) => (Status::Failed, Some(why.clone())),
+        }
+    }
 }
 
 /// A (workload, strategy) pair and the samples measured for it.

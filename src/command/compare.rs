@@ -1,4 +1,4 @@
-use crate::benchmark::{self, unit_for, Plan, RunCount, Unit, UnitState};
+use crate::benchmark::{self, unit_for, units_for, Plan, RunCount, Unit, UnitState};
 use crate::cli::{CompareArgs, RunArgs};
 use crate::error::{AppError, AppResult};
 use crate::output::Progress;
@@ -219,17 +219,13 @@ pub fn measure(
     pass: Pass,
     quiet: bool,
 ) -> Results {
-    let mut units = Vec::new();
-    for w in workloads {
-        for s in strategies {
-            let mut u = unit_for(sb, *s, *w, &format!("{}-{}", w.name(), s.name()));
-            u.inject = pass
-                .inject
-                .iter()
-                .find(|(n, _)| n == s.name())
-                .map(|(_, d)| *d);
-            units.push(u);
-        }
+    let mut units = units_for(sb, strategies, workloads, "");
+    for u in units.iter_mut() {
+        u.inject = pass
+            .inject
+            .iter()
+            .find(|(n, _)| *n == u.strategy)
+            .map(|(_, d)| *d);
     }
     if let Some(reference) = pass.phases {
         for u in units.iter_mut() {

@@ -94,7 +94,7 @@ pub fn run(args: &GateArgs) -> AppResult<i32> {
 
 fn table(verdicts: &[Verdict]) -> Table {
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
+    table.load_style(UTF8_FULL_CONDENSED);
     table.set_header([
         "workload",
         "strategy",

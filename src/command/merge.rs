@@ -62,7 +62,7 @@ fn cell(run: &Results, w: &str, s: &str) -> String {
 
 fn table(m: &Merged) -> Table {
     let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
+    t.load_style(UTF8_FULL_CONDENSED);
     t.set_header(
         ["workload".to_string(), "strategy".to_string()]
             .into_iter()

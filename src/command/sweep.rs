@@ -118,7 +118,7 @@ fn table(sweep: &SweepResults) -> Table {
         }
     }
     let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
+    t.load_style(UTF8_FULL_CONDENSED);
     t.set_header(
         ["workload", "strategy"]
             .into_iter()

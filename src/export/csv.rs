@@ -10,25 +10,19 @@ fn num(x: Option<f64>) -> String {
     x.map(|v| v.to_string()).unwrap_or_default()
 }
 
-/// RFC 4180 quoting, for reasons that contain commas.
-fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 impl Exporter for CsvExporter {
     fn serialize(&self, results: &Analyzed) -> Vec<u8> {
-        let mut out = String::from(HEADER);
-        out.push('\n');
+        // Quoted only where RFC 4180 needs it (a reason with a comma, a quote or a line
+        // break), and lines end in \n as they always have.
+        let mut out = ::csv::Writer::from_writer(Vec::new());
+        out.write_record(HEADER.split(','))
+            .expect("writing to memory cannot fail");
         for e in &results.results {
             let status = e.status.word().to_string();
             let ratio = e.analysis.ratio.as_ref();
             let cols = [
-                field(&e.workload),
-                field(&e.strategy),
+                e.workload.clone(),
+                e.strategy.clone(),
                 status,
                 e.runs.to_string(),
                 num(e.analysis.median),
@@ -63,11 +57,58 @@ impl Exporter for CsvExporter {
                 num(e.analysis.counters.map(|c| c.major_faults)),
                 num(e.analysis.counters.map(|c| c.voluntary_switches)),
                 num(e.analysis.counters.map(|c| c.involuntary_switches)),
-                field(e.reason.as_deref().unwrap_or("")),
+                e.reason.clone().unwrap_or_default(),
             ];
-            out.push_str(&cols.join(","));
-            out.push('\n');
+            out.write_record(&cols)
+                .expect("writing to memory cannot fail");
         }
-        out.into_bytes()
+        out.into_inner().expect("flushing to memory cannot fail")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::sample::sample;
+
+    /// The sample run with one row's reason replaced, analysed.
+    fn with_reason(reason: &str) -> Analyzed {
+        let mut r = sample();
+        r.results[2].reason = Some(reason.into());
+        crate::results::analyze(r, "noclone")
+    }
+
+    #[test]
+    fn a_reason_with_commas_quotes_and_line_breaks_is_quoted_and_reads_back_whole() {
+        let reason = "open(\"/x\"): ENOENT,\nthen\r\nagain";
+        let r = with_reason(reason);
+        let bytes = CsvExporter.serialize(&r);
+        let text = String::from_utf8(bytes.clone()).unwrap();
+        assert!(
+            text.ends_with(",\"open(\"\"/x\"\"): ENOENT,\nthen\r\nagain\"\n"),
+            "{text}"
+        );
+        let mut reader = ::csv::Reader::from_reader(bytes.as_slice());
+        let rows: Vec<::csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 3);
+        assert!(rows
+            .iter()
+            .all(|row| row.len() == HEADER.split(',').count()));
+        assert_eq!(&rows[2][HEADER.split(',').count() - 1], reason);
+    }
+
+    #[test]
+    fn a_lone_carriage_return_is_quoted_too() {
+        let r = with_reason("a\rb");
+        let text = String::from_utf8(CsvExporter.serialize(&r)).unwrap();
+        assert!(text.ends_with(",\"a\rb\"\n"), "{text:?}");
+    }
+
+    #[test]
+    fn plain_values_are_written_bare() {
+        let r = with_reason("unsupported here");
+        let text = String::from_utf8(CsvExporter.serialize(&r)).unwrap();
+        assert!(!text.contains('"'), "{text}");
+        assert!(text.ends_with(",unsupported here\n"), "{text}");
     }
 }

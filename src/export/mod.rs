@@ -9,9 +9,9 @@ mod hyperfine;
 mod json;
 mod markdown;
 
+pub use self::csv::{CsvExporter, HEADER as CSV_HEADER};
 pub use crate::safe_fs::{check_writable, write_atomic};
 pub use benchstat::{bench_name, BenchstatExporter};
-pub use csv::{CsvExporter, HEADER as CSV_HEADER};
 pub use html::HtmlExporter;
 pub use hyperfine::HyperfineExporter;
 pub use json::{parse_results, parse_results_text, JsonExporter, MAX_RESULTS_BYTES};

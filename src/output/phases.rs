@@ -21,7 +21,7 @@ pub fn table(results: &Results) -> Option<Table> {
         return None;
     }
     let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED);
+    t.load_style(UTF8_FULL_CONDENSED);
     t.set_header(
         ["workload", "strategy"]
             .into_iter()

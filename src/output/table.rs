@@ -33,7 +33,7 @@ pub fn results_table(results: &Results, reference: &str) -> Table {
             .is_some_and(|r| r.passes.is_some())
     });
     let mut table = Table::new();
-    table.load_preset(UTF8_FULL_CONDENSED);
+    table.load_style(UTF8_FULL_CONDENSED);
     let mut header = vec![
         "workload",
         "strategy",

@@ -10,6 +10,13 @@ pub struct Argv {
 // never mutated; nothing else refers to them.
 unsafe impl Send for Argv {}
 
+/// A copy has pointers of its own, into its own strings.
+impl Clone for Argv {
+    fn clone(&self) -> Argv {
+        Argv::from_strings(self._strings.clone())
+    }
+}
+
 impl Argv {
     /// The strings as a C vector; one holding a NUL byte (a bundle's `process.args` may
     /// say `\u0000`) cannot be passed to exec and is an error naming it.
@@ -29,12 +36,16 @@ impl Argv {
                 })
             })
             .collect::<strategies::Result<_>>()?;
+        Ok(Argv::from_strings(strings))
+    }
+
+    fn from_strings(strings: Vec<CString>) -> Argv {
         let mut ptrs: Vec<*const c_char> = strings.iter().map(|s| s.as_ptr()).collect();
         ptrs.push(std::ptr::null());
-        Ok(Argv {
+        Argv {
             _strings: strings,
             ptrs,
-        })
+        }
     }
 
     pub fn as_ptr(&self) -> *const *const c_char {

@@ -1,25 +1,7 @@
 use super::{Entry, Ratio, Results};
 use crate::stats::{
-    block_for, intervals, median, shared, ByRound, Outliers, PassRatios, Summary, Verdict,
+    block_for, intervals, median, row_seed, shared, ByRound, Outliers, PassRatios, Summary, Verdict,
 };
-
-/// A stable per-row seed: FNV-1a of the row's name mixed into the run's seed, so that the
-/// bootstrap of a saved run gives the same intervals every time it is reported.
-fn row_seed(run_seed: u64, e: &Entry, what: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in e
-        .workload
-        .bytes()
-        .chain([b'/'])
-        .chain(e.strategy.bytes())
-        .chain([b'/'])
-        .chain(what.bytes())
-    {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    run_seed ^ h
-}
 
 /// The round of every start; a file without rounds (or a broken one) counts every start as
 /// a round of its own.
@@ -209,7 +191,12 @@ fn fill(results: &mut Results, reference: &str) -> Vec<String> {
             continue;
         }
         let block = block_for(&x, y.as_ref());
-        let iv = intervals(&x, y.as_ref(), block, row_seed(seed, e, "bootstrap"));
+        let iv = intervals(
+            &x,
+            y.as_ref(),
+            block,
+            row_seed(seed, &e.workload, &e.strategy, "bootstrap"),
+        );
         e.analysis.ci95_median = Some(iv.median);
         e.analysis.ratio = match (r, &y, iv.ratio) {
             (Some(r), Some(y), Some(ci95)) => Some(Ratio {

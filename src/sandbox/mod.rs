@@ -123,13 +123,13 @@ impl Sandbox {
             }
         };
         let work = self.subdir(&format!("work/{owner}"))?;
-        let target = Target::new(&binary.path, &work)?.with_init(&self.init()?);
+        let target = Target::new(&binary.path, &work)?.with_hop(&self.hop_program()?);
         Ok((binary, target))
     }
 
-    /// The stage-2 program unpadded, outside any runtime binary's directory: the init a
-    /// dmz-like strategy seals (it execs its arguments, and can be inspected).
-    fn init(&self) -> Result<PathBuf> {
+    /// The stage-2 program unpadded, outside any runtime binary's directory: what a
+    /// strategy seals as a hop (stage 2 speaks its own hop protocol, and can be inspected).
+    fn hop_program(&self) -> Result<PathBuf> {
         use strategies::ResultExt;
         let path = self.root.join("init/sealbench-init");
         if !path.exists() {

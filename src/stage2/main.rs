@@ -10,7 +10,10 @@
 //! each, what the container side sees of the sealed binary (errnos as numbers), then holds
 //! an O_PATH fd to /proc/self/exe on fd 4 for the payload, as CVE-2019-5736's exploit does.
 //!
-//! `sealbench-stage2 --dmz ARGS…` execs the sealed init on fd 5 with ARGS (runc-dmz).
+//! `sealbench-stage2 --hop=FD ARGS…` execs the program on FD in place of the payload (a
+//! hop: runc-dmz's sealed init, say), with `--hop=FD` as its argv[0] and ARGS as its
+//! arguments. A hop speaks this same protocol, so `--hop=8 --hop=9 --inspect PAYLOAD`
+//! runs through two hops, and the last of them inspects itself and execs PAYLOAD.
 //!
 //! `sealbench-stage2 --hold` stays alive until its stdin closes: a live container's
 //! runtime-side memory, for measuring what each live container costs.
@@ -63,7 +66,6 @@ const F_SETFD: c_int = 2;
 const FD_CLOEXEC: c_int = 1;
 const REPORT_FD: c_int = 3;
 const HELD_FD: c_int = 4;
-const INIT_FD: c_int = 5;
 const SEALED_FD: c_int = 6;
 const SYNC_FD: c_int = 7;
 
@@ -86,11 +88,12 @@ pub extern "C" fn main(argc: c_int, argv: *const *const c_char, envp: *const *co
             return usage();
         }
         let first = *argv.add(1);
-        if is(first, b"--dmz\0") {
-            // The init gets "--dmz" as its argv[0] and the rest as its arguments.
-            fcntl(INIT_FD, F_SETFD, FD_CLOEXEC);
-            fexecve(INIT_FD, argv.add(1), envp);
-            say(2, b"sealbench-stage2: cannot exec the sealed init\n");
+        if let Some(hop) = hop_fd(first) {
+            // Close-on-exec, so that the hop is not left holding itself, nor hands itself
+            // on to the payload.
+            fcntl(hop, F_SETFD, FD_CLOEXEC);
+            fexecve(hop, argv.add(1), envp);
+            say(2, b"sealbench-stage2: cannot exec the hop\n");
             return 127;
         }
         if is(first, b"--hold\0") {
@@ -150,6 +153,33 @@ unsafe fn is(arg: *const c_char, lit: &[u8]) -> bool {
         if c == 0 {
             return true;
         }
+        i += 1;
+    }
+}
+
+/// The descriptor a `--hop=FD` argument names, or -1 (which no exec accepts, so that it
+/// fails with the message) if FD is not a number; `None` for any other argument.
+///
+/// # Safety
+///
+/// `arg` points to a NUL-terminated string.
+unsafe fn hop_fd(arg: *const c_char) -> Option<c_int> {
+    const PREFIX: &[u8] = b"--hop=";
+    // A shorter argument ends in a NUL, which differs from the prefix: nothing past it is read.
+    if (0..PREFIX.len()).any(|i| *arg.add(i) as u8 != PREFIX[i]) {
+        return None;
+    }
+    let mut fd: c_int = 0;
+    let mut i = PREFIX.len();
+    loop {
+        let c = *arg.add(i) as u8;
+        if c == 0 {
+            return Some(if i == PREFIX.len() { -1 } else { fd });
+        }
+        if !c.is_ascii_digit() || fd > 0xffff {
+            return Some(-1);
+        }
+        fd = fd * 10 + c_int::from(c - b'0');
         i += 1;
     }
 }

@@ -6,6 +6,7 @@ mod outliers;
 mod passes;
 mod robust;
 mod rounds;
+mod seed;
 mod summary;
 mod verdict;
 
@@ -15,6 +16,7 @@ pub use outliers::Outliers;
 pub use passes::{mean_sd, t_quantile, PassRatios};
 pub use robust::{median, median_in_place};
 pub use rounds::{shared, ByRound};
+pub use seed::row_seed;
 pub use summary::Summary;
 pub use verdict::{Verdict, EQUIVALENCE};
 

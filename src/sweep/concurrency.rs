@@ -6,8 +6,7 @@
 //! time. Latency is the median of the kept starts; throughput the median over blocks.
 
 use super::SweepEntry;
-use crate::benchmark::unit_for;
-use crate::benchmark::{Contender, Plan, RunCount, Unit, UnitState};
+use crate::benchmark::{time_one, units_for, Missed, Plan, RunCount, Unit};
 use crate::results::Status;
 use crate::sandbox::Sandbox;
 use crate::workload::Workload;
@@ -24,34 +23,25 @@ struct Cell {
     times: Vec<f64>,
     rounds: Vec<u32>,
     throughputs: Vec<f64>,
-    failure: Option<String>,
+    failure: Option<(Status, String)>,
 }
 
-/// One block: the first `n` contenders start `BLOCK` times each, all at once.
-fn block(contenders: &mut [Box<dyn Contender>], n: usize) -> Result<(Vec<f64>, f64)> {
+/// One block of round `round`: every unit of `starters` starts `BLOCK` times, all at once.
+fn block(starters: &mut [Unit], round: u32) -> Result<(Vec<f64>, f64)> {
+    let n = starters.len();
     let barrier = std::sync::Barrier::new(n);
     let (per_thread, begin): (Vec<Result<Vec<f64>>>, Instant) = std::thread::scope(|scope| {
-        let handles: Vec<_> = contenders
+        let handles: Vec<_> = starters
             .iter_mut()
-            .take(n)
-            .map(|c| {
+            .map(|unit| {
                 let barrier = &barrier;
                 scope.spawn(move || -> Result<Vec<f64>> {
                     barrier.wait();
                     (0..BLOCK)
                         .map(|_| {
-                            let t = Instant::now();
-                            let exit = c.start()?;
-                            let wall = t.elapsed().as_secs_f64();
-                            c.after_start()?;
-                            if exit.success() {
-                                Ok(wall)
-                            } else {
-                                Err(strategies::Error::msg(format!(
-                                    "the start {}",
-                                    exit.describe()
-                                )))
-                            }
+                            time_one(unit, round)
+                                .map(|sample| sample.wall)
+                                .map_err(Missed::into_error)
                         })
                         .collect()
                 })
@@ -88,47 +78,28 @@ pub fn measure(
     };
     let rounds = runs.div_ceil(BLOCK - SETTLE).max(1);
     let most = values.iter().map(|(_, n)| *n as usize).max().unwrap_or(1);
-    let mut groups: Vec<(String, String, Vec<Unit>)> = Vec::new();
-    for w in workloads {
-        for s in strategies {
-            let units = (0..most)
-                .map(|i| unit_for(sb, *s, *w, &format!("c{i}-{}-{}", w.name(), s.name())))
-                .collect();
-            groups.push((w.name().into(), s.name().into(), units));
+    // One group per (workload, strategy): as many units as the most starters of a block.
+    let mut groups: Vec<Vec<Unit>> = Vec::new();
+    for i in 0..most {
+        let units = units_for(sb, strategies, workloads, &format!("c{i}-"));
+        groups.resize_with(units.len(), Vec::new);
+        for (group, unit) in groups.iter_mut().zip(units) {
+            group.push(unit);
         }
     }
     let mut cells: Vec<Vec<Cell>> = groups
         .iter()
-        .map(|(_, _, units)| {
+        .map(|units| {
             values
                 .iter()
                 .map(|_| Cell {
                     times: Vec::new(),
                     rounds: Vec::new(),
                     throughputs: Vec::new(),
-                    failure: units.iter().find_map(|u| match &u.state {
-                        UnitState::Ready(_) => None,
-                        UnitState::Unsupported(why) => Some(format!("unsupported: {why}")),
-                        UnitState::Unavailable(why) => Some(format!("unavailable: {why}")),
-                        UnitState::Failed(why) => Some(why.clone()),
+                    failure: units.iter().find_map(|u| match u.state.status() {
+                        (Status::Ok, _) => None,
+                        (status, why) => Some((status, why.unwrap_or_default())),
                     }),
-                })
-                .collect()
-        })
-        .collect();
-    let mut contenders: Vec<Vec<Box<dyn Contender>>> = groups
-        .iter_mut()
-        .map(|(_, _, units)| {
-            units
-                .iter_mut()
-                .filter_map(|u| {
-                    match std::mem::replace(&mut u.state, UnitState::Failed("moved".into())) {
-                        UnitState::Ready(c) => Some(c),
-                        other => {
-                            u.state = other;
-                            None
-                        }
-                    }
                 })
                 .collect()
         })
@@ -139,46 +110,37 @@ pub fn measure(
         .collect();
     for r in 0..plan.warmup.min(1) + rounds {
         let measured = r >= plan.warmup.min(1);
+        let round = r.saturating_sub(plan.warmup.min(1));
         order.shuffle(&mut rng);
         for &(g, v) in &order {
             let cell = &mut cells[g][v];
             if cell.failure.is_some() {
                 continue;
             }
-            match block(&mut contenders[g], values[v].1 as usize) {
+            match block(&mut groups[g][..values[v].1 as usize], round) {
                 Ok((times, tp)) if measured => {
-                    let round = r - plan.warmup.min(1);
                     cell.rounds.extend(std::iter::repeat_n(round, times.len()));
                     cell.times.extend(times);
                     cell.throughputs.push(tp);
                 }
                 Ok(_) => {}
-                Err(e) => cell.failure = Some(format!("round {r}: {e}")),
+                Err(e) => cell.failure = Some((Status::Failed, format!("round {r}: {e}"))),
             }
         }
     }
-    for (g, list) in contenders.into_iter().enumerate() {
-        for (u, c) in groups[g].2.iter_mut().zip(list) {
-            u.state = UnitState::Ready(c);
-        }
-        groups[g].2.iter_mut().for_each(Unit::finish);
-    }
+    groups.iter_mut().flatten().for_each(Unit::finish);
     let mut out = Vec::new();
-    for (g, (w, s, _)) in groups.iter().enumerate() {
+    for (g, units) in groups.iter().enumerate() {
         for (v, (value, num)) in values.iter().enumerate() {
             let cell = &mut cells[g][v];
             let (status, reason) = match cell.failure.take() {
-                Some(why) if why.starts_with("unsupported: ") => (
-                    Status::Unsupported,
-                    Some(why["unsupported: ".len()..].to_string()),
-                ),
-                Some(why) => (Status::Failed, Some(why)),
+                Some((status, why)) => (status, Some(why)),
                 None => (Status::Ok, None),
             };
             let ok = status == Status::Ok;
             out.push(SweepEntry {
-                strategy: s.clone(),
-                workload: w.clone(),
+                strategy: units[0].strategy.clone(),
+                workload: units[0].workload.clone(),
                 value: value.clone(),
                 value_num: *num,
                 status,

@@ -5,8 +5,7 @@ mod param;
 
 pub use param::Param;
 
-use crate::benchmark::unit_for;
-use crate::benchmark::{self, Plan, Unit};
+use crate::benchmark::{self, units_for, Plan, Unit};
 use crate::output::Progress;
 use crate::results::Host;
 use crate::sandbox::Sandbox;
@@ -115,7 +114,9 @@ pub fn analyze(entries: &mut [SweepEntry], seed: u64) {
         if x.rounds() == 0 {
             continue;
         }
-        let row_seed = seed ^ e.value_num.to_bits() ^ (e.strategy.len() as u64).rotate_left(17);
+        // As compare seeds a row, with the value in the row's name: a row per value.
+        let what = format!("bootstrap/{}", e.value);
+        let row_seed = stats::row_seed(seed, &e.workload, &e.strategy, &what);
         let iv = stats::intervals(&x, y.as_ref(), stats::block_for(&x, y.as_ref()), row_seed);
         e.median = Some(stats::median(x.all()));
         e.ci95_median = Some(iv.median);
@@ -157,17 +158,15 @@ pub fn run(
                 None
             }
         };
-        for w in workloads {
-            for s in strategies {
-                let owner = format!("{}-{}-{}", value, w.name(), s.name());
-                let mut u = match &ns {
-                    Some(ns) => ns.within(|| unit_for(sb, *s, *w, &owner))?,
-                    None => unit_for(sb, *s, *w, &owner),
-                };
-                u.ns = ns.clone();
-                units.push(u);
-                labels.push((value.clone(), *num));
-            }
+        let prefix = format!("{value}-");
+        let these = match &ns {
+            Some(ns) => ns.within(|| units_for(sb, strategies, workloads, &prefix))?,
+            None => units_for(sb, strategies, workloads, &prefix),
+        };
+        for mut u in these {
+            u.ns = ns.clone();
+            units.push(u);
+            labels.push((value.clone(), *num));
         }
     }
     benchmark::run(&mut units, plan, 0, 0, &Progress::new(quiet));

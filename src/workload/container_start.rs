@@ -66,9 +66,10 @@ impl Starter for ContainerStarter {
             }
         };
         let fds = channel.fds(sealed);
+        let argv = self.argv.pick(sealed, channel.mode())?;
         let enter = || self.plan.enter();
         let spec = Spawn {
-            argv: self.argv.pick(sealed, channel.mode()),
+            argv: &argv,
             envp: &self.envp,
             clone_flags: self.plan.clone_flags,
             fds: &fds,

@@ -42,8 +42,9 @@ struct ExecTrueStarter {
 impl Starter for ExecTrueStarter {
     fn spawn(&self, sealed: &Sealed, channel: Channel) -> Result<Pid> {
         let fds = channel.fds(sealed);
+        let argv = self.argv.pick(sealed, channel.mode())?;
         let spec = Spawn {
-            argv: self.argv.pick(sealed, channel.mode()),
+            argv: &argv,
             envp: &self.envp,
             clone_flags: 0,
             fds: &fds,

@@ -63,8 +63,14 @@ impl FullStarter {
 }
 
 impl Starter for FullStarter {
+    /// The runtime runs its container to the end and deletes it: nothing stays alive to
+    /// be counted per live container.
+    fn holds(&self) -> bool {
+        false
+    }
+
     fn spawn(&self, sealed: &Sealed, _channel: Channel) -> Result<Pid> {
-        if sealed.init.is_some() {
+        if !sealed.hops.is_empty() {
             return Err(Error::msg(
                 "a sealed init is for stage 2 to exec; the libcontainer runtime execs the container's process itself",
             ));

@@ -4,18 +4,15 @@ pub mod container;
 mod container_start;
 mod exec_true;
 mod full_start;
+mod stage2;
 
-use crate::process::Argv;
 use crate::process::{self, ChildExit};
 pub use crate::sandbox::Binary;
 use crate::sandbox::Sandbox;
-use rustix::fd::{AsFd, BorrowedFd};
+use rustix::fd::BorrowedFd;
 use strategies::{Result, Sealed};
 
-/// Where stage 2 finds its report pipe when inspected, and a sealed init (dmz) to exec in
-/// place of its payload.
-pub const REPORT_FD: libc::c_int = 3;
-pub const INIT_FD: libc::c_int = 5;
+pub use stage2::{hop_args, hop_fds, Mode, Stage2Argv, REPORT_FD};
 
 /// A kind of start. Like strategies, workloads are listed in [`registry`] and the driver
 /// never matches on their names.
@@ -55,59 +52,15 @@ pub trait Starter: Send {
     /// Start stage 2 as [`Starter::run`] does, without waiting for it.
     fn spawn(&self, sealed: &Sealed, channel: Channel) -> Result<rustix::process::Pid>;
 
+    /// Whether a start can be held alive until its stdin closes (memory per live
+    /// container).
+    fn holds(&self) -> bool {
+        true
+    }
+
     /// Clean up after a start, outside the timed span.
     fn after_start(&self) -> Result<()> {
         Ok(())
-    }
-}
-
-/// What stage 2 is asked to do.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Exec the payload.
-    Run,
-    /// Report what it sees of itself on fd 3, then exec the payload.
-    Inspect,
-    /// Stay alive until stdin closes (memory per live container).
-    Hold,
-}
-
-/// Stage 2's argument vectors for one payload, per [`Mode`], straight to the payload or
-/// through a sealed init (dmz). Built before any start, so a start only picks.
-pub struct Stage2Argv {
-    vectors: [Argv; 6],
-}
-
-impl Stage2Argv {
-    pub fn new(payload: &[String], inspect_payload: &[String]) -> Result<Stage2Argv> {
-        let make = |flags: &[&str], tail: &[String]| {
-            Argv::new(
-                ["sealbench-stage2"]
-                    .iter()
-                    .chain(flags)
-                    .map(|s| s.to_string())
-                    .chain(tail.iter().cloned()),
-            )
-        };
-        Ok(Stage2Argv {
-            vectors: [
-                make(&[], payload)?,
-                make(&["--inspect"], inspect_payload)?,
-                make(&["--hold"], &[])?,
-                make(&["--dmz"], payload)?,
-                make(&["--dmz", "--inspect"], inspect_payload)?,
-                make(&["--dmz", "--hold"], &[])?,
-            ],
-        })
-    }
-
-    pub fn pick(&self, sealed: &Sealed, mode: Mode) -> &Argv {
-        let m = match mode {
-            Mode::Run => 0,
-            Mode::Inspect => 1,
-            Mode::Hold => 2,
-        };
-        &self.vectors[m + 3 * usize::from(sealed.init.is_some())]
     }
 }
 
@@ -129,14 +82,14 @@ impl<'a> Channel<'a> {
         }
     }
 
-    /// The descriptors stage 2 is given: the channel, and the sealed init if any.
+    /// The descriptors stage 2 is given: the channel, and the hops if any.
     pub fn fds(self, sealed: &'a Sealed) -> Vec<(BorrowedFd<'a>, libc::c_int)> {
         let mut fds = match self {
             Channel::None => Vec::new(),
             Channel::Report(fd) => vec![(fd, REPORT_FD)],
             Channel::HoldUntilClosed(fd) => vec![(fd, 0)],
         };
-        fds.extend(sealed.init.as_ref().map(|fd| (fd.as_fd(), INIT_FD)));
+        fds.extend(stage2::hop_fds(sealed));
         fds
     }
 }

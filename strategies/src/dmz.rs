@@ -28,7 +28,7 @@ impl SealStrategy for Dmz {
 
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
         let init = target
-            .init()
+            .hop()
             .ok_or_else(|| Error::msg("dmz: no init program in this run"))?;
         let src = rustix::fs::open(init, OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
             .ctx(|| format!("open({})", init.display()))?;
@@ -50,7 +50,7 @@ impl Sealer for DmzSealer {
         let init = rustix::io::fcntl_dupfd_cloexec(&self.init, 0).ctx(|| "dup(dmz init)".into())?;
         Ok(Sealed {
             exec: Exec::Path(self.exe.clone()),
-            init: Some(init),
+            hops: vec![init],
         })
     }
 }

@@ -31,17 +31,23 @@ pub use target::Target;
 /// unprotected baseline, which execs the runtime binary as it is.
 pub const DEFAULT_REFERENCE: &str = "noclone";
 
-/// What a sealed start executes: the runtime binary as stage 2 and, for a strategy like
-/// runc-dmz, a sealed init that stage 2 execs in place of the payload, and that execs it.
+/// What a sealed start executes: the runtime binary as stage 2, then the hops, if any.
 #[derive(Debug)]
 pub struct Sealed {
     pub exec: Exec,
-    pub init: Option<OwnedFd>,
+    /// Sealed programs that stage 2 execs in place of its payload, in this order, each
+    /// handing the rest of stage 2's arguments on to the next and the last to the payload
+    /// (runc-dmz's sealed init is one), so that the container's process never runs the
+    /// runtime binary. Each must speak stage 2's hop protocol (see `src/stage2/main.rs`).
+    pub hops: Vec<OwnedFd>,
 }
 
 impl From<Exec> for Sealed {
     fn from(exec: Exec) -> Sealed {
-        Sealed { exec, init: None }
+        Sealed {
+            exec,
+            hops: Vec::new(),
+        }
     }
 }
 

@@ -73,50 +73,51 @@ impl Keeper {
             rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
         let (control_r, control_w) =
             rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
-        // SAFETY: the child only makes raw syscalls on the CStrings and fds prepared above.
-        let pid = unsafe {
-            sys::fork_with(|| {
-                // The keeper holds only what it needs: not the write end of its own control
-                // pipe, nor anything else of the parent's, or it would never see EOF.
-                sys::close_all_except(&mut [
-                    memfd.as_raw_fd(),
-                    slot_raw,
-                    ready_w.as_raw_fd(),
-                    control_r.as_raw_fd(),
-                ]);
-                let bound = rustix::fs::open(
-                    memfd_link.as_c_str(),
-                    OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-                    Mode::empty(),
-                )
-                .and_then(|link| {
-                    // SAFETY: slot_raw is this child's copy of the reserved descriptor.
-                    if libc::dup3(link.as_raw_fd(), slot_raw, libc::O_CLOEXEC) < 0 {
-                        return Err(rustix::io::Errno::from_raw_os_error(libc::EBADF));
-                    }
-                    rustix::mount::mount_bind(source.as_c_str(), target.as_c_str())
-                });
-                let answer: u8 = match bound {
-                    Ok(()) => 0,
-                    Err(e) => e.raw_os_error() as u8,
-                };
-                let _ = rustix::io::write(&ready_w, &[answer]);
-                if answer != 0 {
-                    return 1;
+        let keeper = || {
+            // The keeper holds only what it needs: not the write end of its own control
+            // pipe, nor anything else of the parent's, or it would never see EOF.
+            sys::close_all_except(&mut [
+                memfd.as_raw_fd(),
+                slot_raw,
+                ready_w.as_raw_fd(),
+                control_r.as_raw_fd(),
+            ]);
+            let bound = rustix::fs::open(
+                memfd_link.as_c_str(),
+                OFlags::PATH | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .and_then(|link| {
+                // SAFETY: slot_raw is this child's copy of the reserved descriptor, which
+                // nothing else in the child uses; dup3 replaces only that number.
+                if unsafe { libc::dup3(link.as_raw_fd(), slot_raw, libc::O_CLOEXEC) } < 0 {
+                    return Err(rustix::io::Errno::from_raw_os_error(libc::EBADF));
                 }
-                let mut byte = [0u8];
-                // EOF: the run is over (or sealbench is gone and SIGKILL is on its way).
-                while let Err(rustix::io::Errno::INTR) = rustix::io::read(&control_r, &mut byte) {}
-                // NOFOLLOW: the mount's root is a magic link, and must not be resolved here.
-                match rustix::mount::unmount(
-                    target.as_c_str(),
-                    UnmountFlags::DETACH | UnmountFlags::NOFOLLOW,
-                ) {
-                    Ok(()) => 0,
-                    Err(_) => 2,
-                }
-            })?
+                rustix::mount::mount_bind(source.as_c_str(), target.as_c_str())
+            });
+            let answer: u8 = match bound {
+                Ok(()) => 0,
+                Err(e) => e.raw_os_error() as u8,
+            };
+            let _ = rustix::io::write(&ready_w, &[answer]);
+            if answer != 0 {
+                return 1;
+            }
+            let mut byte = [0u8];
+            // EOF: the run is over (or sealbench is gone and SIGKILL is on its way).
+            while let Err(rustix::io::Errno::INTR) = rustix::io::read(&control_r, &mut byte) {}
+            // NOFOLLOW: the mount's root is a magic link, and must not be resolved here.
+            match rustix::mount::unmount(
+                target.as_c_str(),
+                UnmountFlags::DETACH | UnmountFlags::NOFOLLOW,
+            ) {
+                Ok(()) => 0,
+                Err(_) => 2,
+            }
         };
+        // SAFETY: the keeper only makes raw syscalls on the CStrings and fds prepared above
+        // (fork_with's condition): it neither allocates nor locks.
+        let pid = unsafe { sys::fork_with(keeper) }?;
         drop(slot);
         drop((ready_w, control_r));
         let keeper = Keeper {
@@ -161,26 +162,32 @@ impl Keeper {
             rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
         let (memfd_raw, exec_raw, control_raw) =
             (memfd.as_raw_fd(), exec_w.as_raw_fd(), control_r.as_raw_fd());
-        // SAFETY: the child only makes raw syscalls on the arrays and fds prepared above.
-        let pid = unsafe {
-            sys::fork_with(|| {
-                sys::close_all_except(&mut [memfd_raw, exec_raw, control_raw]);
-                // stdin is the control pipe, without close-on-exec (stage 2 --hold writes
-                // nothing, so stdout and stderr stay as they are).
-                let stdin = if control_raw == 0 {
+        let holder = || {
+            sys::close_all_except(&mut [memfd_raw, exec_raw, control_raw]);
+            // stdin is the control pipe, without close-on-exec (stage 2 --hold writes
+            // nothing, so stdout and stderr stay as they are).
+            // SAFETY: plain fd calls on this child's own descriptors: fd 0 is replaced by
+            // (or, already being it, keeps) the control pipe's read end.
+            let stdin = unsafe {
+                if control_raw == 0 {
                     libc::fcntl(0, libc::F_SETFD, 0)
                 } else {
                     libc::dup3(control_raw, 0, 0)
-                };
-                if stdin < 0 {
-                    let _ = rustix::io::write(&exec_w, &[libc::EBADF as u8]);
-                    return 1;
                 }
-                let err = sys::execveat_fd(memfd, argv.as_ptr(), envp.as_ptr());
-                let _ = rustix::io::write(&exec_w, &[err.raw_os_error() as u8]);
-                1
-            })?
+            };
+            if stdin < 0 {
+                let _ = rustix::io::write(&exec_w, &[libc::EBADF as u8]);
+                return 1;
+            }
+            // SAFETY: argv and envp are NULL-terminated arrays of C string literals, alive
+            // for the whole of this function.
+            let err = unsafe { sys::execveat_fd(memfd, argv.as_ptr(), envp.as_ptr()) };
+            let _ = rustix::io::write(&exec_w, &[err.raw_os_error() as u8]);
+            1
         };
+        // SAFETY: the holder only makes raw syscalls on the arrays and fds prepared above
+        // (fork_with's condition): it neither allocates nor locks.
+        let pid = unsafe { sys::fork_with(holder) }?;
         drop((exec_w, control_r));
         let keeper = Keeper {
             pid,

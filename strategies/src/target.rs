@@ -12,7 +12,7 @@ pub struct Target {
     dir: CString,
     name: CString,
     scratch: PathBuf,
-    init: Option<PathBuf>,
+    hop: Option<PathBuf>,
 }
 
 impl Target {
@@ -29,7 +29,7 @@ impl Target {
             dir: c(dir.as_os_str().as_bytes())?,
             name: c(name.as_bytes())?,
             scratch: scratch.to_path_buf(),
-            init: None,
+            hop: None,
         })
     }
 
@@ -52,15 +52,16 @@ impl Target {
         Path::new(std::ffi::OsStr::from_bytes(self.exe.as_bytes()))
     }
 
-    /// Also offer `init`: a small static program that execs its arguments, for a strategy
-    /// that puts a sealed init between the runtime and the container's process (dmz).
-    pub fn with_init(mut self, init: &Path) -> Target {
-        self.init = Some(init.to_path_buf());
+    /// Also offer `program`: a small static program that speaks stage 2's hop protocol,
+    /// for a strategy that seals it to put between the runtime and the container's process
+    /// (a [`crate::Sealed`] hop).
+    pub fn with_hop(mut self, program: &Path) -> Target {
+        self.hop = Some(program.to_path_buf());
         self
     }
 
-    pub fn init(&self) -> Option<&Path> {
-        self.init.as_deref()
+    pub fn hop(&self) -> Option<&Path> {
+        self.hop.as_deref()
     }
 
     /// A writable directory, outside [`Target::dir`], for a strategy's own files.
