@@ -181,3 +181,57 @@ fn the_checker_finds_a_loop() {
         modules
     );
 }
+
+/// The files of `src/` that are test code: `#[cfg(test)] mod x;` declares `x.rs` (or
+/// `x/mod.rs`, or `<parent>/x.rs` for a non-mod file) as test-only.
+fn test_only_files(files: &[PathBuf]) -> BTreeSet<PathBuf> {
+    let mut out = BTreeSet::new();
+    for f in files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let dir = if f
+            .file_name()
+            .is_some_and(|n| n == "mod.rs" || n == "lib.rs")
+        {
+            f.parent().unwrap().to_path_buf()
+        } else {
+            f.with_extension("")
+        };
+        for (i, _) in text.match_indices("#[cfg(test)]\n") {
+            let next = text[i + "#[cfg(test)]\n".len()..]
+                .lines()
+                .next()
+                .unwrap_or("");
+            let name = next
+                .trim()
+                .trim_start_matches("pub ")
+                .strip_prefix("mod ")
+                .and_then(|r| r.strip_suffix(';'));
+            if let Some(name) = name {
+                out.insert(dir.join(format!("{name}.rs")));
+                out.insert(dir.join(name).join("mod.rs"));
+            }
+        }
+    }
+    out
+}
+
+/// Adding a strategy is one file of `strategies/` plus its registry line: the driver in
+/// `src/` never names one (outside its tests), so it cannot hold knowledge about one.
+#[test]
+fn src_names_no_strategy() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let tests = test_only_files(&files);
+    let mut named = Vec::new();
+    for f in files.iter().filter(|f| !tests.contains(*f)) {
+        let text = std::fs::read_to_string(f).unwrap();
+        for s in strategies::registry() {
+            if non_test(&text).contains(&format!("\"{}\"", s.name())) {
+                named.push(format!("{} names {}", f.display(), s.name()));
+            }
+        }
+    }
+    assert!(named.is_empty(), "{named:#?}");
+    assert!(tests.iter().any(|t| t.ends_with("results/sample.rs")));
+}
