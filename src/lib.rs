@@ -70,7 +70,7 @@ pub fn main() -> i32 {
         Ok(code) => code,
         Err(e) => {
             output::emit::err(&format!("sealbench: error: {e}"));
-            e.code
+            e.code()
         }
     }
 }

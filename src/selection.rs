@@ -1,6 +1,6 @@
 //! Turning `--strategies` and `--workload` into registry entries.
 
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 use crate::workload::{self, Workload};
 use strategies::SealStrategy;
 
@@ -10,7 +10,7 @@ fn select<T: ?Sized>(
     all: Vec<&'static T>,
     name: impl Fn(&T) -> &'static str,
     kind: &str,
-) -> AppResult<Vec<&'static T>> {
+) -> Result<Vec<&'static T>> {
     match spec.trim() {
         "all" => return Ok(all),
         "none" | "" => return Ok(Vec::new()),
@@ -23,7 +23,7 @@ fn select<T: ?Sized>(
             Some(_) => {}
             None => {
                 let valid: Vec<_> = all.iter().map(|s| name(s)).collect();
-                return Err(AppError::usage(format!(
+                return Err(Error::usage(format!(
                     "unknown {kind} {wanted:?} (valid: all, {})",
                     valid.join(", ")
                 )));
@@ -33,10 +33,10 @@ fn select<T: ?Sized>(
     Ok(chosen)
 }
 
-pub fn strategies(spec: &str) -> AppResult<Vec<&'static dyn SealStrategy>> {
+pub fn strategies(spec: &str) -> Result<Vec<&'static dyn SealStrategy>> {
     select(spec, strategies::registry(), |s| s.name(), "strategy")
 }
 
-pub fn workloads(spec: &str) -> AppResult<Vec<&'static dyn Workload>> {
+pub fn workloads(spec: &str) -> Result<Vec<&'static dyn Workload>> {
     select(spec, workload::registry(), |w| w.name(), "workload")
 }

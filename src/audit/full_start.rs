@@ -12,7 +12,8 @@ use crate::sandbox::Sandbox;
 use crate::workload::Binary;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use strategies::{Error, Result, ResultExt, SealStrategy, Sealed};
+use crate::error::{Error, Result};
+use strategies::{ResultExt, SealStrategy, Sealed};
 
 /// The attacks that have a meaning from inside the container.
 pub const ATTACKS: &[&str] = &["write-running", "write-parent-exe", "reopen-after-exit"];
@@ -75,7 +76,7 @@ fn bundle(sb: &Sandbox, attack: &str) -> Result<AuditBundle> {
     let mut config: serde_json::Value = serde_json::from_slice(
         &std::fs::read(&path).ctx(|| "read the audit bundle's config".into())?,
     )
-    .map_err(|e| Error::msg(format!("audit bundle config: {e}")))?;
+    .map_err(|e| Error::failure(format!("audit bundle config: {e}")))?;
     config["process"]["args"] = serde_json::json!([
         "/proc/self/exe",
         "__sealbench-attack",
@@ -118,7 +119,7 @@ fn runtime(sealed: &Sealed, args: &[&str]) -> Result<()> {
     let mut f = std::fs::File::from(stderr);
     let _ = f.rewind().and_then(|()| f.read_to_string(&mut text));
     let last = text.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("no output").trim();
-    Err(Error::msg(format!("`{}` {}: {last}", args.get(2).unwrap_or(&"?"), exit.describe())))
+    Err(Error::failure(format!("`{}` {}: {last}", args.get(2).unwrap_or(&"?"), exit.describe())))
 }
 
 /// The container's init pid, from the runtime's state.
@@ -142,8 +143,8 @@ fn attacked(sb: &Sandbox, sealed: &Sealed, attack: &str, n: u32) -> Result<BTree
     let created = runtime(sealed, &["--root", &root_s, "create", "--bundle", &bundle_s, &id]);
     let started = created.and_then(|()| runtime(sealed, &["--root", &root_s, "start", &id]));
     let waited = started.and_then(|()| match init_pid(&root, &id) {
-        Some(pid) => process::reap(pid).map(drop),
-        None => Err(Error::msg("the runtime's state names no init pid")),
+        Some(pid) => Ok(process::reap(pid).map(drop)?),
+        None => Err(Error::failure("the runtime's state names no init pid")),
     });
     // Whatever happened, the container goes, by the unsealed runtime; an init it killed
     // is this process's child to reap.

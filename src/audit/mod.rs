@@ -16,7 +16,8 @@ pub use report::{full_start_table, matrix_table, AuditReport, Finding, SCHEMA};
 use crate::sandbox::Sandbox;
 use sha2::{Digest, Sha256};
 use std::os::unix::fs::FileExt;
-use strategies::{Result, ResultExt, SealStrategy};
+use crate::error::Result;
+use strategies::{ResultExt, SealStrategy};
 
 /// Where the decoys live: the run's tmpfs, which exports file handles, so that
 /// open_by_handle_at has something to reach.

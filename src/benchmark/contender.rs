@@ -3,7 +3,8 @@ use std::time::Instant;
 use crate::workload::{Channel, Starter};
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::process::Pid;
-use strategies::{Result, Sealer};
+use crate::error::Result;
+use strategies::Sealer;
 
 /// Something whose starts are timed: a strategy under a workload, or a runtime peer.
 pub trait Contender: Send {
@@ -148,6 +149,6 @@ impl Contender for SealedStart {
     }
 
     fn teardown(&mut self) -> Result<()> {
-        self.sealer.teardown()
+        Ok(self.sealer.teardown()?)
     }
 }

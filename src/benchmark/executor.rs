@@ -1,13 +1,13 @@
 use super::{Sample, Unit, UnitState};
 use std::time::Instant;
-use strategies::Result;
+use crate::error::{Error, Result};
 
 /// Why a start gave no sample.
 pub enum Missed {
     /// The `--run-timeout` watchdog killed it: counted per row, the row goes on.
-    TimedOut(strategies::Error),
+    TimedOut(Error),
     /// Anything else: the row fails.
-    Failed(strategies::Error),
+    Failed(Error),
 }
 
 /// Time one start of `unit`, in its mount namespace if it has one (entered and left outside
@@ -51,10 +51,7 @@ fn time_here(unit: &mut Unit, round: u32) -> Result<Sample> {
     let exit = started?;
     cleaned?;
     if !exit.success() {
-        return Err(strategies::Error::msg(format!(
-            "the start {}",
-            exit.describe()
-        )));
+        return Err(Error::failure(format!("the start {}", exit.describe())));
     }
     Ok(Sample {
         wall: wall.as_secs_f64(),

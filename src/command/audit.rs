@@ -1,12 +1,12 @@
 use crate::audit::{self, AuditReport, Finding};
 use crate::cli::AuditArgs;
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 use crate::export::{check_paths, write_atomic};
 use crate::sandbox::{in_sandbox, Options};
 use crate::selection;
 
 /// `sealbench audit`: the matrix of attacks against strategies on this kernel.
-pub fn run(args: &AuditArgs) -> AppResult<i32> {
+pub fn run(args: &AuditArgs) -> Result<i32> {
     let strategies = selection::strategies(&args.strategies)?;
     check_paths(
         &[],
@@ -22,7 +22,7 @@ pub fn run(args: &AuditArgs) -> AppResult<i32> {
     if full {
         if let Err(e) = crate::sandbox::runtime_path() {
             if args.workload == "full-start" {
-                return Err(AppError::usage(format!(
+                return Err(Error::usage(format!(
                     "audit --workload full-start needs sealbench-runtime: {e}"
                 )));
             }
@@ -97,7 +97,7 @@ pub fn run(args: &AuditArgs) -> AppResult<i32> {
             for d in &full_diffs {
                 eprintln!("differs: {d}");
             }
-            Err(AppError::failure(format!("{} full-start outcome(s) differ from those recorded", full_diffs.len())))
+            Err(Error::failure(format!("{} full-start outcome(s) differ from those recorded", full_diffs.len())))
         }
         None => {
             eprintln!(
@@ -114,7 +114,7 @@ pub fn run(args: &AuditArgs) -> AppResult<i32> {
             for d in &diffs {
                 eprintln!("differs: {d}");
             }
-            Err(AppError::failure(format!(
+            Err(Error::failure(format!(
                 "{} outcome(s) differ from those recorded for this kernel family",
                 diffs.len()
             )))

@@ -1,6 +1,6 @@
 use crate::benchmark::{Plan, RunCount};
 use crate::cli::SweepArgs;
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 use crate::export::write_atomic;
 use crate::sandbox::{in_sandbox, Options};
 use crate::selection;
@@ -8,14 +8,14 @@ use crate::sweep::{self, Param, SweepResults};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 
 /// `sealbench sweep`: one measurement per value of a parameter.
-pub fn run(args: &SweepArgs) -> AppResult<i32> {
-    let param = Param::parse(&args.param).map_err(AppError::usage)?;
-    let values = param.values(&args.values).map_err(AppError::usage)?;
+pub fn run(args: &SweepArgs) -> Result<i32> {
+    let param = Param::parse(&args.param).map_err(Error::usage)?;
+    let values = param.values(&args.values).map_err(Error::usage)?;
     // Interleaved values make a repeated value pointless; refusing it beats merging it
     // silently.
     for (i, (v, n)) in values.iter().enumerate() {
         if let Some((w, _)) = values[..i].iter().find(|(_, m)| m == n) {
-            return Err(AppError::usage(format!(
+            return Err(Error::usage(format!(
                 "--values: {v:?} repeats {w:?}: every value runs in every round already; give each once"
             )));
         }
@@ -86,7 +86,7 @@ pub fn run(args: &SweepArgs) -> AppResult<i32> {
 
 /// A sweep with failed cells fails, as `compare` does with a failed row: exit 1 naming
 /// them (their reasons are in the table and the export).
-fn failed_cells(sweep: &SweepResults) -> AppResult<i32> {
+fn failed_cells(sweep: &SweepResults) -> Result<i32> {
     let failed: Vec<String> = sweep
         .results
         .iter()
@@ -105,7 +105,7 @@ fn failed_cells(sweep: &SweepResults) -> AppResult<i32> {
     if failed.is_empty() {
         Ok(0)
     } else {
-        Err(AppError::failure(format!("failed: {}", failed.join("; "))))
+        Err(Error::failure(format!("failed: {}", failed.join("; "))))
     }
 }
 
@@ -199,12 +199,12 @@ mod tests {
             .results
             .push(cell(Status::Failed, Some("set-up: ENOSPC")));
         let e = failed_cells(&sweep).unwrap_err();
-        assert_eq!(e.code, 1);
+        assert_eq!(e.code(), 1);
         assert!(
-            e.message
+            e.to_string()
                 .contains("exec-true/memfd at exe-size = 1M (set-up: ENOSPC)"),
             "{}",
-            e.message
+            e.to_string()
         );
     }
 }

@@ -2,18 +2,18 @@
 //! `/dev/full`, a closed pipe), which would lose a run's results; here a failed print is
 //! an error that says what happened, raised after the exports are written.
 
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 use crate::results::Results;
 use std::fmt::Write as _;
 use std::io::Write;
 
 /// Write `text` to standard output, or say why it could not be.
-pub fn out(text: &str) -> AppResult<()> {
+pub fn out(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        .map_err(|e| AppError::failure(format!("cannot print to standard output: {e}")))
+        .map_err(|e| Error::failure(format!("cannot print to standard output: {e}")))
 }
 
 /// A line on standard error; if even that fails there is no one left to tell.
@@ -29,7 +29,7 @@ pub fn results(
     reference: &str,
     notes: &[String],
     to_stderr: bool,
-) -> AppResult<()> {
+) -> Result<()> {
     let mut text = format!("{}\n", super::results_table(results, reference));
     text.push_str(&super::table::legend(reference));
     if let Some(t) = super::phases::table(results) {

@@ -7,7 +7,8 @@ use crate::sandbox::Sandbox;
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use strategies::{Error, Exec, Result, ResultExt};
+use crate::error::{Error, Result};
+use strategies::{Exec, ResultExt};
 
 pub const WORKLOAD: &str = "container-start";
 
@@ -169,7 +170,7 @@ impl Peer {
         Ok(Peer {
             name: name.to_string(),
             path: CString::new(path.as_os_str().as_bytes())
-                .map_err(|_| Error::msg("NUL in path"))?,
+                .map_err(|_| Error::failure("NUL in path"))?,
             // State in the run's scratch space, not /run: nothing of it can outlive the run.
             root: sandbox.subdir(&format!("peer-state/{name}"))?,
             bundle: sandbox.bundle()?,
@@ -206,7 +207,7 @@ impl Peer {
                 .unwrap_or("no output")
                 .trim()
                 .to_string();
-            Err(Error::msg(format!("{} ({})", last, out.status)))
+            Err(Error::failure(format!("{} ({})", last, out.status)))
         }
     }
 
@@ -263,7 +264,7 @@ impl Contender for Peer {
             pre_exec: self.block_sigchld.then_some(&block as crate::process::PreExec),
             pre_exec_steps: &["block SIGCHLD"],
         };
-        process::reap(process::spawn(&Exec::Path(self.path.clone()), &spec)?)
+        Ok(process::reap(process::spawn(&Exec::Path(self.path.clone()), &spec)?)?)
     }
 
     /// `run` in the foreground deletes its container when the process exits; if a failed
@@ -280,7 +281,7 @@ impl Contender for Peer {
                     .status()
                     .ctx(|| format!("{} delete", self.name))?;
             if !status.success() {
-                return Err(Error::msg(format!(
+                return Err(Error::failure(format!(
                     "{} delete --force {id}: {status}",
                     self.name
                 )));

@@ -10,7 +10,7 @@ mod phases;
 mod ratios;
 mod sweep;
 
-use crate::error::{AppError, AppResult};
+use crate::error::Error;
 use crate::results::Results;
 use image::ImageEncoder;
 use plotters::coord::Shift;
@@ -34,15 +34,15 @@ fn write_both(
     name: &str,
     size: (u32, u32),
     chart: &impl Chart,
-) -> AppResult<[PathBuf; 2]> {
+) -> crate::error::Result<[PathBuf; 2]> {
     font::register();
     std::fs::create_dir_all(dir)
-        .map_err(|e| AppError::usage(format!("cannot create {}: {e}", dir.display())))?;
+        .map_err(|e| Error::usage(format!("cannot create {}: {e}", dir.display())))?;
     let (svg_path, png_path) = (
         dir.join(format!("{name}.svg")),
         dir.join(format!("{name}.png")),
     );
-    let fail = |p: &Path, e: String| AppError::failure(format!("cannot draw {}: {e}", p.display()));
+    let fail = |p: &Path, e: String| Error::failure(format!("cannot draw {}: {e}", p.display()));
     let svg = svg_of(size, chart).map_err(|e| fail(&svg_path, e))?;
     let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
     {
@@ -90,7 +90,7 @@ pub fn phases_svg(results: &Results) -> Option<Result<String, String>> {
 }
 
 /// Write every chart of a run into `dir`; returns the files written.
-pub fn write_charts(results: &Results, reference: &str, dir: &Path) -> AppResult<Vec<PathBuf>> {
+pub fn write_charts(results: &Results, reference: &str, dir: &Path) -> crate::error::Result<Vec<PathBuf>> {
     let size = run_size(results);
     let mut written = Vec::new();
     written.extend(write_both(
@@ -121,7 +121,7 @@ pub fn write_charts(results: &Results, reference: &str, dir: &Path) -> AppResult
 pub fn write_sweep_charts(
     sweep: &crate::sweep::SweepResults,
     dir: &Path,
-) -> AppResult<Vec<PathBuf>> {
+) -> crate::error::Result<Vec<PathBuf>> {
     let mut workloads: Vec<&str> = Vec::new();
     for r in &sweep.results {
         if !workloads.contains(&r.workload.as_str()) {
@@ -146,7 +146,7 @@ pub fn write_sweep_charts(
 }
 
 /// The grouped bar chart of a merge, `merge.{svg,png}`.
-pub fn write_merge_chart(m: &crate::results::merge::Merged, dir: &Path) -> AppResult<Vec<PathBuf>> {
+pub fn write_merge_chart(m: &crate::results::merge::Merged, dir: &Path) -> crate::error::Result<Vec<PathBuf>> {
     let panels = crate::results::merge::rows(m)
         .iter()
         .map(|(w, _)| w.clone())

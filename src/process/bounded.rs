@@ -5,7 +5,8 @@
 
 use std::io::{Read, Seek};
 use std::process::{Command, ExitStatus, Stdio};
-use strategies::{Error, Result, ResultExt};
+use crate::error::{Error, Result};
+use strategies::ResultExt;
 
 pub struct Output {
     pub status: ExitStatus,
@@ -35,7 +36,7 @@ pub fn output(cmd: &mut Command, what: &str) -> Result<Output> {
         .spawn()
         .ctx(|| what.to_string())?;
     let pid = rustix::process::Pid::from_raw(child.id() as i32)
-        .ok_or_else(|| Error::msg(format!("{what}: no pid")))?;
+        .ok_or_else(|| Error::failure(format!("{what}: no pid")))?;
     let watched = super::watchdog::watch(pid.as_raw_nonzero().get());
     // Wait without reaping, stop watching, then reap: the watchdog can never signal a pid
     // that was reaped and given to a stranger.
@@ -44,7 +45,7 @@ pub fn output(cmd: &mut Command, what: &str) -> Result<Output> {
     drop(watched);
     let status = child.wait().ctx(|| format!("wait for {what}"))?;
     if let Some(after) = timed_out {
-        return Err(Error::msg(format!(
+        return Err(Error::failure(format!(
             "{what} timed out after {:.1} s (--run-timeout) and was killed",
             after.as_secs_f64()
         )));

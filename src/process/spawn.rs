@@ -194,10 +194,7 @@ pub fn spawn(exec: &Exec, spec: &Spawn) -> Result<Pid> {
         Some(sub) if msg[0] == 1 => format!("child {step}: {sub}"),
         _ => format!("child {step}"),
     };
-    Err(Error {
-        what,
-        errno: Some(errno),
-    })
+    Err(Error::Sys { what, errno })
 }
 
 fn last_errno() -> Errno {

@@ -15,7 +15,8 @@ pub use runtime_binary::RuntimeBinary;
 pub use worker::{enter_here, in_sandbox, Options};
 
 use std::path::{Path, PathBuf};
-use strategies::{Error, Result, ResultExt, Target};
+use crate::error::{Error, Result};
+use strategies::{ResultExt, Target};
 
 /// Root in the initial user namespace (not `--rootless`'s mapped root): the identity
 /// uid map over the whole range.
@@ -46,7 +47,7 @@ pub fn runtime_path() -> Result<PathBuf> {
     } else if via_parent.is_file() {
         Ok(via_parent)
     } else {
-        Err(Error::msg(format!(
+        Err(Error::failure(format!(
             "{} is not built (cargo build --release --workspace, or scripts/setup.sh)",
             path.display()
         )))
@@ -95,6 +96,7 @@ impl Sandbox {
                 rustix::mount::mount_bind(&source, at)
                     .ctx(|| format!("mount --bind {}", at.display()))
             })
+            .map_err(Into::into)
         })
     }
 

@@ -7,17 +7,20 @@ use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags};
 use rustix::thread::{LinkNameSpaceType, UnshareFlags};
 use std::sync::Arc;
-use strategies::{Result, ResultExt};
+use crate::error::Result;
+use strategies::ResultExt;
 
 fn current() -> Result<OwnedFd> {
     rustix::fs::open("/proc/self/ns/mnt", OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
         .ctx(|| "open /proc/self/ns/mnt".into())
+        .map_err(Into::into)
 }
 
 fn switch(to: &OwnedFd) -> Result<()> {
     use rustix::fd::AsFd;
     rustix::thread::move_into_link_name_space(to.as_fd(), Some(LinkNameSpaceType::Mount))
         .ctx(|| "setns(CLONE_NEWNS)".into())
+        .map_err(Into::into)
 }
 
 /// A mount namespace to run starts in, and the one to come back to.

@@ -14,7 +14,8 @@ use crate::workload::Workload;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use std::time::Instant;
-use strategies::{Result, SealStrategy};
+use crate::error::{Error, Result};
+use strategies::SealStrategy;
 
 /// Starts per starter in one block, and how many of those settle unmeasured.
 pub const BLOCK: u32 = 6;
@@ -47,7 +48,7 @@ fn block(contenders: &mut [Box<dyn Contender>], n: usize) -> Result<(Vec<f64>, f
                             if exit.success() {
                                 Ok(wall)
                             } else {
-                                Err(strategies::Error::msg(format!("the start {}", exit.describe())))
+                                Err(Error::failure(format!("the start {}", exit.describe())))
                             }
                         })
                         .collect()
@@ -57,7 +58,7 @@ fn block(contenders: &mut [Box<dyn Contender>], n: usize) -> Result<(Vec<f64>, f
         let begin = Instant::now();
         let out = handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(strategies::Error::msg("starter panicked"))))
+            .map(|h| h.join().unwrap_or_else(|_| Err(Error::failure("starter panicked"))))
             .collect();
         (out, begin)
     });

@@ -14,7 +14,8 @@ use crate::stats;
 use std::sync::Arc;
 use crate::workload::Workload;
 use serde::{Deserialize, Serialize};
-use strategies::{Result, SealStrategy};
+use crate::error::Result;
+use strategies::SealStrategy;
 
 pub const SCHEMA: &str = "sealbench-sweep/1";
 

@@ -10,7 +10,7 @@ use rustix::mount::MountFlags;
 use std::ffi::{CStr, CString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use strategies::{Error, Result};
+use crate::error::{Error, Result};
 
 /// One step of a mount destination inside the root: the path so far, its parent and its
 /// last component, to create the component when it is missing.
@@ -64,7 +64,7 @@ pub const STEPS: &[&str] = &[
 ];
 
 fn c(bytes: &[u8]) -> Result<CString> {
-    CString::new(bytes).map_err(|_| Error::msg("config.json: a path or option holds a NUL byte"))
+    CString::new(bytes).map_err(|_| Error::failure("config.json: a path or option holds a NUL byte"))
 }
 
 /// The largest config.json read.
@@ -79,13 +79,13 @@ pub fn load_spec(config: &Path) -> Result<Spec> {
                 .map(|n| format!(" ({})", strategies::errno_name(Errno::from_raw_os_error(n)))),
             _ => None,
         };
-        Error::msg(format!(
+        Error::failure(format!(
             "{}: {e}{}",
             config.display(),
             errno.unwrap_or_default()
         ))
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::msg(format!("{}: {e}", config.display())))
+    serde_json::from_slice(&bytes).map_err(|e| Error::failure(format!("{}: {e}", config.display())))
 }
 
 /// What runc refuses in a config, with runc's own words (libcontainer's config
@@ -164,10 +164,10 @@ impl ContainerPlan {
         let config = bundle.join("config.json");
         let spec = load_spec(&config)?;
         if let Some(why) = runc_refuses(&spec) {
-            return Err(Error::msg(format!("{}: {why}", config.display())));
+            return Err(Error::failure(format!("{}: {why}", config.display())));
         }
         let unsupported = |what: String| {
-            Error::msg(format!(
+            Error::failure(format!(
                 "{}: sealbench's own start cannot do {what}",
                 config.display()
             ))

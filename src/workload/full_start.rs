@@ -4,7 +4,8 @@ use crate::sandbox::Sandbox;
 use rustix::process::Pid;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
-use strategies::{Error, Result, ResultExt, Sealed};
+use crate::error::{Error, Result};
+use strategies::{ResultExt, Sealed};
 
 /// A whole `runc run`: the sealed object is sealbench's own OCI runtime on youki's
 /// libcontainer (`runtime/`), which creates a real container (cgroups, namespaces, mounts,
@@ -58,7 +59,7 @@ impl FullStarter {
 impl Starter for FullStarter {
     fn spawn(&self, sealed: &Sealed, _channel: Channel) -> Result<Pid> {
         if sealed.init.is_some() {
-            return Err(Error::msg(
+            return Err(Error::failure(
                 "a sealed init is for stage 2 to exec; the libcontainer runtime execs the container's process itself",
             ));
         }
@@ -80,7 +81,7 @@ impl Starter for FullStarter {
             pre_exec: None,
             pre_exec_steps: &[],
         };
-        process::spawn(&sealed.exec, &spec)
+        Ok(process::spawn(&sealed.exec, &spec)?)
     }
 
     /// `run` deletes its container; a failed start may leave state (and cgroups) behind,
@@ -99,7 +100,7 @@ impl Starter for FullStarter {
         if status.success() {
             Ok(())
         } else {
-            Err(Error::msg(format!("sealbench-runtime delete --force {id}: {status}")))
+            Err(Error::failure(format!("sealbench-runtime delete --force {id}: {status}")))
         }
     }
 }

@@ -9,7 +9,8 @@ use crate::process::Argv;
 use crate::process::{self, ChildExit};
 use crate::sandbox::Sandbox;
 use rustix::fd::{AsFd, BorrowedFd};
-use strategies::{Result, Sealed};
+use crate::error::Result;
+use strategies::Sealed;
 
 /// Where stage 2 finds its report pipe when inspected, and a sealed init (dmz) to exec in
 /// place of its payload.
@@ -51,7 +52,7 @@ pub trait Starter: Send {
     /// With a report channel, stage 2 first reports what it sees of itself on that pipe
     /// (fd 3 in the child): the tests' view from the container side.
     fn run(&self, sealed: &Sealed, channel: Channel) -> Result<ChildExit> {
-        process::reap(self.spawn(sealed, channel)?)
+        Ok(process::reap(self.spawn(sealed, channel)?)?)
     }
 
     /// Start stage 2 as [`Starter::run`] does, without waiting for it.
