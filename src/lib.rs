@@ -13,6 +13,7 @@ pub mod export;
 pub mod gate;
 pub mod host;
 pub mod interrupt;
+mod named;
 pub mod output;
 pub mod peer;
 pub mod plot;

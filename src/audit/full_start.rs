@@ -6,7 +6,7 @@
 //! container runs, which is when the exploit's reopen succeeds.
 
 use super::judge::{self, Outcome};
-use super::{Decoy, Finding};
+use super::{AttackId, Decoy, Finding};
 use crate::process::{self, Argv, Spawn};
 use crate::sandbox::Sandbox;
 use crate::workload::Binary;
@@ -16,7 +16,11 @@ use crate::error::{Error, Result};
 use strategies::{ResultExt, SealStrategy, Sealed};
 
 /// The attacks that have a meaning from inside the container.
-pub const ATTACKS: &[&str] = &["write-running", "write-parent-exe", "reopen-after-exit"];
+pub const ATTACKS: &[AttackId] = &[
+    AttackId::WriteRunning,
+    AttackId::WriteParentExe,
+    AttackId::ReopenAfterExit,
+];
 
 /// Inside the container: where the report directory and sealbench (the reopen payload)
 /// are bound.
@@ -31,7 +35,7 @@ struct AuditBundle {
     reports: PathBuf,
 }
 
-fn bundle(sb: &Sandbox, attack: &str) -> Result<AuditBundle> {
+fn bundle(sb: &Sandbox, attack: AttackId) -> Result<AuditBundle> {
     let dir = sb.subdir(&format!("audit-full-start/{attack}"))?;
     let reports = sb.subdir(&format!("audit-full-start-reports/{attack}"))?;
     // Made once per attack for the whole audit; every strategy's containers reuse it.
@@ -80,7 +84,7 @@ fn bundle(sb: &Sandbox, attack: &str) -> Result<AuditBundle> {
     config["process"]["args"] = serde_json::json!([
         "/proc/self/exe",
         "__sealbench-attack",
-        attack,
+        attack.as_str(),
         format!("{REPORT_DIR}/report"),
         PAYLOAD
     ]);
@@ -132,7 +136,7 @@ fn init_pid(root: &Path, id: &str) -> Option<rustix::process::Pid> {
 /// One attacked container: create and start it with the sealed runtime, wait for its
 /// process (the init is this process's child: libcontainer clones it with CLONE_PARENT),
 /// delete it, and return the report.
-fn attacked(sb: &Sandbox, sealed: &Sealed, attack: &str, n: u32) -> Result<BTreeMap<String, String>> {
+fn attacked(sb: &Sandbox, sealed: &Sealed, attack: AttackId, n: u32) -> Result<BTreeMap<String, String>> {
     let b = bundle(sb, attack)?;
     let report = b.reports.join("report");
     let _ = std::fs::remove_file(&report);
@@ -171,11 +175,11 @@ pub fn audit_strategy(sb: &Sandbox, strategy: &dyn SealStrategy) -> Result<(Vec<
     let name = strategy.name();
     let (binary, target) = sb.target_of(&format!("audit-full-start-{name}"), Binary::Runtime)?;
     let decoy = Decoy::open(&binary.path)?;
-    let finding = |attack: &str, outcome: Outcome| Finding::new(name, attack, outcome);
+    let finding = |attack: AttackId, outcome: Outcome| Finding::new(name, attack, outcome);
     let all_na = |why: String| {
         ATTACKS
             .iter()
-            .map(|a| finding(a, Outcome::not_applicable(why.clone())))
+            .map(|a| finding(*a, Outcome::not_applicable(why.clone())))
             .collect::<Vec<_>>()
     };
     if let Err(why) = strategy.probe(&target) {
@@ -183,7 +187,7 @@ pub fn audit_strategy(sb: &Sandbox, strategy: &dyn SealStrategy) -> Result<(Vec<
     }
     let mut sealer = strategy.prepare(&target)?;
     let mut findings = Vec::new();
-    for (n, attack) in ATTACKS.iter().enumerate() {
+    for (n, &attack) in ATTACKS.iter().enumerate() {
         let sealed = sealer.seal()?;
         if sealed.init.is_some() {
             drop(sealed);
