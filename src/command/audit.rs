@@ -1,13 +1,12 @@
 use crate::audit::{self, AuditReport, Finding};
-use crate::cli::AuditArgs;
+use crate::cli::{AuditArgs, AuditBlocks};
 use crate::error::{Error, Result};
 use crate::export::{check_paths, write_atomic};
 use crate::sandbox::{in_sandbox, Options};
-use crate::selection;
 
 /// `sealbench audit`: the matrix of attacks against strategies on this kernel.
 pub fn run(args: &AuditArgs) -> Result<i32> {
-    let strategies = selection::strategies(&args.strategies)?;
+    let strategies = args.strategies.0.clone();
     check_paths(
         &[],
         &[
@@ -17,11 +16,11 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
     )?;
     super::require_root("audit")?;
 
-    let chain = args.workload != "full-start";
-    let mut full = args.workload != "exec-true";
+    let chain = args.workload != AuditBlocks::FullStart;
+    let mut full = args.workload != AuditBlocks::ExecTrue;
     if full {
         if let Err(e) = crate::sandbox::runtime_path() {
-            if args.workload == "full-start" {
+            if args.workload == AuditBlocks::FullStart {
                 return Err(Error::usage(format!(
                     "audit --workload full-start needs sealbench-runtime: {e}"
                 )));

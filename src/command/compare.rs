@@ -4,15 +4,13 @@ use crate::error::{Error, Result};
 use crate::output::Progress;
 use crate::results::{self, Results, Status, SCHEMA};
 use crate::sandbox::{in_sandbox, Options, Sandbox};
-use crate::selection;
 use crate::side_effects::{self, MountWatch};
 use crate::workload::Workload;
 use strategies::SealStrategy;
 
 /// `sealbench compare`: measure every selected (workload, strategy) in one interleaved run.
 pub fn run(args: &CompareArgs) -> Result<i32> {
-    let strategies = selection::strategies(&args.strategies)?;
-    let workloads = selection::workloads(&args.workload)?;
+    let (strategies, workloads) = (args.strategies.0.clone(), args.workload.0.clone());
     let runtimes = peers(args.runtimes.as_deref(), &args.runtime, &args.runtime_arg)?;
     if strategies::by_name(&args.reference).is_none()
         && !runtimes.iter().any(|r| r.name == args.reference)

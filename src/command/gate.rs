@@ -16,7 +16,7 @@ pub const MIN_BASELINE_PASSES: usize = 5;
 /// stayed inconclusive, 2 on bad input.
 pub fn run(args: &GateArgs) -> Result<i32> {
     let began = std::time::Instant::now();
-    let margins = Margins::parse(&args.max_regression).map_err(Error::usage)?;
+    let margins = Margins::new(&args.max_regression);
     if args.max_passes < args.passes {
         return Err(Error::usage(format!(
             "--max-passes {} is below --passes {}",

@@ -3,13 +3,12 @@ use crate::cli::SweepArgs;
 use crate::error::{Error, Result};
 use crate::export::write_atomic;
 use crate::sandbox::{in_sandbox, Options};
-use crate::selection;
 use crate::sweep::{self, Param, SweepResults};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 
 /// `sealbench sweep`: one measurement per value of a parameter.
 pub fn run(args: &SweepArgs) -> Result<i32> {
-    let param = Param::parse(&args.param).map_err(Error::usage)?;
+    let param = args.param;
     let values = param.values(&args.values).map_err(Error::usage)?;
     // Interleaved values make a repeated value pointless; refusing it beats merging it
     // silently.
@@ -20,8 +19,7 @@ pub fn run(args: &SweepArgs) -> Result<i32> {
             )));
         }
     }
-    let strategies = selection::strategies(&args.strategies)?;
-    let workloads = selection::workloads(&args.workload)?;
+    let (strategies, workloads) = (args.strategies.0.clone(), args.workload.0.clone());
     let export = crate::cli::ExportArgs {
         export_json: args.export_json.clone(),
         plot: args.plot.clone(),
@@ -60,7 +58,7 @@ pub fn run(args: &SweepArgs) -> Result<i32> {
     })?;
     let sweep = SweepResults {
         schema: sweep::SCHEMA.into(),
-        param: param.name().into(),
+        param,
         host: crate::host::describe(args.exe_size),
         plan,
         results,
@@ -186,7 +184,7 @@ mod tests {
         };
         let mut sweep = SweepResults {
             schema: sweep::SCHEMA.into(),
-            param: "exe-size".into(),
+            param: Param::ExeSize,
             host: crate::results::sample::sample().host,
             plan: crate::results::sample::sample().plan.unwrap(),
             results: vec![

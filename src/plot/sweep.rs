@@ -32,7 +32,7 @@ impl super::Chart for SweepChart<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         root.fill(&WHITE).map_err(e)?;
-        let param = Param::parse(&self.sweep.param)?;
+        let param = self.sweep.param;
         let rows: Vec<&SweepEntry> = self
             .sweep
             .results

@@ -22,7 +22,7 @@ pub const SCHEMA: &str = "sealbench-sweep/1";
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SweepResults {
     pub schema: String,
-    pub param: String,
+    pub param: Param,
     pub host: Host,
     pub plan: Plan,
     pub results: Vec<SweepEntry>,
