@@ -1,4 +1,5 @@
 use super::AuditReport;
+use indexmap::IndexSet;
 use strategies::KernelVersion;
 
 /// The `explanation` the audit gives every cell of a strategy that is unsupported here
@@ -22,12 +23,7 @@ fn unsupported(findings: &[&super::Finding]) -> bool {
 /// for this kernel: then nothing is checked.
 pub fn differences(report: &AuditReport) -> Option<Vec<String>> {
     let kernel = KernelVersion::parse(&report.kernel)?;
-    let mut names: Vec<&str> = Vec::new();
-    for f in &report.results {
-        if !names.contains(&f.strategy.as_str()) {
-            names.push(&f.strategy);
-        }
-    }
+    let names: IndexSet<&str> = report.results.iter().map(|f| f.strategy.as_str()).collect();
     let record = |name: &str| strategies::by_name(name).and_then(|s| s.expected_audit(kernel));
     if names.iter().all(|n| record(n).is_none()) {
         return None;

@@ -1,6 +1,7 @@
 use super::judge::{Outcome, Verdict};
 use super::{AttackId, ATTACKS, PAGE_CACHE};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use indexmap::IndexSet;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
@@ -53,14 +54,8 @@ fn columns() -> Vec<AttackId> {
     ATTACKS.iter().map(|a| a.id).chain([PAGE_CACHE]).collect()
 }
 
-fn strategies(findings: &[Finding]) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
-    for f in findings {
-        if !out.contains(&f.strategy.as_str()) {
-            out.push(&f.strategy);
-        }
-    }
-    out
+fn strategies(findings: &[Finding]) -> IndexSet<&str> {
+    findings.iter().map(|f| f.strategy.as_str()).collect()
 }
 
 fn cell(findings: &[Finding], strategy: &str, attack: AttackId) -> String {
@@ -122,13 +117,14 @@ impl AuditReport {
             out.push_str(&markdown_matrix(&self.full_start, super::full_start::ATTACKS));
             out.push('\n');
         }
-        let mut seen = Vec::new();
-        for f in self.results.iter().chain(&self.full_start) {
-            let key = (f.cell(), f.outcome.explanation.clone());
-            if !seen.contains(&key) {
-                let _ = writeln!(out, "- **{}**: {}", key.0, key.1);
-                seen.push(key);
-            }
+        let reasons: IndexSet<(String, &str)> = self
+            .results
+            .iter()
+            .chain(&self.full_start)
+            .map(|f| (f.cell(), f.outcome.explanation.as_str()))
+            .collect();
+        for (cell, why) in reasons {
+            let _ = writeln!(out, "- **{cell}**: {why}");
         }
         out
     }

@@ -43,13 +43,15 @@ pub fn check_reference(results: &Results, reference: &str, path: &Path) -> Resul
     {
         return Ok(());
     }
-    let mut names: Vec<&str> = results
+    // A strategy runs under several workloads: named once, whatever the rows' order.
+    let names: Vec<&str> = results
         .results
         .iter()
         .filter(|e| e.is_ok())
         .map(|e| e.strategy.as_str())
+        .collect::<indexmap::IndexSet<_>>()
+        .into_iter()
         .collect();
-    names.dedup();
     Err(Error::usage(format!(
         "--reference {reference:?}: {} has no such row that ran (it has: {})",
         path.display(),

@@ -5,6 +5,7 @@ use crate::export::write_atomic;
 use crate::sandbox::{in_sandbox, Options};
 use crate::sweep::{self, Param, SweepResults};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use indexmap::IndexSet;
 
 /// `sealbench sweep`: one measurement per value of a parameter.
 pub fn run(args: &SweepArgs) -> Result<i32> {
@@ -109,12 +110,7 @@ fn failed_cells(sweep: &SweepResults) -> Result<i32> {
 
 /// Medians per (workload, strategy) across the values; throughput too when measured.
 fn table(sweep: &SweepResults) -> Table {
-    let mut values: Vec<&str> = Vec::new();
-    for e in &sweep.results {
-        if !values.contains(&e.value.as_str()) {
-            values.push(&e.value);
-        }
-    }
+    let values: IndexSet<&str> = sweep.results.iter().map(|e| e.value.as_str()).collect();
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     t.set_header(
@@ -123,12 +119,11 @@ fn table(sweep: &SweepResults) -> Table {
             .map(String::from)
             .chain(values.iter().map(|v| format!("{} = {v}", sweep.param))),
     );
-    let mut rows: Vec<(&str, &str)> = Vec::new();
-    for e in &sweep.results {
-        if !rows.contains(&(e.workload.as_str(), e.strategy.as_str())) {
-            rows.push((&e.workload, &e.strategy));
-        }
-    }
+    let rows: IndexSet<(&str, &str)> = sweep
+        .results
+        .iter()
+        .map(|e| (e.workload.as_str(), e.strategy.as_str()))
+        .collect();
     for (w, s) in rows {
         let cells = values.iter().map(|v| {
             let e = sweep

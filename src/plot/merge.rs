@@ -19,12 +19,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, m: &Merged) -> Result
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(e)?;
     let all = rows(m);
-    let mut workloads: Vec<String> = Vec::new();
-    for (w, _) in &all {
-        if !workloads.contains(w) {
-            workloads.push(w.clone());
-        }
-    }
+    let workloads: indexmap::IndexSet<String> = all.iter().map(|(w, _)| w.clone()).collect();
     let hosts = m.runs.len().max(1);
     for (area, w) in root
         .split_evenly((workloads.len().max(1), 1))

@@ -122,12 +122,8 @@ pub fn write_sweep_charts(
     sweep: &crate::sweep::SweepResults,
     dir: &Path,
 ) -> crate::error::Result<Vec<PathBuf>> {
-    let mut workloads: Vec<&str> = Vec::new();
-    for r in &sweep.results {
-        if !workloads.contains(&r.workload.as_str()) {
-            workloads.push(&r.workload);
-        }
-    }
+    let workloads: indexmap::IndexSet<&str> =
+        sweep.results.iter().map(|r| r.workload.as_str()).collect();
     let mut written = Vec::new();
     for workload in &workloads {
         let name = if workloads.len() == 1 {

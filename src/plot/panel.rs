@@ -4,13 +4,13 @@ use plotters::prelude::*;
 
 /// Workloads in the order they first appear.
 pub fn workloads(results: &Results) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for e in &results.results {
-        if !out.contains(&e.workload) {
-            out.push(e.workload.clone());
-        }
-    }
-    out
+    results
+        .results
+        .iter()
+        .map(|e| e.workload.clone())
+        .collect::<indexmap::IndexSet<_>>()
+        .into_iter()
+        .collect()
 }
 
 /// The rows of one workload that have measurements.
