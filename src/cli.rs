@@ -67,7 +67,7 @@ pub struct CompareArgs {
     /// Real runtimes on PATH to run on the same bundle as peers (`runc,crun,youki`),
     /// interleaved with everything else.
     #[arg(long, value_name = "LIST")]
-    pub runtimes: Option<String>,
+    pub runtimes: Option<crate::peer::KnownList>,
     /// Any OCI runtime binary as a peer, named NAME in the results (repeatable): compare
     /// builds of one runtime side by side.
     #[arg(long, value_name = "NAME=PATH")]

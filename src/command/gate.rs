@@ -213,7 +213,7 @@ fn against_baseline(path: &std::path::Path, args: &GateArgs, margins: &Margins) 
 /// the sharp gate that a stored baseline cannot be.
 fn ab(args: &GateArgs, margins: &Margins) -> Result<Vec<Verdict>> {
     super::require_root("gate (A/B)")?;
-    let runtimes = super::compare::peers(None, &args.runtime, &args.runtime_arg)?;
+    let runtimes = super::compare::peers(&[], &args.runtime, &args.runtime_arg)?;
     if runtimes.len() < 2 || !runtimes.iter().any(|r| r.name == args.reference) {
         return Err(Error::usage(format!(
             "an A/B gate needs two or more --runtime NAME=PATH, one of them the --reference (now {:?})",

@@ -15,6 +15,30 @@ pub const WORKLOAD: &str = "container-start";
 /// The runtimes `--runtimes` finds on PATH: each takes `--root DIR run --bundle DIR ID`.
 pub const KNOWN: &[&str] = &["runc", "crun", "youki"];
 
+/// `--runtimes runc,crun`: names of [`KNOWN`] runtimes, checked as the command line is
+/// parsed.
+#[derive(Debug, Clone, Default)]
+pub struct KnownList(pub Vec<&'static str>);
+
+impl std::str::FromStr for KnownList {
+    type Err = String;
+
+    fn from_str(list: &str) -> std::result::Result<KnownList, String> {
+        let names = list.split(',').map(str::trim).filter(|s| !s.is_empty());
+        names
+            .map(|name| {
+                KNOWN.iter().copied().find(|k| *k == name).ok_or_else(|| {
+                    format!(
+                        "unknown runtime {name:?} (valid: {}; any other binary: --runtime NAME=PATH)",
+                        KNOWN.join(", ")
+                    )
+                })
+            })
+            .collect::<std::result::Result<_, _>>()
+            .map(KnownList)
+    }
+}
+
 /// One runtime to run: a name for its rows, its binary (on PATH if not given) and the
 /// global arguments a build needs (`--runtime-arg NAME=--systemd-cgroup`).
 #[derive(Debug, Clone)]
