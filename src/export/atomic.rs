@@ -25,7 +25,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         return out
             .write_all(bytes)
             .and_then(|()| out.flush())
-            .map_err(|e| Error::failure(format!("cannot write to standard output: {e}")));
+            .map_err(|source| Error::Io {
+                what: "cannot write to standard output".into(),
+                source,
+            });
     }
     let written = replace_file(path, bytes, || crate::interrupt::caught().is_some());
     match written {

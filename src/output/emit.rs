@@ -13,7 +13,10 @@ pub fn out(text: &str) -> Result<()> {
     stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        .map_err(|e| Error::failure(format!("cannot print to standard output: {e}")))
+        .map_err(|source| Error::Io {
+            what: "cannot print to standard output".into(),
+            source,
+        })
 }
 
 /// A line on standard error; if even that fails there is no one left to tell.

@@ -1,4 +1,4 @@
-use super::font::FAMILY;
+use super::{font::FAMILY, Drawn};
 use crate::results::merge::{host_label, ratio, rows, Merged};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -10,12 +10,12 @@ pub struct MergeChart<'a> {
 }
 
 impl super::Chart for MergeChart<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn {
         draw(root, self.m)
     }
 }
 
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, m: &Merged) -> Result<(), String> {
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, m: &Merged) -> Drawn {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(e)?;
     let all = rows(m);

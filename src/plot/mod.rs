@@ -21,9 +21,23 @@ use std::path::{Path, PathBuf};
 const PANEL_W: u32 = 1100;
 const PANEL_H: u32 = 480;
 
+/// Why a chart could not be drawn. plotters' errors are generic over the backend, so
+/// what is kept of them is their text.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct DrawError(String);
+
+impl From<String> for DrawError {
+    fn from(text: String) -> Self {
+        DrawError(text)
+    }
+}
+
+type Drawn = Result<(), DrawError>;
+
 /// One chart, drawn the same way on any backend.
 trait Chart {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn;
 }
 
 /// Draw `chart` to `<name>.svg` and `<name>.png` in `dir`. Both are drawn in memory and
@@ -42,18 +56,18 @@ fn write_both(
         dir.join(format!("{name}.svg")),
         dir.join(format!("{name}.png")),
     );
-    let fail = |p: &Path, e: String| Error::failure(format!("cannot draw {}: {e}", p.display()));
+    let fail = |p: &Path, e: DrawError| Error::failure(format!("cannot draw {}: {e}", p.display()));
     let svg = svg_of(size, chart).map_err(|e| fail(&svg_path, e))?;
     let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
     {
         let area = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
         chart.draw(&area).map_err(|e| fail(&png_path, e))?;
-        area.present().map_err(|e| fail(&png_path, e.to_string()))?;
+        area.present().map_err(|e| fail(&png_path, e.to_string().into()))?;
     }
     let mut png = Vec::new();
     image::codecs::png::PngEncoder::new(&mut png)
         .write_image(&rgb, size.0, size.1, image::ColorType::Rgb8)
-        .map_err(|e| fail(&png_path, e.to_string()))?;
+        .map_err(|e| fail(&png_path, e.to_string().into()))?;
     crate::export::write_atomic(&svg_path, svg.as_bytes())?;
     crate::export::write_atomic(&png_path, &png)?;
     Ok([svg_path, png_path])
@@ -64,7 +78,7 @@ fn run_size(results: &Results) -> (u32, u32) {
     (PANEL_W, PANEL_H * panel::workloads(results).len().max(1) as u32)
 }
 
-fn svg_of(size: (u32, u32), chart: &impl Chart) -> Result<String, String> {
+fn svg_of(size: (u32, u32), chart: &impl Chart) -> Result<String, DrawError> {
     font::register();
     let mut svg = String::new();
     {
@@ -76,12 +90,12 @@ fn svg_of(size: (u32, u32), chart: &impl Chart) -> Result<String, String> {
 }
 
 /// The ratio chart of a run as SVG text, for the HTML report.
-pub fn ratios_svg(results: &Results, reference: &str) -> Result<String, String> {
+pub fn ratios_svg(results: &Results, reference: &str) -> Result<String, DrawError> {
     svg_of(run_size(results), &ratios::Ratios { results, reference })
 }
 
 /// The phases chart of a run as SVG text, if it has phases.
-pub fn phases_svg(results: &Results) -> Option<Result<String, String>> {
+pub fn phases_svg(results: &Results) -> Option<Result<String, DrawError>> {
     results
         .results
         .iter()

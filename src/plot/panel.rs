@@ -1,3 +1,4 @@
+use super::Drawn;
 use crate::results::{Entry, Results};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -44,8 +45,8 @@ pub fn title(results: &Results, workload: &str, what: &str) -> String {
 pub fn each_workload<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     results: &Results,
-    mut draw: impl FnMut(&DrawingArea<DB, Shift>, &str, &[&Entry], &[String]) -> Result<(), String>,
-) -> Result<(), String> {
+    mut draw: impl FnMut(&DrawingArea<DB, Shift>, &str, &[&Entry], &[String]) -> Drawn,
+) -> Drawn {
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let workloads = workloads(results);
     for (area, w) in root
