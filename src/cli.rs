@@ -1,5 +1,8 @@
 //! The command line.
 
+use crate::gate::MarginSpec;
+use crate::named::named_enum;
+use crate::selection::{StrategyList, WorkloadList};
 use crate::size::parse_size;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -54,17 +57,17 @@ pub struct ListArgs {
 pub struct CompareArgs {
     /// `all`, `none` (runtimes alone), or a comma-separated list of strategy names.
     #[arg(long, default_value = "all")]
-    pub strategies: String,
+    pub strategies: StrategyList,
     /// `all`, or a comma-separated list of workload names.
     #[arg(long, default_value = "exec-true")]
-    pub workload: String,
+    pub workload: WorkloadList,
     /// The strategy, or runtime, ratios are taken against.
     #[arg(long, default_value = strategies::DEFAULT_REFERENCE)]
     pub reference: String,
     /// Real runtimes on PATH to run on the same bundle as peers (`runc,crun,youki`),
     /// interleaved with everything else.
     #[arg(long, value_name = "LIST")]
-    pub runtimes: Option<String>,
+    pub runtimes: Option<crate::peer::KnownList>,
     /// Any OCI runtime binary as a peer, named NAME in the results (repeatable): compare
     /// builds of one runtime side by side.
     #[arg(long, value_name = "NAME=PATH")]
@@ -206,7 +209,7 @@ pub struct GateArgs {
     /// (the default; 20% for those that copy the binary per start), or `NAME=PCT` for one.
     /// Repeatable.
     #[arg(long, value_name = "PCT|NAME=PCT", default_value = "3%")]
-    pub max_regression: Vec<String>,
+    pub max_regression: Vec<MarginSpec>,
     #[arg(long, default_value = strategies::DEFAULT_REFERENCE)]
     pub reference: String,
     /// Passes to make now before judging.
@@ -247,14 +250,14 @@ pub struct MergeArgs {
 pub struct SweepArgs {
     /// exe-size, host-mounts or concurrency.
     #[arg(long)]
-    pub param: String,
+    pub param: crate::sweep::Param,
     /// The values, comma-separated: sizes (1M,16M), mount counts (0,1000) or starters (1,4).
     #[arg(long)]
     pub values: String,
     #[arg(long, default_value = "all")]
-    pub strategies: String,
+    pub strategies: StrategyList,
     #[arg(long, default_value = "exec-true")]
-    pub workload: String,
+    pub workload: WorkloadList,
     /// Measured rounds: every (value, strategy) starts once per round (for concurrency,
     /// about this many kept starts per starter, in blocks).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]
@@ -286,20 +289,29 @@ pub struct SweepArgs {
 pub struct AuditArgs {
     /// `all`, or a comma-separated list of strategy names.
     #[arg(long, default_value = "all")]
-    pub strategies: String,
+    pub strategies: StrategyList,
     /// Size the decoy runtime binaries are padded to.
     #[arg(long, default_value = "4MiB", value_parser = parse_size)]
     pub exe_size: u64,
     /// Where to attack from: the exec-true chain (`exec-true`), a real container started
     /// by sealbench's libcontainer runtime (`full-start`), or both (`all`).
-    #[arg(long, default_value = "all", value_parser = ["all", "exec-true", "full-start"])]
-    pub workload: String,
+    #[arg(long, default_value = "all")]
+    pub workload: AuditBlocks,
     /// The findings as JSON, schema sealbench-audit/1.
     #[arg(long, value_name = "FILE")]
     pub export_json: Option<PathBuf>,
     /// The matrix as Markdown.
     #[arg(long, value_name = "FILE")]
     pub export_markdown: Option<PathBuf>,
+}
+
+named_enum! {
+    /// Which blocks of the audit to run.
+    pub enum AuditBlocks, "audit workload" {
+        All = "all",
+        ExecTrue = "exec-true",
+        FullStart = "full-start",
+    }
 }
 
 #[derive(Args, Debug)]

@@ -13,6 +13,7 @@ pub mod export;
 pub mod gate;
 pub mod host;
 pub mod interrupt;
+mod named;
 pub mod output;
 pub mod peer;
 pub mod plot;
@@ -70,7 +71,7 @@ pub fn main() -> i32 {
         Ok(code) => code,
         Err(e) => {
             output::emit::err(&format!("sealbench: error: {e}"));
-            e.code
+            e.code()
         }
     }
 }

@@ -94,3 +94,26 @@ fn report_names_the_line_and_column_of_a_malformed_file() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("newer"));
 }
+
+/// A reference the file lacks: the strategies it has are named once each, though each
+/// ran under several workloads.
+#[test]
+fn a_missing_reference_names_each_strategy_once() {
+    let dir = TempDir::new("report-reference");
+    let file = dir.path("r.json");
+    write_results(&file, |v| {
+        let rows = v["results"].as_array().unwrap().clone();
+        for mut row in rows {
+            row["workload"] = "container-start".into();
+            v["results"].as_array_mut().unwrap().push(row);
+        }
+    });
+    let (_, err) = expect_code(
+        sealbench()
+            .arg("report")
+            .arg(&file)
+            .args(["--reference", "nosuch"]),
+        2,
+    );
+    assert!(err.contains("(it has: noclone, memfd)"), "{err}");
+}

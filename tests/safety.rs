@@ -337,6 +337,42 @@ fn a_hostile_bundle_cannot_reach_the_host() {
     );
 }
 
+/// A bundle whose fault only shows inside the run (a rootfs overlayfs cannot stack on) is
+/// still the user's to fix: the worker's error keeps its class across the fork, exit 2.
+#[test]
+fn a_bundle_the_run_cannot_use_is_a_usage_error() {
+    let _serial = serial();
+    if !root_or_skip("--bundle on procfs") {
+        return;
+    }
+    let dir = TempDir::new("procfs-bundle");
+    let bundle = dir.path("b");
+    run_ok(sealbench().args(["bundle", "create"]).arg(&bundle));
+    edit_config(&bundle, |v| v["root"]["path"] = "/proc".into());
+    let (_, err) = expect_code(
+        sealbench()
+            .args([
+                "compare",
+                "--strategies",
+                "noclone",
+                "--workload",
+                "container-start",
+                "--runs",
+                "1",
+                "-q",
+                "--bundle",
+            ])
+            .arg(&bundle),
+        2,
+    );
+    assert!(err.contains("overlay the --bundle's rootfs"), "{err}");
+    assert_eq!(
+        err.trim().lines().count(),
+        2,
+        "seed line and one error line: {err}"
+    );
+}
+
 /// Item 5: without a pid namespace, what a container leaves running is killed.
 #[test]
 fn a_start_without_a_pid_namespace_leaves_no_process_behind() {

@@ -50,10 +50,31 @@ enum Command {
     },
 }
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+/// Why a command of the runtime failed.
+#[derive(Debug, thiserror::Error)]
+enum Error {
+    #[error(transparent)]
+    Container(#[from] libcontainer::error::LibcontainerError),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("waitpid: {0}")]
+    Wait(#[source] rustix::io::Errno),
+    /// The container's state does not let the runtime wait for it.
+    #[error("{0}")]
+    State(&'static str),
+}
+
+type Result<T> = std::result::Result<T, Error>;
 
 fn create(root: &Path, bundle: &Path, id: &str) -> Result<Container> {
-    std::fs::create_dir_all(root)?;
+    std::fs::create_dir_all(root).map_err(|source| Error::Io {
+        what: format!("mkdir {}", root.display()),
+        source,
+    })?;
     Ok(
         ContainerBuilder::new(id.to_string(), SyscallType::default())
             .with_root_path(root)?
@@ -72,11 +93,14 @@ fn load(root: &Path, id: &str) -> Result<Container> {
 /// Wait for the container's process: the init was cloned with CLONE_PARENT, so it is this
 /// process's child, and a plain waitpid sees it (no SIGCHLD handling to race with).
 fn wait(container: &Container) -> Result<u8> {
-    let pid = container.pid().ok_or("the container has no pid")?;
-    let pid = rustix::process::Pid::from_raw(pid.as_raw()).ok_or("bad pid")?;
-    let status = rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty())?
+    let pid = container
+        .pid()
+        .ok_or(Error::State("the container has no pid"))?;
+    let pid = rustix::process::Pid::from_raw(pid.as_raw()).ok_or(Error::State("bad pid"))?;
+    let status = rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty())
+        .map_err(Error::Wait)?
         .map(|(_, s)| s)
-        .ok_or("waitpid returned nothing")?;
+        .ok_or(Error::State("waitpid returned nothing"))?;
     Ok(match (status.exit_status(), status.terminating_signal()) {
         (Some(code), _) => code as u8,
         (None, Some(sig)) => 128 + sig as u8,

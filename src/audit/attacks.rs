@@ -1,6 +1,31 @@
+use crate::named::named_enum;
+
+named_enum! {
+    /// The columns of the audit's matrix: the attacks, by the stable ids the JSON, the
+    /// payload's command line and the strategies' records use, and the page-cache property
+    /// reported beside them.
+    pub enum AttackId, "attack" {
+        WriteRunning = "write-running",
+        WriteParentExe = "write-parent-exe",
+        ReopenAfterExit = "reopen-after-exit",
+        RemountRw = "remount-rw",
+        OpenByHandle = "open-by-handle",
+        TruncateSealed = "truncate-sealed",
+        SharesPageCache = "shares-page-cache",
+    }
+}
+
+impl AttackId {
+    /// Stage 2 makes these attacks itself and reports each under its own id; the others
+    /// are the payload's, reported under `attack`.
+    pub fn by_stage2(self) -> bool {
+        matches!(self, AttackId::WriteRunning | AttackId::WriteParentExe)
+    }
+}
+
 /// One attack of the audit, by its stable id.
 pub struct Attack {
-    pub id: &'static str,
+    pub id: AttackId,
     /// What the container does.
     pub how: &'static str,
     /// An argument for the payload, if it needs one.
@@ -8,25 +33,25 @@ pub struct Attack {
 }
 
 pub const ATTACKS: &[Attack] = &[
-    Attack { id: "write-running", how: "open /proc/self/exe for writing while it runs", arg: None },
-    Attack { id: "write-parent-exe", how: "open /proc/<runtime parent>/exe for writing", arg: None },
+    Attack { id: AttackId::WriteRunning, how: "open /proc/self/exe for writing while it runs", arg: None },
+    Attack { id: AttackId::WriteParentExe, how: "open /proc/<runtime parent>/exe for writing", arg: None },
     Attack {
-        id: "reopen-after-exit",
+        id: AttackId::ReopenAfterExit,
         how: "hold an O_PATH fd to /proc/self/exe; once the runtime is gone, reopen it O_RDWR and write",
         arg: None,
     },
     Attack {
-        id: "remount-rw",
+        id: AttackId::RemountRw,
         how: "with CAP_SYS_ADMIN, clear RDONLY on the held fd's mount (mount_setattr, MS_REMOUNT), then write",
         arg: None,
     },
     Attack {
-        id: "open-by-handle",
+        id: AttackId::OpenByHandle,
         how: "with CAP_DAC_READ_SEARCH, open the held fd's file handle through a writable mount of its filesystem",
         arg: Some(super::DECOY_MOUNT),
     },
-    Attack { id: "truncate-sealed", how: "ftruncate, fallocate and write on the sealed object", arg: None },
+    Attack { id: AttackId::TruncateSealed, how: "ftruncate, fallocate and write on the sealed object", arg: None },
 ];
 
 /// The property reported beside the attacks.
-pub const PAGE_CACHE: &str = "shares-page-cache";
+pub const PAGE_CACHE: AttackId = AttackId::SharesPageCache;

@@ -1,9 +1,10 @@
+use crate::error::{Error, Result};
 use crate::process::{self, Argv, Spawn};
 use crate::workload::{hop_args, hop_fds, REPORT_FD};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 use std::collections::BTreeMap;
-use strategies::{Error, Exec, Result, ResultExt, Sealed};
+use strategies::{Exec, ResultExt, Sealed};
 
 /// Where stage 2 `--parent-of` finds the sealed binary to start.
 const SEALED_FD: libc::c_int = 6;
@@ -72,11 +73,11 @@ pub fn run(
     {
         let exit = process::reap(pid)?;
         if !exit.success() {
-            return Err(Error::msg(format!("attacker {}", exit.describe())));
+            return Err(Error::failure(format!("attacker {}", exit.describe())));
         }
     }
     if !holder.success() {
-        return Err(Error::msg(format!(
+        return Err(Error::failure(format!(
             "the runtime-parent stand-in {}",
             holder.describe()
         )));

@@ -1,4 +1,5 @@
 use super::AuditReport;
+use indexmap::IndexSet;
 use strategies::KernelVersion;
 
 /// The `explanation` the audit gives every cell of a strategy that is unsupported here
@@ -10,7 +11,8 @@ const UNSUPPORTED: &str = "unsupported here";
 fn unsupported(findings: &[&super::Finding]) -> bool {
     !findings.is_empty()
         && findings.iter().all(|f| {
-            f.outcome.outcome == "not-applicable" && f.outcome.explanation.starts_with(UNSUPPORTED)
+            f.outcome.outcome == super::judge::Verdict::NotApplicable
+                && f.outcome.explanation.starts_with(UNSUPPORTED)
         })
 }
 
@@ -21,12 +23,7 @@ fn unsupported(findings: &[&super::Finding]) -> bool {
 /// for this kernel: then nothing is checked.
 pub fn differences(report: &AuditReport) -> Option<Vec<String>> {
     let kernel = KernelVersion::parse(&report.kernel)?;
-    let mut names: Vec<&str> = Vec::new();
-    for f in &report.results {
-        if !names.contains(&f.strategy.as_str()) {
-            names.push(&f.strategy);
-        }
-    }
+    let names: IndexSet<&str> = report.results.iter().map(|f| f.strategy.as_str()).collect();
     let record = |name: &str| strategies::by_name(name).and_then(|s| s.expected_audit(kernel));
     if names.iter().all(|n| record(n).is_none()) {
         return None;
@@ -48,7 +45,10 @@ pub fn differences(report: &AuditReport) -> Option<Vec<String>> {
             continue;
         };
         for f in findings {
-            let Some((_, want)) = cells.iter().find(|(attack, _)| *attack == f.attack) else {
+            let Some((_, want)) = cells
+                .iter()
+                .find(|(attack, _)| *attack == f.attack.as_str())
+            else {
                 out.push(format!(
                     "{name}/{}: no expectation recorded for this attack on kernel {kernel}",
                     f.attack
@@ -72,7 +72,7 @@ mod tests {
     use super::super::{report::Finding, AuditReport};
     use super::*;
 
-    fn columns() -> Vec<&'static str> {
+    fn columns() -> Vec<super::super::AttackId> {
         super::super::ATTACKS
             .iter()
             .map(|a| a.id)
@@ -80,13 +80,18 @@ mod tests {
             .collect()
     }
 
-    fn finding(strategy: &str, attack: &str, cell: &str, explanation: &str) -> Finding {
+    fn finding(
+        strategy: &str,
+        attack: super::super::AttackId,
+        cell: &str,
+        explanation: &str,
+    ) -> Finding {
         let (outcome, errno) = match cell.split_once(" (") {
-            Some((o, e)) => (o.to_string(), Some(e.trim_end_matches(')').to_string())),
-            None => (cell.to_string(), None),
+            Some((o, e)) => (o, Some(e.trim_end_matches(')').to_string())),
+            None => (cell, None),
         };
         let outcome = super::super::judge::Outcome {
-            outcome,
+            outcome: outcome.parse().unwrap(),
             errno,
             explanation: explanation.into(),
             detail: None,
@@ -104,7 +109,7 @@ mod tests {
             results: columns()
                 .iter()
                 .zip(cells)
-                .map(|(attack, cell)| finding(strategy, attack, cell, "x"))
+                .map(|(attack, cell)| finding(strategy, *attack, cell, "x"))
                 .collect(),
         }
     }
@@ -117,7 +122,7 @@ mod tests {
             .unwrap();
         columns()
             .iter()
-            .map(|c| cells.iter().find(|(a, _)| a == c).unwrap().1)
+            .map(|c| cells.iter().find(|(a, _)| *a == c.as_str()).unwrap().1)
             .collect()
     }
 
@@ -195,7 +200,7 @@ mod tests {
             .map(|a| {
                 finding(
                     "memfd-bind",
-                    a,
+                    *a,
                     "not-applicable",
                     "unsupported here: keeper: ENOENT",
                 )

@@ -6,16 +6,21 @@
 //! container runs, which is when the exploit's reopen succeeds.
 
 use super::judge::{self, Outcome};
-use super::{Decoy, Finding};
+use super::{AttackId, Decoy, Finding};
+use crate::error::{Error, Result};
 use crate::process::{self, Argv, Spawn};
 use crate::sandbox::Sandbox;
 use crate::workload::Binary;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use strategies::{Error, Result, ResultExt, SealStrategy, Sealed};
+use strategies::{ResultExt, SealStrategy, Sealed};
 
 /// The attacks that have a meaning from inside the container.
-pub const ATTACKS: &[&str] = &["write-running", "write-parent-exe", "reopen-after-exit"];
+pub const ATTACKS: &[AttackId] = &[
+    AttackId::WriteRunning,
+    AttackId::WriteParentExe,
+    AttackId::ReopenAfterExit,
+];
 
 /// Inside the container: where the report directory and sealbench (the reopen payload)
 /// are bound.
@@ -30,7 +35,7 @@ struct AuditBundle {
     reports: PathBuf,
 }
 
-fn bundle(sb: &Sandbox, attack: &str) -> Result<AuditBundle> {
+fn bundle(sb: &Sandbox, attack: AttackId) -> Result<AuditBundle> {
     let dir = sb.subdir(&format!("audit-full-start/{attack}"))?;
     let reports = sb.subdir(&format!("audit-full-start-reports/{attack}"))?;
     // Made once per attack for the whole audit; every strategy's containers reuse it.
@@ -76,11 +81,11 @@ fn bundle(sb: &Sandbox, attack: &str) -> Result<AuditBundle> {
     let mut config: serde_json::Value = serde_json::from_slice(
         &std::fs::read(&path).ctx(|| "read the audit bundle's config".into())?,
     )
-    .map_err(|e| Error::msg(format!("audit bundle config: {e}")))?;
+    .map_err(|e| Error::failure(format!("audit bundle config: {e}")))?;
     config["process"]["args"] = serde_json::json!([
         "/proc/self/exe",
         "__sealbench-attack",
-        attack,
+        attack.as_str(),
         format!("{REPORT_DIR}/report"),
         PAYLOAD
     ]);
@@ -126,7 +131,7 @@ fn runtime(sealed: &Sealed, args: &[&str]) -> Result<()> {
         .rfind(|l| !l.trim().is_empty())
         .unwrap_or("no output")
         .trim();
-    Err(Error::msg(format!(
+    Err(Error::failure(format!(
         "`{}` {}: {last}",
         args.get(2).unwrap_or(&"?"),
         exit.describe()
@@ -146,7 +151,7 @@ fn init_pid(root: &Path, id: &str) -> Option<rustix::process::Pid> {
 fn attacked(
     sb: &Sandbox,
     sealed: &Sealed,
-    attack: &str,
+    attack: AttackId,
     n: u32,
 ) -> Result<BTreeMap<String, String>> {
     let b = bundle(sb, attack)?;
@@ -162,8 +167,8 @@ fn attacked(
     );
     let started = created.and_then(|()| runtime(sealed, &["--root", &root_s, "start", &id]));
     let waited = started.and_then(|()| match init_pid(&root, &id) {
-        Some(pid) => process::reap(pid).map(drop),
-        None => Err(Error::msg("the runtime's state names no init pid")),
+        Some(pid) => Ok(process::reap(pid).map(drop)?),
+        None => Err(Error::failure("the runtime's state names no init pid")),
     });
     // Whatever happened, the container goes, by the unsealed runtime; an init it killed
     // is this process's child to reap.
@@ -190,11 +195,11 @@ pub fn audit_strategy(sb: &Sandbox, strategy: &dyn SealStrategy) -> Result<(Vec<
     let name = strategy.name();
     let (binary, target) = sb.target_of(&format!("audit-full-start-{name}"), Binary::Runtime)?;
     let decoy = Decoy::open(&binary.path)?;
-    let finding = |attack: &str, outcome: Outcome| Finding::new(name, attack, outcome);
+    let finding = |attack: AttackId, outcome: Outcome| Finding::new(name, attack, outcome);
     let all_na = |why: String| {
         ATTACKS
             .iter()
-            .map(|a| finding(a, Outcome::not_applicable(why.clone())))
+            .map(|a| finding(*a, Outcome::not_applicable(why.clone())))
             .collect::<Vec<_>>()
     };
     if let Err(why) = strategy.probe(&target) {
@@ -202,7 +207,7 @@ pub fn audit_strategy(sb: &Sandbox, strategy: &dyn SealStrategy) -> Result<(Vec<
     }
     let mut sealer = strategy.prepare(&target)?;
     let mut findings = Vec::new();
-    for (n, attack) in ATTACKS.iter().enumerate() {
+    for (n, &attack) in ATTACKS.iter().enumerate() {
         let sealed = sealer.seal()?;
         if !sealed.hops.is_empty() {
             drop(sealed);
@@ -270,9 +275,9 @@ mod tests {
     fn a_full_start_cell_unlike_the_strategys_record_is_named() {
         let na = || Outcome::not_applicable("test".into());
         let found = [
-            Finding::new("memfd", "write-parent-exe", na()),
-            Finding::new("memfd", "write-running", na()),
-            Finding::new("nonesuch", "write-running", na()),
+            Finding::new("memfd", AttackId::WriteParentExe, na()),
+            Finding::new("memfd", AttackId::WriteRunning, na()),
+            Finding::new("nonesuch", AttackId::WriteRunning, na()),
         ];
         assert_eq!(
             differences(&found, "6.18.44"),

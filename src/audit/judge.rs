@@ -1,11 +1,23 @@
+use super::AttackId;
+use crate::named::named_enum;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+named_enum! {
+    /// What one attack came to; the page-cache property is a yes or a no.
+    pub enum Verdict, "verdict" {
+        Blocked = "blocked",
+        Writable = "writable",
+        NotApplicable = "not-applicable",
+        Yes = "yes",
+        No = "no",
+    }
+}
 
 /// The verdict on one (strategy, attack), with the kernel's errno and why.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Outcome {
-    /// `blocked`, `writable` or `not-applicable`; for the page-cache property `yes`/`no`.
-    pub outcome: String,
+    pub outcome: Verdict,
     pub errno: Option<String>,
     /// The kernel mechanism behind the outcome, in one line.
     pub explanation: String,
@@ -16,13 +28,13 @@ pub struct Outcome {
 
 impl Outcome {
     fn new(
-        outcome: &str,
+        outcome: Verdict,
         errno: Option<String>,
         explanation: impl Into<String>,
         detail: Option<String>,
     ) -> Outcome {
         Outcome {
-            outcome: outcome.into(),
+            outcome,
             errno,
             explanation: explanation.into(),
             detail,
@@ -30,15 +42,15 @@ impl Outcome {
     }
 
     pub fn not_applicable(why: String) -> Outcome {
-        Outcome::new("not-applicable", None, why, None)
+        Outcome::new(Verdict::NotApplicable, None, why, None)
     }
 
     pub fn property(yes: bool) -> Outcome {
         if yes {
-            Outcome::new("yes", None, "stage 2 ran from the very page-cache pages of the host binary (same physical frame)", None)
+            Outcome::new(Verdict::Yes, None, "stage 2 ran from the very page-cache pages of the host binary (same physical frame)", None)
         } else {
             Outcome::new(
-                "no",
+                Verdict::No,
                 None,
                 "stage 2 ran from pages of its own: a copy, not a view of the host binary",
                 None,
@@ -48,7 +60,7 @@ impl Outcome {
 
     fn blocked(errno: &str, detail: Option<String>) -> Outcome {
         Outcome::new(
-            "blocked",
+            Verdict::Blocked,
             Some(errno.to_string()),
             why_blocked(errno),
             detail,
@@ -81,7 +93,7 @@ fn errno_from_number(v: &str) -> Option<String> {
 /// Judge one attacked start from its report. `changed`: the decoy's sha256 differed
 /// afterwards, which is `writable` whatever the attack said.
 pub fn judge(
-    attack: &str,
+    attack: AttackId,
     report: &BTreeMap<String, String>,
     decoy: (u64, u64),
     changed: bool,
@@ -89,14 +101,14 @@ pub fn judge(
     let is_decoy = |id: &str| id == format!("{}:{}", decoy.0, decoy.1);
     if changed {
         return Outcome::new(
-            "writable",
+            Verdict::Writable,
             None,
             "the decoy's bytes changed (sha256): the attack wrote to the runtime binary",
             None,
         );
     }
-    let key = if attack.starts_with("write-") {
-        attack
+    let key = if attack.by_stage2() {
+        attack.as_str()
     } else {
         "attack"
     };
@@ -104,28 +116,28 @@ pub fn judge(
         return Outcome::not_applicable(format!("no report from the {attack} attack"));
     };
     match attack {
-        "write-running" => match errno_from_number(line) {
+        AttackId::WriteRunning => match errno_from_number(line) {
             Some(e) => Outcome::blocked(&e, None),
             None if report.get("exe-id").is_some_and(|id| is_decoy(id)) => Outcome::new(
-                "writable",
+                Verdict::Writable,
                 None,
                 "/proc/self/exe is the runtime binary and opened for writing",
                 None,
             ),
             None => Outcome::new(
-                "blocked",
+                Verdict::Blocked,
                 None,
                 "opened for writing, but it is a private copy: the runtime binary is untouched",
                 None,
             ),
         },
-        "write-parent-exe" if line == "none" => Outcome::not_applicable(
+        AttackId::WriteParentExe if line == "none" => Outcome::not_applicable(
             "the runtime's own process is not visible from here (another pid namespace)".into(),
         ),
-        "write-parent-exe" => match errno_from_number(line) {
+        AttackId::WriteParentExe => match errno_from_number(line) {
             Some(e) => Outcome::blocked(&e, None),
             None => Outcome::new(
-                "writable",
+                Verdict::Writable,
                 None,
                 "the runtime's own process runs the unsealed binary, and it opened for writing",
                 None,
@@ -139,13 +151,13 @@ pub fn judge(
             );
             match status {
                 "ok" if is_decoy(rest.trim()) => Outcome::new(
-                    "writable",
+                    Verdict::Writable,
                     None,
                     "the write reached the runtime binary's own inode",
                     None,
                 ),
                 "ok" => Outcome::new(
-                    "blocked",
+                    Verdict::Blocked,
                     None,
                     "the write reached only a private copy; the runtime binary is untouched",
                     Some(format!("wrote to {rest}")),

@@ -9,14 +9,15 @@ mod judge;
 mod page_cache;
 mod report;
 
-pub use attacks::{ATTACKS, PAGE_CACHE};
+pub use attacks::{AttackId, ATTACKS, PAGE_CACHE};
 pub use expected::differences;
 pub use report::{full_start_table, matrix_table, AuditReport, Finding, SCHEMA};
 
+use crate::error::Result;
 use crate::sandbox::Sandbox;
 use sha2::{Digest, Sha256};
 use std::os::unix::fs::FileExt;
-use strategies::{Result, ResultExt, SealStrategy};
+use strategies::{ResultExt, SealStrategy};
 
 /// Where the decoys live: the run's tmpfs, which exports file handles, so that
 /// open_by_handle_at has something to reach.
@@ -82,7 +83,7 @@ pub fn audit_strategy(sb: &Sandbox, strategy: &dyn SealStrategy) -> Result<(Vec<
     let (binary, target) = sb.target_for(&format!("audit-{}", strategy.name()))?;
     let decoy = Decoy::open(&binary.path)?;
     let finding =
-        |attack: &str, outcome: judge::Outcome| Finding::new(strategy.name(), attack, outcome);
+        |attack: AttackId, outcome: judge::Outcome| Finding::new(strategy.name(), attack, outcome);
     if let Err(why) = strategy.probe(&target) {
         let na = || judge::Outcome::not_applicable(format!("unsupported here: {why}"));
         return Ok((
@@ -100,7 +101,7 @@ pub fn audit_strategy(sb: &Sandbox, strategy: &dyn SealStrategy) -> Result<(Vec<
     let mut text_page = None;
     for attack in ATTACKS {
         let sealed = sealer.seal()?;
-        let report = chain::run(&sealed, &decoy.o_path, attack.id, attack.arg)?;
+        let report = chain::run(&sealed, &decoy.o_path, attack.id.as_str(), attack.arg)?;
         drop(sealed);
         let changed = decoy.changed_and_restored()?;
         findings.push(finding(

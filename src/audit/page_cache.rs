@@ -1,6 +1,6 @@
 use super::judge::Outcome;
+use crate::error::{Error, Result};
 use std::os::fd::AsRawFd;
-use strategies::{Error, Result};
 
 /// Whether the object stage 2 ran from shares page-cache pages with the host binary: the
 /// physical frame of stage 2's own text page (from its /proc/self/pagemap) against the
@@ -35,18 +35,18 @@ fn decoy_pfn(decoy: &std::fs::File, offset: u64) -> Result<Option<u64>> {
             offset as libc::off_t,
         );
         if page == libc::MAP_FAILED {
-            return Err(Error::msg(format!(
+            return Err(Error::failure(format!(
                 "mmap decoy: {}",
                 std::io::Error::last_os_error()
             )));
         }
         std::ptr::read_volatile(page as *const u8);
         let pagemap = std::fs::File::open("/proc/self/pagemap")
-            .map_err(|e| Error::msg(format!("pagemap: {e}")));
+            .map_err(|e| Error::failure(format!("pagemap: {e}")));
         let mut entry = [0u8; 8];
         let read = pagemap.and_then(|f| {
             f.read_exact_at(&mut entry, (page as u64 / 4096) * 8)
-                .map_err(|e| Error::msg(format!("pagemap: {e}")))
+                .map_err(|e| Error::failure(format!("pagemap: {e}")))
         });
         libc::munmap(page, 4096);
         read?;

@@ -1,6 +1,7 @@
-use super::judge::Outcome;
-use super::{ATTACKS, PAGE_CACHE};
+use super::judge::{Outcome, Verdict};
+use super::{AttackId, ATTACKS, PAGE_CACHE};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use indexmap::IndexSet;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write;
 
@@ -9,24 +10,24 @@ pub const SCHEMA: &str = "sealbench-audit/1";
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Finding {
     pub strategy: String,
-    pub attack: String,
+    pub attack: AttackId,
     #[serde(flatten)]
     pub outcome: Outcome,
 }
 
 impl Finding {
-    pub fn new(strategy: &str, attack: &str, outcome: Outcome) -> Finding {
+    pub fn new(strategy: &str, attack: AttackId, outcome: Outcome) -> Finding {
         Finding {
             strategy: strategy.into(),
-            attack: attack.into(),
+            attack,
             outcome,
         }
     }
 
     /// `blocked (EROFS)`, `writable`, `n/a`, `yes`.
     pub fn cell(&self) -> String {
-        match (&self.outcome.outcome[..], &self.outcome.errno) {
-            ("not-applicable", _) => "n/a".into(),
+        match (self.outcome.outcome, &self.outcome.errno) {
+            (Verdict::NotApplicable, _) => "n/a".into(),
             (o, Some(e)) => format!("{o} ({e})"),
             (o, None) => o.to_string(),
         }
@@ -49,21 +50,15 @@ pub struct AuditReport {
     pub full_start: Vec<Finding>,
 }
 
-fn columns() -> Vec<&'static str> {
+fn columns() -> Vec<AttackId> {
     ATTACKS.iter().map(|a| a.id).chain([PAGE_CACHE]).collect()
 }
 
-fn strategies(findings: &[Finding]) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
-    for f in findings {
-        if !out.contains(&f.strategy.as_str()) {
-            out.push(&f.strategy);
-        }
-    }
-    out
+fn strategies(findings: &[Finding]) -> IndexSet<&str> {
+    findings.iter().map(|f| f.strategy.as_str()).collect()
 }
 
-fn cell(findings: &[Finding], strategy: &str, attack: &str) -> String {
+fn cell(findings: &[Finding], strategy: &str, attack: AttackId) -> String {
     findings
         .iter()
         .find(|f| f.strategy == strategy && f.attack == attack)
@@ -71,13 +66,13 @@ fn cell(findings: &[Finding], strategy: &str, attack: &str) -> String {
         .unwrap_or_default()
 }
 
-fn table(findings: &[Finding], columns: &[&str]) -> Table {
+fn table(findings: &[Finding], columns: &[AttackId]) -> Table {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED);
-    table.set_header(std::iter::once("strategy").chain(columns.iter().copied()));
+    table.set_header(std::iter::once("strategy").chain(columns.iter().map(|a| a.as_str())));
     for s in strategies(findings) {
         table.add_row(
-            std::iter::once(s.to_string()).chain(columns.iter().map(|a| cell(findings, s, a))),
+            std::iter::once(s.to_string()).chain(columns.iter().map(|a| cell(findings, s, *a))),
         );
     }
     table
@@ -93,14 +88,15 @@ pub fn full_start_table(report: &AuditReport) -> Table {
     table(&report.full_start, super::full_start::ATTACKS)
 }
 
-fn markdown_matrix(findings: &[Finding], columns: &[&str]) -> String {
+fn markdown_matrix(findings: &[Finding], columns: &[AttackId]) -> String {
+    let names: Vec<&str> = columns.iter().map(|a| a.as_str()).collect();
     let mut out = format!(
         "| strategy | {} |\n|:---|{}\n",
-        columns.join(" | "),
+        names.join(" | "),
         ":---|".repeat(columns.len())
     );
     for s in strategies(findings) {
-        let cells: Vec<String> = columns.iter().map(|a| cell(findings, s, a)).collect();
+        let cells: Vec<String> = columns.iter().map(|a| cell(findings, s, *a)).collect();
         let _ = writeln!(out, "| {s} | {} |", cells.join(" | "));
     }
     out
@@ -124,14 +120,61 @@ impl AuditReport {
             ));
             out.push('\n');
         }
-        let mut seen = Vec::new();
-        for f in self.results.iter().chain(&self.full_start) {
-            let key = (f.cell(), f.outcome.explanation.clone());
-            if !seen.contains(&key) {
-                let _ = writeln!(out, "- **{}**: {}", key.0, key.1);
-                seen.push(key);
-            }
+        let reasons: IndexSet<(String, &str)> = self
+            .results
+            .iter()
+            .chain(&self.full_start)
+            .map(|f| (f.cell(), f.outcome.explanation.as_str()))
+            .collect();
+        for (cell, why) in reasons {
+            let _ = writeln!(out, "- **{cell}**: {why}");
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The typed findings read and write the saved audit exactly as the text did, and its
+    /// Markdown comes out the same.
+    #[test]
+    fn a_saved_audit_loads_and_renders_unchanged() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/results");
+        let text = std::fs::read_to_string(format!("{dir}/audit.json")).unwrap();
+        let report: AuditReport = serde_json::from_str(&text).unwrap();
+        let saved: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(serde_json::to_value(&report).unwrap(), saved);
+        let md = std::fs::read_to_string(format!("{dir}/audit.md")).unwrap();
+        assert_eq!(report.markdown(), md);
+        for kernel in std::fs::read_dir(format!("{dir}/kernels")).unwrap() {
+            let path = kernel.unwrap().path().join("audit.json");
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let report: AuditReport = serde_json::from_str(&text).unwrap();
+            let saved: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(
+                serde_json::to_value(&report).unwrap(),
+                saved,
+                "{}",
+                path.display()
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_attack_or_verdict_is_refused_by_name() {
+        let e = "rewrite".parse::<AttackId>().unwrap_err();
+        assert!(
+            e.starts_with("unknown attack \"rewrite\" (one of write-running, "),
+            "{e}"
+        );
+        assert_eq!(
+            "not-applicable".parse::<Verdict>(),
+            Ok(Verdict::NotApplicable)
+        );
+        assert!(serde_json::from_str::<Verdict>("\"maybe\"").is_err());
     }
 }

@@ -1,10 +1,11 @@
+use crate::error::Result;
 use crate::process::ChildExit;
 pub use crate::results::Phases;
 use crate::workload::{Channel, Starter};
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::process::Pid;
 use std::time::Instant;
-use strategies::{Result, Sealer};
+use strategies::Sealer;
 
 /// Something whose starts are timed: a strategy under a workload, or a runtime peer.
 pub trait Contender: Send {
@@ -127,6 +128,6 @@ impl Contender for SealedStart {
     }
 
     fn teardown(&mut self) -> Result<()> {
-        self.sealer.teardown()
+        Ok(self.sealer.teardown()?)
     }
 }

@@ -1,18 +1,18 @@
 use super::{Sample, Unit, UnitState};
+use crate::error::{Error, Result};
 use std::time::Instant;
-use strategies::Result;
 
 /// Why a start gave no sample.
 pub enum Missed {
     /// The `--run-timeout` watchdog killed it: counted per row, the row goes on.
-    TimedOut(strategies::Error),
+    TimedOut(Error),
     /// Anything else: the row fails.
-    Failed(strategies::Error),
+    Failed(Error),
 }
 
 impl Missed {
     /// The error alone, for a caller to which every missed start is a failure.
-    pub fn into_error(self) -> strategies::Error {
+    pub fn into_error(self) -> Error {
         match self {
             Missed::TimedOut(e) | Missed::Failed(e) => e,
         }
@@ -60,10 +60,7 @@ fn time_here(unit: &mut Unit, round: u32) -> Result<Sample> {
     let exit = started?;
     cleaned?;
     if !exit.success() {
-        return Err(strategies::Error::msg(format!(
-            "the start {}",
-            exit.describe()
-        )));
+        return Err(Error::failure(format!("the start {}", exit.describe())));
     }
     Ok(Sample {
         wall: wall.as_secs_f64(),

@@ -1,6 +1,7 @@
 //! Making the units of a run.
 
 use super::{SealedStart, Unit, UnitState};
+use crate::error::Error;
 use crate::sandbox::Sandbox;
 use crate::workload::Workload;
 use strategies::SealStrategy;
@@ -46,7 +47,7 @@ pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &st
         Err(e) => UnitState::Failed(format!("set-up: {e}")),
         Ok((_, target)) => match s.probe(&target).and_then(|()| fits(s, w, &target)) {
             Err(why) => UnitState::Unsupported(why.0),
-            Ok(()) => match (s.prepare(&target), w.prepare(sb)) {
+            Ok(()) => match (s.prepare(&target).map_err(Error::from), w.prepare(sb)) {
                 (Ok(sealer), Ok(starter)) => {
                     UnitState::Ready(Box::new(SealedStart::new(sealer, starter)))
                 }

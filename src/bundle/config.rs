@@ -1,10 +1,10 @@
 //! Reading a user's bundle config: bounded, as a regular file, and checked for what the
 //! runtime sealbench stands in for would refuse.
 
+use crate::error::{Error, Result};
 use oci_spec::runtime::{LinuxNamespaceType, Spec};
 use rustix::io::Errno;
 use std::path::Path;
-use strategies::{Error, Result};
 
 /// The largest config.json read.
 pub const MAX_CONFIG_BYTES: u64 = 4 << 20;
@@ -18,13 +18,13 @@ pub fn load_spec(config: &Path) -> Result<Spec> {
                 .map(|n| format!(" ({})", strategies::errno_name(Errno::from_raw_os_error(n)))),
             _ => None,
         };
-        Error::msg(format!(
+        Error::failure(format!(
             "{}: {e}{}",
             config.display(),
             errno.unwrap_or_default()
         ))
     })?;
-    serde_json::from_slice(&bytes).map_err(|e| Error::msg(format!("{}: {e}", config.display())))
+    serde_json::from_slice(&bytes).map_err(|e| Error::failure(format!("{}: {e}", config.display())))
 }
 
 /// What runc refuses in a config, with runc's own words (libcontainer's config

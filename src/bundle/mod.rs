@@ -13,11 +13,12 @@ pub fn spec_for_tests() -> oci_spec::runtime::Spec {
     spec::spec()
 }
 
+use crate::error::{Error, Result};
 use crate::safe_fs::{replace_at, tree};
 use rustix::fs::{Mode, OFlags};
 use std::ffi::OsStr;
 use std::path::Path;
-use strategies::{Error, Result, ResultExt};
+use strategies::ResultExt;
 
 /// Write a bundle into `dir`, created if missing. A directory with anything in it is
 /// refused unless `force`; then config.json and rootfs/bin/true are replaced, and no
@@ -34,13 +35,13 @@ pub fn create(dir: &Path, force: bool) -> Result<()> {
     if !force {
         let mut entries = std::fs::read_dir(dir).ctx(|| format!("read {}", dir.display()))?;
         if entries.next().is_some() {
-            return Err(Error::msg(format!(
+            return Err(Error::failure(format!(
                 "{} is not empty: add --force to write the bundle into it anyway (config.json and rootfs/bin/true are replaced)",
                 dir.display()
             )));
         }
     }
-    let in_bundle = |what: &str, e: rustix::io::Errno| Error {
+    let in_bundle = |what: &str, e: rustix::io::Errno| strategies::Error::Sys {
         what: match e {
             rustix::io::Errno::LOOP | rustix::io::Errno::XDEV => format!(
                 "{}/{what}: a symbolic link is in the way; the bundle never follows one",
@@ -48,7 +49,7 @@ pub fn create(dir: &Path, force: bool) -> Result<()> {
             ),
             _ => format!("{}/{what}", dir.display()),
         },
-        errno: Some(e),
+        errno: e,
     };
     let m = Mode::from_raw_mode(0o755);
     for sub in ["rootfs/proc", "rootfs/dev", "rootfs/tmp"] {
@@ -58,7 +59,7 @@ pub fn create(dir: &Path, force: bool) -> Result<()> {
     let bin = tree::mkdir_all(&top, Path::new("rootfs/bin"), m, tree::NO_SYMLINKS)
         .map_err(|e| in_bundle("rootfs/bin", e))?;
     let config = serde_json::to_vec_pretty(&spec::spec())
-        .map_err(|e| Error::msg(format!("config.json: {e}")))?;
+        .map_err(|e| Error::failure(format!("config.json: {e}")))?;
     let put = |at: &rustix::fd::OwnedFd, name: &str, bytes: &[u8], mode: Option<u32>| {
         replace_at(
             at,
@@ -68,7 +69,7 @@ pub fn create(dir: &Path, force: bool) -> Result<()> {
             || false,
         )
         .map(|_| ())
-        .map_err(|e| Error::msg(format!("{}: {name}: {e}", dir.display())))
+        .map_err(|e| Error::failure(format!("{}: {name}: {e}", dir.display())))
     };
     put(&bin, "true", &static_true()?, Some(0o755))?;
     put(&top, "config.json", &config, None)
@@ -80,6 +81,8 @@ fn static_true() -> Result<Vec<u8>> {
     }
     // Elsewhere, Debian's busybox-static is as static and needs no network either.
     std::fs::read("/bin/busybox").map_err(|_| {
-        Error::msg("no static /bin/true for this architecture: install busybox-static".to_string())
+        Error::failure(
+            "no static /bin/true for this architecture: install busybox-static".to_string(),
+        )
     })
 }

@@ -4,6 +4,7 @@
 //! write went through (to the file with that inode), or `attack <ERRNO> <detail>`.
 //! (Stage 2's own checks, write-running and write-parent-exe, need no payload.)
 
+use crate::audit::AttackId;
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
@@ -19,13 +20,14 @@ const HELD: &str = "/proc/self/fd/4";
 const PATIENCE: Duration = Duration::from_secs(3);
 
 pub fn run(attack: &str, arg: Option<&str>) -> i32 {
-    let result = match attack {
-        "reopen-after-exit" => reopen_and_rewrite(),
-        "remount-rw" => remount_rw(),
-        "open-by-handle" => open_by_handle(arg.unwrap_or("/")),
-        "truncate-sealed" => truncate_sealed(),
+    let result = match attack.parse() {
+        Ok(AttackId::ReopenAfterExit) => reopen_and_rewrite(),
+        Ok(AttackId::RemountRw) => remount_rw(),
+        Ok(AttackId::OpenByHandle) => open_by_handle(arg.unwrap_or("/")),
+        Ok(AttackId::TruncateSealed) => truncate_sealed(),
         // Checked by stage 2 itself before it execs this payload.
-        _ => return 0,
+        Ok(AttackId::WriteRunning | AttackId::WriteParentExe | AttackId::SharesPageCache)
+        | Err(_) => return 0,
     };
     let line = match result {
         Ok(Some(fd)) => {
@@ -37,7 +39,7 @@ pub fn run(attack: &str, arg: Option<&str>) -> i32 {
             )
         }
         Ok(None) => "attack none".to_string(),
-        Err((e, detail)) => format!("attack {} {detail}", errno_name(e)),
+        Err(Refused { errno, detail }) => format!("attack {} {detail}", errno_name(errno)),
     };
     // SAFETY: the audit placed the report pipe on fd 3 for exactly this line.
     let report = unsafe { BorrowedFd::borrow_raw(REPORT_FD) };
@@ -45,10 +47,19 @@ pub fn run(attack: &str, arg: Option<&str>) -> i32 {
     0
 }
 
-type Attempt = Result<Option<OwnedFd>, (Errno, String)>;
+/// The kernel's answer to an attack's step, reported on the attack's line.
+struct Refused {
+    errno: Errno,
+    detail: String,
+}
 
-fn step<T>(what: &str, r: rustix::io::Result<T>) -> Result<T, (Errno, String)> {
-    r.map_err(|e| (e, what.to_string()))
+type Attempt = Result<Option<OwnedFd>, Refused>;
+
+fn step<T>(what: &str, r: rustix::io::Result<T>) -> Result<T, Refused> {
+    r.map_err(|errno| Refused {
+        errno,
+        detail: what.to_string(),
+    })
 }
 
 /// Open for writing, waiting out ETXTBSY while the runtime binary still runs somewhere.
@@ -99,8 +110,11 @@ fn remount_rw() -> Attempt {
         setattr.map_or_else(|e| errno_name(e).to_string(), |()| "ok".into()),
         remount.map_or_else(|e| errno_name(e).to_string(), |()| "ok".into())
     );
-    let fd = reopen().map_err(|e| (e, format!("open O_RDWR after remounting {detail}")))?;
-    rewrite_first_byte(&fd).map_err(|e| (e, format!("write after remounting {detail}")))?;
+    let fd = step(&format!("open O_RDWR after remounting {detail}"), reopen())?;
+    step(
+        &format!("write after remounting {detail}"),
+        rewrite_first_byte(&fd),
+    )?;
     Ok(Some(fd))
 }
 
@@ -131,7 +145,7 @@ fn open_by_handle(mount_path: &str) -> Attempt {
         )
     };
     if r != 0 {
-        return Err((last_errno(), "name_to_handle_at".into()));
+        return step("name_to_handle_at", Err(last_errno()));
     }
     let mount = step(
         "open the writable mount",
@@ -157,7 +171,10 @@ fn open_by_handle(mount_path: &str) -> Attempt {
             Ok(unsafe { OwnedFd::from_raw_fd(fd) })
         }
     })
-    .map_err(|e| (e, format!("open_by_handle_at through {mount_path}")))?;
+    .map_err(|errno| Refused {
+        errno,
+        detail: format!("open_by_handle_at through {mount_path}"),
+    })?;
     step("write", rewrite_first_byte(&fd))?;
     Ok(Some(fd))
 }
@@ -171,15 +188,15 @@ fn truncate_sealed() -> Attempt {
     let grow = rustix::fs::fallocate(&fd, rustix::fs::FallocateFlags::empty(), size, 4096);
     let write = rewrite_first_byte(&fd);
     match (shrink, grow, write) {
-        (Err(a), Err(b), Err(c)) => Err((
-            a,
-            format!(
+        (Err(a), Err(b), Err(c)) => Err(Refused {
+            errno: a,
+            detail: format!(
                 "ftruncate {}, fallocate {}, write {}",
                 errno_name(a),
                 errno_name(b),
                 errno_name(c)
             ),
-        )),
+        }),
         _ => Ok(Some(fd)),
     }
 }

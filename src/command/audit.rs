@@ -1,13 +1,12 @@
 use crate::audit::{self, AuditReport, Finding};
-use crate::cli::AuditArgs;
-use crate::error::{AppError, AppResult};
+use crate::cli::{AuditArgs, AuditBlocks};
+use crate::error::{Error, Result};
 use crate::export::{check_paths, write_atomic};
 use crate::sandbox::{in_sandbox, Options};
-use crate::selection;
 
 /// `sealbench audit`: the matrix of attacks against strategies on this kernel.
-pub fn run(args: &AuditArgs) -> AppResult<i32> {
-    let strategies = selection::strategies(&args.strategies)?;
+pub fn run(args: &AuditArgs) -> Result<i32> {
+    let strategies = args.strategies.0.clone();
     check_paths(
         &[],
         &[
@@ -17,12 +16,12 @@ pub fn run(args: &AuditArgs) -> AppResult<i32> {
     )?;
     super::require_root("audit")?;
 
-    let chain = args.workload != "full-start";
-    let mut full = args.workload != "exec-true";
+    let chain = args.workload != AuditBlocks::FullStart;
+    let mut full = args.workload != AuditBlocks::ExecTrue;
     if full {
         if let Err(e) = crate::sandbox::runtime_path() {
-            if args.workload == "full-start" {
-                return Err(AppError::usage(format!(
+            if args.workload == AuditBlocks::FullStart {
+                return Err(Error::usage(format!(
                     "audit --workload full-start needs sealbench-runtime: {e}"
                 )));
             }
@@ -97,7 +96,7 @@ pub fn run(args: &AuditArgs) -> AppResult<i32> {
             for d in &full_diffs {
                 eprintln!("differs: {d}");
             }
-            Err(AppError::failure(format!(
+            Err(Error::failure(format!(
                 "{} full-start outcome(s) differ from those recorded",
                 full_diffs.len()
             )))
@@ -117,7 +116,7 @@ pub fn run(args: &AuditArgs) -> AppResult<i32> {
             for d in &diffs {
                 eprintln!("differs: {d}");
             }
-            Err(AppError::failure(format!(
+            Err(Error::failure(format!(
                 "{} outcome(s) differ from those recorded for this kernel family",
                 diffs.len()
             )))

@@ -1,11 +1,11 @@
 use crate::cli::{BundleAction, BundleArgs};
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 
 /// `sealbench bundle create DIR`.
-pub fn run(args: &BundleArgs) -> AppResult<i32> {
+pub fn run(args: &BundleArgs) -> Result<i32> {
     match &args.action {
         BundleAction::Create { dir, force } => {
-            crate::bundle::create(dir, *force).map_err(|e| AppError::usage(e.to_string()))?;
+            crate::bundle::create(dir, *force).map_err(|e| Error::usage(e.to_string()))?;
             crate::output::emit::out(&format!("{}\n", dir.display()))?;
             Ok(0)
         }

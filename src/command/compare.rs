@@ -1,39 +1,38 @@
 use crate::benchmark::{self, unit_for, units_for, Plan, RunCount, Unit, UnitState};
 use crate::cli::{CompareArgs, RunArgs};
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 use crate::output::Progress;
 use crate::results::{Results, Status, SCHEMA};
 use crate::sandbox::{in_sandbox, Options, Sandbox};
-use crate::selection;
 use crate::side_effects::{self, MountWatch};
 use crate::workload::Workload;
 use strategies::SealStrategy;
 
 /// `sealbench compare`: measure every selected (workload, strategy) in one interleaved run.
-pub fn run(args: &CompareArgs) -> AppResult<i32> {
-    let strategies = selection::strategies(&args.strategies)?;
-    let workloads = selection::workloads(&args.workload)?;
-    let runtimes = peers(args.runtimes.as_deref(), &args.runtime, &args.runtime_arg)?;
+pub fn run(args: &CompareArgs) -> Result<i32> {
+    let (strategies, workloads) = (args.strategies.0.clone(), args.workload.0.clone());
+    let known = args.runtimes.as_ref().map_or(&[][..], |l| &l.0[..]);
+    let runtimes = peers(known, &args.runtime, &args.runtime_arg)?;
     if strategies::by_name(&args.reference).is_none()
         && !runtimes.iter().any(|r| r.name == args.reference)
     {
-        return Err(AppError::usage(format!(
+        return Err(Error::usage(format!(
             "--reference {:?} is neither a strategy nor a runtime of this run",
             args.reference
         )));
     }
     if strategies.is_empty() && runtimes.is_empty() {
-        return Err(AppError::usage(
+        return Err(Error::usage(
             "nothing to run: --strategies none and no --runtimes or --runtime",
         ));
     }
     if args.rootless && !runtimes.is_empty() {
-        return Err(AppError::usage(
+        return Err(Error::usage(
             "--runtimes is not run with --rootless: the peers need real root for their cgroups",
         ));
     }
     if !runtimes.is_empty() && !workloads.iter().any(|w| w.name() == crate::peer::WORKLOAD) {
-        return Err(AppError::usage(format!(
+        return Err(Error::usage(format!(
             "--runtimes runs peers on the {} workload: add --workload {0}",
             crate::peer::WORKLOAD
         )));
@@ -95,17 +94,17 @@ pub fn run(args: &CompareArgs) -> AppResult<i32> {
             .iter()
             .map(|e| format!("{}/{}", e.workload, e.strategy))
             .collect();
-        Err(AppError::failure(format!("failed: {}", names.join(", "))))
+        Err(Error::failure(format!("failed: {}", names.join(", "))))
     }
 }
 
-pub fn plan(run: &RunArgs) -> AppResult<Plan> {
+pub fn plan(run: &RunArgs) -> Result<Plan> {
     let runs = match run.runs {
         Some(n) => RunCount::Fixed(n),
         None => {
             let max = run.max_runs.unwrap_or(u32::MAX);
             if max < run.min_runs {
-                return Err(AppError::usage(format!(
+                return Err(Error::usage(format!(
                     "--max-runs {max} is below --min-runs {}",
                     run.min_runs
                 )));
@@ -145,10 +144,7 @@ pub fn unphased(reference: &str) -> String {
 
 /// Run the plan's passes one after another, each through `one(pass, first_round)` (a
 /// fresh worker each), and join them into one results file.
-pub fn passes(
-    plan: &Plan,
-    mut one: impl FnMut(u32, u32) -> AppResult<Results>,
-) -> AppResult<Results> {
+pub fn passes(plan: &Plan, mut one: impl FnMut(u32, u32) -> Result<Results>) -> Result<Results> {
     let mut joined = None;
     let mut next_round = 0;
     for p in 0..plan.passes.max(1) {
@@ -187,22 +183,22 @@ pub fn add_pass(joined: &mut Option<Results>, mut r: Results, index: u32, mark: 
 pub fn injections(
     specs: &[String],
     strategies: &[&dyn SealStrategy],
-) -> AppResult<Vec<(String, std::time::Duration)>> {
+) -> Result<Vec<(String, std::time::Duration)>> {
     specs
         .iter()
         .map(|spec| {
             let (name, d) = spec.split_once('=').ok_or_else(|| {
-                AppError::usage(format!(
+                Error::usage(format!(
                     "--inject-delay {spec:?}: expected STRATEGY=DURATION"
                 ))
             })?;
             if !strategies.iter().any(|s| s.name() == name) {
-                return Err(AppError::usage(format!(
+                return Err(Error::usage(format!(
                     "--inject-delay {spec:?}: {name:?} is not among the selected strategies"
                 )));
             }
             let d = humantime::parse_duration(d.trim()).map_err(|e| {
-                AppError::usage(format!("--inject-delay {spec:?}: {e} (like 60us or 1ms)"))
+                Error::usage(format!("--inject-delay {spec:?}: {e} (like 60us or 1ms)"))
             })?;
             Ok((name.to_string(), d))
         })
@@ -333,13 +329,13 @@ fn reproduce(seed: u64) -> String {
 /// `--runtime NAME=PATH` (any OCI runtime binary), with `--runtime-arg NAME=ARG` passed
 /// before the subcommand. Names must be new: no strategy's, no other runtime's.
 pub fn peers(
-    known: Option<&str>,
+    known: &[&str],
     by_path: &[String],
     extra: &[String],
-) -> AppResult<Vec<crate::peer::RuntimeSpec>> {
-    use crate::peer::{RuntimeSpec, KNOWN};
+) -> Result<Vec<crate::peer::RuntimeSpec>> {
+    use crate::peer::RuntimeSpec;
     let mut out: Vec<RuntimeSpec> = Vec::new();
-    let mut add = |spec: RuntimeSpec| -> AppResult<()> {
+    let mut add = |spec: RuntimeSpec| -> Result<()> {
         let n = &spec.name;
         if n.is_empty()
             || !n
@@ -347,51 +343,38 @@ pub fn peers(
                 .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
             || n.starts_with('.')
         {
-            return Err(AppError::usage(format!(
+            return Err(Error::usage(format!(
                 "runtime name {n:?}: use letters, digits, '-', '_' and '.'"
             )));
         }
         if strategies::by_name(n).is_some() {
-            return Err(AppError::usage(format!(
+            return Err(Error::usage(format!(
                 "runtime name {n:?} is a strategy's name: choose another"
             )));
         }
         if out.iter().any(|r| &r.name == n) {
-            return Err(AppError::usage(format!(
-                "runtime name {n:?} is given twice"
-            )));
+            return Err(Error::usage(format!("runtime name {n:?} is given twice")));
         }
         out.push(spec);
         Ok(())
     };
-    for name in known
-        .into_iter()
-        .flat_map(|s| s.split(','))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        if !KNOWN.contains(&name) {
-            return Err(AppError::usage(format!(
-                "unknown runtime {name:?} (valid: {}; any other binary: --runtime NAME=PATH)",
-                KNOWN.join(", ")
-            )));
-        }
+    for name in known {
         add(RuntimeSpec::on_path(name))?;
     }
     for spec in by_path {
         let (name, path) = spec
             .split_once('=')
-            .ok_or_else(|| AppError::usage(format!("--runtime {spec:?}: expected NAME=PATH")))?;
+            .ok_or_else(|| Error::usage(format!("--runtime {spec:?}: expected NAME=PATH")))?;
         let runtime = RuntimeSpec::at(name, std::path::Path::new(path))
-            .map_err(|e| AppError::usage(format!("--runtime {spec:?}: {path}: {e}")))?;
+            .map_err(|e| Error::usage(format!("--runtime {spec:?}: {path}: {e}")))?;
         add(runtime)?;
     }
     for spec in extra {
         let (name, arg) = spec
             .split_once('=')
-            .ok_or_else(|| AppError::usage(format!("--runtime-arg {spec:?}: expected NAME=ARG")))?;
+            .ok_or_else(|| Error::usage(format!("--runtime-arg {spec:?}: expected NAME=ARG")))?;
         let r = out.iter_mut().find(|r| r.name == name).ok_or_else(|| {
-            AppError::usage(format!(
+            Error::usage(format!(
                 "--runtime-arg {spec:?}: no runtime named {name:?} in this run"
             ))
         })?;

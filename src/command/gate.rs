@@ -1,6 +1,6 @@
 use crate::benchmark::{Plan, RunCount};
 use crate::cli::GateArgs;
-use crate::error::{exit, AppError, AppResult};
+use crate::error::{Error, Result};
 use crate::export::parse_results;
 use crate::gate::{self, Margins, Outcome, Verdict};
 use crate::output::duration;
@@ -14,11 +14,11 @@ pub const MIN_BASELINE_PASSES: usize = 5;
 
 /// `sealbench gate`: exit 0 when every strategy passed, 1 when one regressed, 4 when one
 /// stayed inconclusive, 2 on bad input.
-pub fn run(args: &GateArgs) -> AppResult<i32> {
+pub fn run(args: &GateArgs) -> Result<i32> {
     let began = std::time::Instant::now();
-    let margins = Margins::parse(&args.max_regression).map_err(AppError::usage)?;
+    let margins = Margins::new(&args.max_regression);
     if args.max_passes < args.passes {
-        return Err(AppError::usage(format!(
+        return Err(Error::usage(format!(
             "--max-passes {} is below --passes {}",
             args.max_passes, args.passes
         )));
@@ -38,7 +38,7 @@ pub fn run(args: &GateArgs) -> AppResult<i32> {
         .filter(|v| v.outcome != Outcome::Skipped)
         .count();
     if compared == 0 {
-        return Err(AppError::usage(format!(
+        return Err(Error::usage(format!(
             "no strategy has a ratio to {} in both runs: nothing to gate (common strategies and the reference must be ok in both)",
             args.reference
         )));
@@ -72,18 +72,15 @@ pub fn run(args: &GateArgs) -> AppResult<i32> {
     };
     let (regressed, unsure) = (names(Outcome::Regressed), names(Outcome::Inconclusive));
     if !regressed.is_empty() {
-        Err(AppError::failure(format!(
+        Err(Error::failure(format!(
             "regression in {}",
             regressed.join(", ")
         )))
     } else if !unsure.is_empty() {
-        Err(AppError {
-            code: exit::INCONCLUSIVE,
-            message: format!(
-                "inconclusive: {} (more passes, a quieter machine, or a wider margin would decide)",
-                unsure.join(", ")
-            ),
-        })
+        Err(Error::Inconclusive(format!(
+            "inconclusive: {} (more passes, a quieter machine, or a wider margin would decide)",
+            unsure.join(", ")
+        )))
     } else {
         crate::output::emit::out(&format!(
             "PASS: {compared} strategies within their margins\n"
@@ -139,7 +136,7 @@ fn table(verdicts: &[Verdict]) -> Table {
 /// Make passes now with the baseline's settings (its strategies, workloads, exe size and
 /// plan), judging after `--passes` and then after each further pass while any strategy is
 /// inconclusive, up to `--max-passes`.
-fn rerun(baseline: &Results, args: &GateArgs, margins: &Margins) -> AppResult<Vec<Verdict>> {
+fn rerun(baseline: &Results, args: &GateArgs, margins: &Margins) -> Result<Vec<Verdict>> {
     super::require_root("gate (running now)")?;
     let mut strategies = Vec::new();
     let mut workloads = Vec::new();
@@ -160,7 +157,7 @@ fn rerun(baseline: &Results, args: &GateArgs, margins: &Margins) -> AppResult<Ve
         }
     }
     if strategies.is_empty() {
-        return Err(AppError::usage(
+        return Err(Error::usage(
             "the baseline has no strategy this sealbench knows",
         ));
     }
@@ -202,7 +199,7 @@ fn against_baseline(
     path: &std::path::Path,
     args: &GateArgs,
     margins: &Margins,
-) -> AppResult<Vec<Verdict>> {
+) -> Result<Vec<Verdict>> {
     // Both files are read (and checked) before either is judged short of passes.
     let baseline = parse_results(path)?;
     let current = args
@@ -213,7 +210,7 @@ fn against_baseline(
     let baseline = crate::results::analyze(baseline, &args.reference);
     let k = gate::passes_in(&baseline);
     if k < MIN_BASELINE_PASSES {
-        return Err(AppError::usage(format!(
+        return Err(Error::usage(format!(
             "{} holds {k} pass(es); a baseline needs at least {MIN_BASELINE_PASSES} \
              (make one with `compare --repeat {MIN_BASELINE_PASSES} --export-json FILE`)",
             path.display()
@@ -223,7 +220,7 @@ fn against_baseline(
         Some((path, current)) => {
             let current = crate::results::analyze(current, &args.reference);
             if gate::passes_in(&current) < 2 {
-                return Err(AppError::usage(format!(
+                return Err(Error::usage(format!(
                     "{} holds one pass; the gate needs at least 2 (compare --repeat 3)",
                     path.display()
                 )));
@@ -237,11 +234,11 @@ fn against_baseline(
 /// The A/B gate: two or more runtime builds, interleaved in the same rounds on
 /// container-start, each against `--reference`. Drift cancels within a round, so this is
 /// the sharp gate that a stored baseline cannot be.
-fn ab(args: &GateArgs, margins: &Margins) -> AppResult<Vec<Verdict>> {
+fn ab(args: &GateArgs, margins: &Margins) -> Result<Vec<Verdict>> {
     super::require_root("gate (A/B)")?;
-    let runtimes = super::compare::peers(None, &args.runtime, &args.runtime_arg)?;
+    let runtimes = super::compare::peers(&[], &args.runtime, &args.runtime_arg)?;
     if runtimes.len() < 2 || !runtimes.iter().any(|r| r.name == args.reference) {
-        return Err(AppError::usage(format!(
+        return Err(Error::usage(format!(
             "an A/B gate needs two or more --runtime NAME=PATH, one of them the --reference (now {:?})",
             args.reference
         )));
@@ -279,7 +276,7 @@ fn passes_until_decided(
     measure: impl Fn(&crate::sandbox::Sandbox, super::compare::Pass) -> Results,
     inject: &[(String, std::time::Duration)],
     judge: impl Fn(&Results) -> Vec<Verdict>,
-) -> AppResult<Vec<Verdict>> {
+) -> Result<Vec<Verdict>> {
     let mut current: Option<Results> = None;
     let (mut made, mut next_round) = (0u32, 0u32);
     loop {

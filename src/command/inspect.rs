@@ -1,12 +1,12 @@
 use crate::cli::InspectArgs;
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 use crate::sandbox::{in_sandbox, Options};
 use crate::selection;
 use rustix::fd::AsFd;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
-use strategies::{Error, Exec, ResultExt};
+use strategies::{Exec, ResultExt};
 
 /// What stage 2, started from one strategy's sealed object by one workload, saw and could
 /// do from the container side.
@@ -27,14 +27,14 @@ pub struct Inspection {
     pub rootfs: Option<String>,
 }
 
-pub fn run(args: &InspectArgs) -> AppResult<i32> {
+pub fn run(args: &InspectArgs) -> Result<i32> {
     let strategy = selection::strategies(&args.strategy)?;
     let [strategy] = strategy.as_slice() else {
-        return Err(AppError::usage("inspect takes one strategy"));
+        return Err(Error::usage("inspect takes one strategy"));
     };
     let workloads = selection::workloads(&args.workload)?;
     let [workload] = workloads.as_slice() else {
-        return Err(AppError::usage("inspect takes one workload"));
+        return Err(Error::usage("inspect takes one workload"));
     };
     super::require_root("inspect")?;
     let options = Options {
@@ -69,7 +69,10 @@ pub fn run(args: &InspectArgs) -> AppResult<i32> {
         sealer.teardown()?;
         let exit = exit?;
         if !exit.success() {
-            return Err(Error::msg(format!("stage 2 --inspect {}", exit.describe())));
+            return Err(Error::failure(format!(
+                "stage 2 --inspect {}",
+                exit.describe()
+            )));
         }
         let report = text
             .lines()

@@ -1,9 +1,9 @@
 use crate::cli::ListArgs;
-use crate::error::AppResult;
+use crate::error::Result;
 use crate::sandbox::{in_sandbox, Options};
 
 /// `sealbench list`: probe every strategy on this kernel for real.
-pub fn run(args: &ListArgs) -> AppResult<i32> {
+pub fn run(args: &ListArgs) -> Result<i32> {
     super::require_root("list")?;
     crate::sandbox::budget::check_exe_size(args.exe_size, strategies::registry().len())?;
     let verdicts: Vec<(String, Option<String>)> = in_sandbox(
@@ -21,7 +21,7 @@ pub fn run(args: &ListArgs) -> AppResult<i32> {
                         .and_then(|(_, t)| s.probe(&t).map_err(|u| u.0));
                     Ok((s.name().to_string(), verdict.err()))
                 })
-                .collect::<strategies::Result<_>>()?)
+                .collect::<crate::error::Result<_>>()?)
         },
     )?;
     let width = verdicts.iter().map(|(n, _)| n.len()).max().unwrap_or(0);

@@ -1,5 +1,5 @@
 use crate::cli::MergeArgs;
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 use crate::export::{check_paths, markdown_cell, parse_results, write_atomic};
 use crate::results::merge::{host_label, ratio, rows, Merged, SCHEMA};
 use crate::results::{Host, Results};
@@ -11,9 +11,9 @@ fn host_key(h: &Host) -> (String, Option<String>, u64) {
 }
 
 /// `sealbench merge A.json B.json …`: one comparison across hosts.
-pub fn run(args: &MergeArgs) -> AppResult<i32> {
+pub fn run(args: &MergeArgs) -> Result<i32> {
     if args.files.len() < 2 {
-        return Err(AppError::usage("merge takes at least two results files"));
+        return Err(Error::usage("merge takes at least two results files"));
     }
     let inputs: Vec<&std::path::Path> = args.files.iter().map(|p| p.as_path()).collect();
     check_paths(

@@ -1,5 +1,5 @@
 use crate::cli::ExportArgs;
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 use crate::export::Exports;
 use crate::output;
 use crate::results::Results;
@@ -7,11 +7,11 @@ use std::path::Path;
 
 /// Check every output path of a run before the run, so a typo costs seconds, not a run,
 /// and no export overwrites one of `inputs` or another export.
-pub fn check_outputs(export: &ExportArgs, inputs: &[&Path]) -> AppResult<()> {
+pub fn check_outputs(export: &ExportArgs, inputs: &[&Path]) -> Result<()> {
     Exports::new(export).check(inputs)?;
     if let Some(dir) = &export.plot {
         std::fs::create_dir_all(dir)
-            .map_err(|e| AppError::usage(format!("cannot create {}: {e}", dir.display())))?;
+            .map_err(|e| Error::usage(format!("cannot create {}: {e}", dir.display())))?;
         crate::export::check_writable(&dir.join("medians.svg"))?;
     }
     Ok(())
@@ -20,7 +20,7 @@ pub fn check_outputs(export: &ExportArgs, inputs: &[&Path]) -> AppResult<()> {
 /// What `compare` shows and writes after a run, and `report` from a saved run: the same
 /// code on the same data, so the two agree to the byte. The files come first, so that a
 /// terminal that cannot be printed to costs no results.
-pub fn render(results: Results, reference: &str, export: &ExportArgs) -> AppResult<Results> {
+pub fn render(results: Results, reference: &str, export: &ExportArgs) -> Result<Results> {
     let results = crate::results::analyze(results, reference);
     let exports = Exports::new(export);
     exports.write(&results)?;
@@ -34,7 +34,7 @@ pub fn render(results: Results, reference: &str, export: &ExportArgs) -> AppResu
 }
 
 /// `--reference` must name a row of the file that ran (`ok`), or no ratio can be taken.
-pub fn check_reference(results: &Results, reference: &str, path: &Path) -> AppResult<()> {
+pub fn check_reference(results: &Results, reference: &str, path: &Path) -> Result<()> {
     if results
         .results
         .iter()
@@ -42,14 +42,16 @@ pub fn check_reference(results: &Results, reference: &str, path: &Path) -> AppRe
     {
         return Ok(());
     }
-    let mut names: Vec<&str> = results
+    // A strategy runs under several workloads: named once, whatever the rows' order.
+    let names: Vec<&str> = results
         .results
         .iter()
         .filter(|e| e.is_ok())
         .map(|e| e.strategy.as_str())
+        .collect::<indexmap::IndexSet<_>>()
+        .into_iter()
         .collect();
-    names.dedup();
-    Err(AppError::usage(format!(
+    Err(Error::usage(format!(
         "--reference {reference:?}: {} has no such row that ran (it has: {})",
         path.display(),
         if names.is_empty() {

@@ -1,9 +1,9 @@
 use crate::cli::{ExportArgs, PlotArgs, ReportArgs};
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 use crate::export::parse_results;
 
 /// `sealbench report FILE.json`: tables, exports and charts from a saved run.
-pub fn run(args: &ReportArgs) -> AppResult<i32> {
+pub fn run(args: &ReportArgs) -> Result<i32> {
     let results = parse_results(&args.file)?;
     super::render::check_reference(&results, &args.reference, &args.file)?;
     super::render::check_outputs(&args.export, &[&args.file])?;
@@ -12,7 +12,7 @@ pub fn run(args: &ReportArgs) -> AppResult<i32> {
 }
 
 /// `sealbench plot FILE.json --out DIR`.
-pub fn plot(args: &PlotArgs) -> AppResult<i32> {
+pub fn plot(args: &PlotArgs) -> Result<i32> {
     let text = read_text(&args.file)?;
     if let Some(sweep) = sweep_file(&text, &args.file)? {
         let export = ExportArgs {
@@ -35,7 +35,7 @@ pub fn plot(args: &PlotArgs) -> AppResult<i32> {
     print_written(&written)
 }
 
-fn print_written(written: &[std::path::PathBuf]) -> AppResult<i32> {
+fn print_written(written: &[std::path::PathBuf]) -> Result<i32> {
     let lines: String = written
         .iter()
         .map(|p| format!("{}\n", p.display()))
@@ -45,16 +45,16 @@ fn print_written(written: &[std::path::PathBuf]) -> AppResult<i32> {
 }
 
 /// The file, read once (a regular file of bounded size), as text.
-fn read_text(path: &std::path::Path) -> AppResult<String> {
+fn read_text(path: &std::path::Path) -> Result<String> {
     let bytes = crate::safe_fs::read_regular(path, crate::export::MAX_RESULTS_BYTES)
-        .map_err(|e| AppError::usage(format!("{}: {e}", path.display())))?;
+        .map_err(|e| Error::usage(format!("{}: {e}", path.display())))?;
     String::from_utf8(bytes)
-        .map_err(|e| AppError::usage(format!("{}: not UTF-8 text: {e}", path.display())))
+        .map_err(|e| Error::usage(format!("{}: not UTF-8 text: {e}", path.display())))
 }
 
 /// A sweep's results (`sealbench-sweep/1`), re-analysed with its own seed, or `None` when
 /// the text is not a sweep (then it is read as a compare run, with that reader's errors).
-fn sweep_file(text: &str, path: &std::path::Path) -> AppResult<Option<crate::sweep::SweepResults>> {
+fn sweep_file(text: &str, path: &std::path::Path) -> Result<Option<crate::sweep::SweepResults>> {
     let value: serde_json::Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(_) => return Ok(None),
@@ -63,7 +63,7 @@ fn sweep_file(text: &str, path: &std::path::Path) -> AppResult<Option<crate::swe
         return Ok(None);
     }
     let mut sweep: crate::sweep::SweepResults = serde_json::from_value(value)
-        .map_err(|e| AppError::usage(format!("{}: not a valid sweep file: {e}", path.display())))?;
+        .map_err(|e| Error::usage(format!("{}: not a valid sweep file: {e}", path.display())))?;
     crate::sweep::analyze(&mut sweep.results, sweep.plan.seed);
     Ok(Some(sweep))
 }

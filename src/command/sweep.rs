@@ -1,27 +1,26 @@
 use crate::benchmark::{Plan, RunCount};
 use crate::cli::SweepArgs;
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 use crate::export::write_atomic;
 use crate::sandbox::{in_sandbox, Options};
-use crate::selection;
 use crate::sweep::{self, Param, SweepResults};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use indexmap::IndexSet;
 
 /// `sealbench sweep`: one measurement per value of a parameter.
-pub fn run(args: &SweepArgs) -> AppResult<i32> {
-    let param = Param::parse(&args.param).map_err(AppError::usage)?;
-    let values = param.values(&args.values).map_err(AppError::usage)?;
+pub fn run(args: &SweepArgs) -> Result<i32> {
+    let param = args.param;
+    let values = param.values(&args.values).map_err(Error::usage)?;
     // Interleaved values make a repeated value pointless; refusing it beats merging it
     // silently.
     for (i, (v, n)) in values.iter().enumerate() {
         if let Some((w, _)) = values[..i].iter().find(|(_, m)| m == n) {
-            return Err(AppError::usage(format!(
+            return Err(Error::usage(format!(
                 "--values: {v:?} repeats {w:?}: every value runs in every round already; give each once"
             )));
         }
     }
-    let strategies = selection::strategies(&args.strategies)?;
-    let workloads = selection::workloads(&args.workload)?;
+    let (strategies, workloads) = (args.strategies.0.clone(), args.workload.0.clone());
     let export = crate::cli::ExportArgs {
         export_json: args.export_json.clone(),
         plot: args.plot.clone(),
@@ -60,7 +59,7 @@ pub fn run(args: &SweepArgs) -> AppResult<i32> {
     })?;
     let sweep = SweepResults {
         schema: sweep::SCHEMA.into(),
-        param: param.name().into(),
+        param,
         host: crate::host::describe(args.exe_size),
         plan,
         results,
@@ -86,7 +85,7 @@ pub fn run(args: &SweepArgs) -> AppResult<i32> {
 
 /// A sweep with failed cells fails, as `compare` does with a failed row: exit 1 naming
 /// them (their reasons are in the table and the export).
-fn failed_cells(sweep: &SweepResults) -> AppResult<i32> {
+fn failed_cells(sweep: &SweepResults) -> Result<i32> {
     let failed: Vec<String> = sweep
         .results
         .iter()
@@ -105,18 +104,13 @@ fn failed_cells(sweep: &SweepResults) -> AppResult<i32> {
     if failed.is_empty() {
         Ok(0)
     } else {
-        Err(AppError::failure(format!("failed: {}", failed.join("; "))))
+        Err(Error::failure(format!("failed: {}", failed.join("; "))))
     }
 }
 
 /// Medians per (workload, strategy) across the values; throughput too when measured.
 fn table(sweep: &SweepResults) -> Table {
-    let mut values: Vec<&str> = Vec::new();
-    for e in &sweep.results {
-        if !values.contains(&e.value.as_str()) {
-            values.push(&e.value);
-        }
-    }
+    let values: IndexSet<&str> = sweep.results.iter().map(|e| e.value.as_str()).collect();
     let mut t = Table::new();
     t.load_style(UTF8_FULL_CONDENSED);
     t.set_header(
@@ -125,12 +119,11 @@ fn table(sweep: &SweepResults) -> Table {
             .map(String::from)
             .chain(values.iter().map(|v| format!("{} = {v}", sweep.param))),
     );
-    let mut rows: Vec<(&str, &str)> = Vec::new();
-    for e in &sweep.results {
-        if !rows.contains(&(e.workload.as_str(), e.strategy.as_str())) {
-            rows.push((&e.workload, &e.strategy));
-        }
-    }
+    let rows: IndexSet<(&str, &str)> = sweep
+        .results
+        .iter()
+        .map(|e| (e.workload.as_str(), e.strategy.as_str()))
+        .collect();
     for (w, s) in rows {
         let cells = values.iter().map(|v| {
             let e = sweep
@@ -186,7 +179,7 @@ mod tests {
         };
         let mut sweep = SweepResults {
             schema: sweep::SCHEMA.into(),
-            param: "exe-size".into(),
+            param: Param::ExeSize,
             host: crate::results::sample::sample().host,
             plan: crate::results::sample::sample().plan.unwrap(),
             results: vec![
@@ -199,12 +192,12 @@ mod tests {
             .results
             .push(cell(Status::Failed, Some("set-up: ENOSPC")));
         let e = failed_cells(&sweep).unwrap_err();
-        assert_eq!(e.code, 1);
+        assert_eq!(e.code(), 1);
         assert!(
-            e.message
+            e.to_string()
                 .contains("exec-true/memfd at exe-size = 1M (set-up: ENOSPC)"),
             "{}",
-            e.message
+            e.to_string()
         );
     }
 }

@@ -1,5 +1,5 @@
 use super::Exporter;
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 use crate::results::{Analyzed, Results, SCHEMA};
 use std::path::Path;
 
@@ -21,11 +21,11 @@ pub const MAX_RESULTS_BYTES: u64 = 256 << 20;
 /// Read a results file, naming the problem (and the line and column of a parse error).
 /// Only a regular file is read, up to [`MAX_RESULTS_BYTES`]; every row is then checked
 /// (see [`crate::results::validate`]).
-pub fn parse_results(path: &Path) -> AppResult<Results> {
+pub fn parse_results(path: &Path) -> Result<Results> {
     let bytes = crate::safe_fs::read_regular(path, MAX_RESULTS_BYTES)
-        .map_err(|e| AppError::usage(format!("{}: {e}", path.display())))?;
+        .map_err(|e| Error::usage(format!("{}: {e}", path.display())))?;
     let text = String::from_utf8(bytes)
-        .map_err(|e| AppError::usage(format!("{}: not UTF-8 text: {e}", path.display())))?;
+        .map_err(|e| Error::usage(format!("{}: not UTF-8 text: {e}", path.display())))?;
     parse_results_text(&text, path)
 }
 
@@ -50,15 +50,15 @@ fn foreign_version(other: &str) -> String {
 }
 
 /// [`parse_results`] on text already read; `path` names it in errors.
-pub fn parse_results_text(text: &str, path: &Path) -> AppResult<Results> {
+pub fn parse_results_text(text: &str, path: &Path) -> Result<Results> {
     if text.trim().is_empty() {
-        return Err(AppError::usage(format!(
+        return Err(Error::usage(format!(
             "{}: empty file, not a sealbench results file",
             path.display()
         )));
     }
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        AppError::usage(format!(
+        Error::usage(format!(
             "{}: not JSON: {} at line {} column {}",
             path.display(),
             without_position(&e),
@@ -69,22 +69,22 @@ pub fn parse_results_text(text: &str, path: &Path) -> AppResult<Results> {
     match value.get("schema").and_then(|s| s.as_str()) {
         Some(SCHEMA) => {}
         Some(other) if other.starts_with("sealbench/") => {
-            return Err(AppError::usage(format!(
+            return Err(Error::usage(format!(
                 "{}: schema {other:?} is not one this sealbench reads: {}",
                 path.display(),
                 foreign_version(other)
             )))
         }
         _ => {
-            return Err(AppError::usage(format!(
+            return Err(Error::usage(format!(
                 "{}: not a sealbench results file (no \"schema\": \"{SCHEMA}\")",
                 path.display()
             )))
         }
     }
     let results: Results = serde_json::from_value(value)
-        .map_err(|e| AppError::usage(format!("{}: malformed results: {e}", path.display())))?;
+        .map_err(|e| Error::usage(format!("{}: malformed results: {e}", path.display())))?;
     crate::results::validate(&results)
-        .map_err(|problem| AppError::usage(format!("{}: {problem}", path.display())))?;
+        .map_err(|problem| Error::usage(format!("{}: {problem}", path.display())))?;
     Ok(results)
 }

@@ -17,7 +17,7 @@ pub use hyperfine::HyperfineExporter;
 pub use json::{parse_results, parse_results_text, JsonExporter, MAX_RESULTS_BYTES};
 pub use markdown::{cell as markdown_cell, MarkdownExporter};
 
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 use crate::results::Analyzed;
 use crate::safe_fs::OutputSet;
 use std::path::{Path, PathBuf};
@@ -67,12 +67,12 @@ impl Exports {
 
     /// Fail before a run, not after it, when any export could not be written, or would
     /// overwrite one of `inputs` or another export.
-    pub fn check(&self, inputs: &[&Path]) -> AppResult<()> {
+    pub fn check(&self, inputs: &[&Path]) -> Result<()> {
         let mut set = OutputSet::default();
         inputs.iter().for_each(|p| set.input(p));
         for (_, flag, p) in &self.0 {
             check_writable(p)?;
-            set.output(flag, p).map_err(AppError::usage)?;
+            set.output(flag, p).map_err(Error::usage)?;
         }
         Ok(())
     }
@@ -84,7 +84,7 @@ impl Exports {
             .any(|(_, _, p)| p.as_os_str() == crate::safe_fs::STDOUT)
     }
 
-    pub fn write(&self, results: &Analyzed) -> AppResult<()> {
+    pub fn write(&self, results: &Analyzed) -> Result<()> {
         self.0
             .iter()
             .try_for_each(|(e, _, p)| write_atomic(p, &e.serialize(results)))
@@ -96,13 +96,13 @@ mod tests;
 
 /// [`Exports::check`] for the commands with exports of their own (`merge`, `audit`,
 /// `sweep`): every `(flag, path)` writable and distinct from the inputs and each other.
-pub fn check_paths(inputs: &[&Path], outputs: &[(&str, Option<&PathBuf>)]) -> AppResult<()> {
+pub fn check_paths(inputs: &[&Path], outputs: &[(&str, Option<&PathBuf>)]) -> Result<()> {
     let mut set = OutputSet::default();
     inputs.iter().for_each(|p| set.input(p));
     for (flag, p) in outputs {
         if let Some(p) = p {
             check_writable(p)?;
-            set.output(flag, p).map_err(AppError::usage)?;
+            set.output(flag, p).map_err(Error::usage)?;
         }
     }
     Ok(())

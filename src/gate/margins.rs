@@ -24,24 +24,42 @@ impl Default for Margins {
     }
 }
 
+/// One `--max-regression`: `3%` for every strategy, or `memfd=20%` for one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MarginSpec {
+    Every(f64),
+    One(String, f64),
+}
+
+impl std::str::FromStr for MarginSpec {
+    type Err = String;
+
+    fn from_str(spec: &str) -> Result<MarginSpec, String> {
+        match spec.split_once('=') {
+            Some((name, v)) => {
+                let name = name.trim();
+                if strategies::by_name(name).is_none() {
+                    return Err(format!("unknown strategy {name:?}"));
+                }
+                Ok(MarginSpec::One(name.to_string(), fraction(v)?))
+            }
+            None => Ok(MarginSpec::Every(fraction(spec)?)),
+        }
+    }
+}
+
 impl Margins {
-    /// `--max-regression 3%` (every strategy) or `memfd=20%` (one), repeatable.
-    pub fn parse(specs: &[String]) -> Result<Margins, String> {
+    /// The margins of repeated `--max-regression`s; of two for the same strategies, the
+    /// later wins.
+    pub fn new(specs: &[MarginSpec]) -> Margins {
         let mut m = Margins::default();
         for spec in specs {
-            match spec.split_once('=') {
-                Some((name, v)) => {
-                    if strategies::by_name(name.trim()).is_none() {
-                        return Err(format!(
-                            "--max-regression {spec:?}: unknown strategy {name:?}"
-                        ));
-                    }
-                    m.given.push((name.trim().to_string(), fraction(v, spec)?));
-                }
-                None => m.default = fraction(spec, spec)?,
+            match spec {
+                MarginSpec::Every(v) => m.default = *v,
+                MarginSpec::One(name, v) => m.given.push((name.clone(), *v)),
             }
         }
-        Ok(m)
+        m
     }
 
     pub fn for_strategy(&self, name: &str) -> f64 {
@@ -56,7 +74,7 @@ impl Margins {
 }
 
 /// `10%` or `0.1`: a fraction of the baseline ratio, above 0 and below 1.
-fn fraction(s: &str, spec: &str) -> Result<f64, String> {
+fn fraction(s: &str) -> Result<f64, String> {
     let t = s.trim();
     let (num, percent) = match t.strip_suffix('%') {
         Some(n) => (n, true),
@@ -65,13 +83,13 @@ fn fraction(s: &str, spec: &str) -> Result<f64, String> {
     let v: f64 = num
         .trim()
         .parse()
-        .map_err(|_| format!("--max-regression {spec:?} is not a percentage like 3%"))?;
+        .map_err(|_| format!("{s:?} is not a percentage like 3%"))?;
     let v = if percent { v / 100.0 } else { v };
     if v.is_finite() && v > 0.0 && v < 1.0 {
         Ok(v)
     } else {
         Err(format!(
-            "--max-regression {spec:?} is out of range: give more than 0% and less than 100% (or 0 to 1)"
+            "{s:?} is out of range: give more than 0% and less than 100% (or 0 to 1)"
         ))
     }
 }
@@ -82,19 +100,25 @@ mod tests {
 
     #[test]
     fn parses_defaults_and_overrides() {
-        let m = Margins::parse(&["5%".into(), "overlayfs=0.02".into()]).unwrap();
+        let parse = |specs: &[&str]| -> Result<Margins, String> {
+            let specs: Vec<MarginSpec> =
+                specs.iter().map(|s| s.parse()).collect::<Result<_, _>>()?;
+            Ok(Margins::new(&specs))
+        };
+        let m = parse(&["5%", "overlayfs=0.02"]).unwrap();
         assert_eq!(m.for_strategy("overlayfs"), 0.02);
         assert_eq!(m.for_strategy("bind-ro"), 0.05);
         assert_eq!(m.for_strategy("memfd"), COPY_MARGIN);
         assert_eq!(Margins::default().for_strategy("open-tree"), DEFAULT_MARGIN);
         assert!(
-            Margins::parse(&["25".into()]).is_err(),
+            parse(&["25"]).is_err(),
             "25 without % is neither 25% nor 2500%"
         );
-        assert!(Margins::parse(&["150%".into()]).is_err());
-        assert!(Margins::parse(&["-5%".into()]).is_err());
-        assert!(Margins::parse(&["bogus=5%".into()]).is_err());
-        let e = Margins::parse(&["100%".into()]).unwrap_err();
+        assert!(parse(&["150%"]).is_err());
+        assert!(parse(&["-5%"]).is_err());
+        let e = parse(&["bogus=5%"]).unwrap_err();
+        assert_eq!(e, "unknown strategy \"bogus\"");
+        let e = parse(&["100%"]).unwrap_err();
         assert!(e.contains("less than 100%"), "{e}");
     }
 }

@@ -8,7 +8,7 @@
 
 mod margins;
 
-pub use margins::{Margins, COPY_MARGIN, DEFAULT_MARGIN};
+pub use margins::{MarginSpec, Margins, COPY_MARGIN, DEFAULT_MARGIN};
 
 use crate::results::{Entry, Results, Status};
 use crate::stats::{mean_sd, t_quantile};

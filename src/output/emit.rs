@@ -2,18 +2,21 @@
 //! `/dev/full`, a closed pipe), which would lose a run's results; here a failed print is
 //! an error that says what happened, raised after the exports are written.
 
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 use crate::results::Analyzed;
 use std::fmt::Write as _;
 use std::io::Write;
 
 /// Write `text` to standard output, or say why it could not be.
-pub fn out(text: &str) -> AppResult<()> {
+pub fn out(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())
         .and_then(|()| stdout.flush())
-        .map_err(|e| AppError::failure(format!("cannot print to standard output: {e}")))
+        .map_err(|source| Error::Io {
+            what: "cannot print to standard output".into(),
+            source,
+        })
 }
 
 /// A line on standard error; if even that fails there is no one left to tell.
@@ -24,7 +27,7 @@ pub fn err(line: &str) {
 /// The results table, the summary under it, and one line per row that did not run
 /// (the same text `print_results` prints), on standard output, or on standard error when
 /// an export takes standard output.
-pub fn results(results: &Analyzed, to_stderr: bool) -> AppResult<()> {
+pub fn results(results: &Analyzed, to_stderr: bool) -> Result<()> {
     let (reference, notes) = (results.reference(), results.notes());
     let mut text = format!("{}\n", super::results_table(results, reference));
     text.push_str(&super::table::legend(reference));

@@ -1,17 +1,17 @@
 use super::table::ratio_text;
 use crate::results::Results;
+use indexmap::IndexSet;
 use std::fmt::Write;
 
 /// hyperfine's closing summary, per workload, against the reference, with the interval in
 /// place of hyperfine's ±: `noclone ran\n  4.350 (4.310–4.380) times faster than memfd`.
 pub fn summary(results: &Results, reference: &str) -> String {
     let mut out = String::new();
-    let mut workloads: Vec<&str> = Vec::new();
-    for e in &results.results {
-        if !workloads.contains(&e.workload.as_str()) {
-            workloads.push(&e.workload);
-        }
-    }
+    let workloads: IndexSet<&str> = results
+        .results
+        .iter()
+        .map(|e| e.workload.as_str())
+        .collect();
     for w in workloads {
         let others: Vec<_> = results
             .results

@@ -2,17 +2,42 @@
 //! run on the same bundle, with the same runner, as peers of the strategies.
 
 use crate::benchmark::{Contender, Unit, UnitState};
+use crate::error::{Error, Result};
 use crate::process::{self, Argv, ChildExit, Spawn};
 use crate::sandbox::Sandbox;
 use std::ffi::CString;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use strategies::{Error, Exec, Result, ResultExt};
+use strategies::{Exec, ResultExt};
 
 pub const WORKLOAD: &str = "container-start";
 
 /// The runtimes `--runtimes` finds on PATH: each takes `--root DIR run --bundle DIR ID`.
 pub const KNOWN: &[&str] = &["runc", "crun", "youki"];
+
+/// `--runtimes runc,crun`: names of [`KNOWN`] runtimes, checked as the command line is
+/// parsed.
+#[derive(Debug, Clone, Default)]
+pub struct KnownList(pub Vec<&'static str>);
+
+impl std::str::FromStr for KnownList {
+    type Err = String;
+
+    fn from_str(list: &str) -> std::result::Result<KnownList, String> {
+        let names = list.split(',').map(str::trim).filter(|s| !s.is_empty());
+        names
+            .map(|name| {
+                KNOWN.iter().copied().find(|k| *k == name).ok_or_else(|| {
+                    format!(
+                        "unknown runtime {name:?} (valid: {}; any other binary: --runtime NAME=PATH)",
+                        KNOWN.join(", ")
+                    )
+                })
+            })
+            .collect::<std::result::Result<_, _>>()
+            .map(KnownList)
+    }
+}
 
 /// One runtime to run: a name for its rows, its binary (on PATH if not given) and the
 /// global arguments a build needs (`--runtime-arg NAME=--systemd-cgroup`).
@@ -177,7 +202,7 @@ impl Peer {
         Ok(Peer {
             name: name.to_string(),
             path: CString::new(path.as_os_str().as_bytes())
-                .map_err(|_| Error::msg("NUL in path"))?,
+                .map_err(|_| Error::failure("NUL in path"))?,
             // State in the run's scratch space, not /run: nothing of it can outlive the run.
             root: sandbox.subdir(&format!("peer-state/{name}"))?,
             bundle: sandbox.bundle()?,
@@ -214,7 +239,7 @@ impl Peer {
                 .unwrap_or("no output")
                 .trim()
                 .to_string();
-            Err(Error::msg(format!("{} ({})", last, out.status)))
+            Err(Error::failure(format!("{} ({})", last, out.status)))
         }
     }
 
@@ -275,7 +300,10 @@ impl Contender for Peer {
                 .then_some(&block as crate::process::PreExec),
             pre_exec_steps: &["block SIGCHLD"],
         };
-        process::reap(process::spawn(&Exec::Path(self.path.clone()), &spec)?)
+        Ok(process::reap(process::spawn(
+            &Exec::Path(self.path.clone()),
+            &spec,
+        )?)?)
     }
 
     /// `run` in the foreground deletes its container when the process exits; if a failed
@@ -292,7 +320,7 @@ impl Contender for Peer {
                     .status()
                     .ctx(|| format!("{} delete", self.name))?;
             if !status.success() {
-                return Err(Error::msg(format!(
+                return Err(Error::failure(format!(
                     "{} delete --force {id}: {status}",
                     self.name
                 )));

@@ -1,4 +1,4 @@
-use super::{font::FAMILY, panel};
+use super::{font::FAMILY, panel, Drawn};
 use crate::results::Results;
 use plotters::coord::Shift;
 use plotters::data::Quartiles;
@@ -12,7 +12,7 @@ pub struct Distribution<'a> {
 }
 
 impl super::Chart for Distribution<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn {
         let results = self.results;
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         panel::each_workload(root, results, |area, w, rows, names| {

@@ -1,4 +1,4 @@
-use super::font::FAMILY;
+use super::{font::FAMILY, Drawn};
 use crate::results::merge::{host_label, ratio, rows, Merged};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -10,21 +10,16 @@ pub struct MergeChart<'a> {
 }
 
 impl super::Chart for MergeChart<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn {
         draw(root, self.m)
     }
 }
 
-fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, m: &Merged) -> Result<(), String> {
+fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, m: &Merged) -> Drawn {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     root.fill(&WHITE).map_err(e)?;
     let all = rows(m);
-    let mut workloads: Vec<String> = Vec::new();
-    for (w, _) in &all {
-        if !workloads.contains(w) {
-            workloads.push(w.clone());
-        }
-    }
+    let workloads: indexmap::IndexSet<String> = all.iter().map(|(w, _)| w.clone()).collect();
     let hosts = m.runs.len().max(1);
     for (area, w) in root
         .split_evenly((workloads.len().max(1), 1))

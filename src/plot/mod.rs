@@ -10,7 +10,7 @@ mod phases;
 mod ratios;
 mod sweep;
 
-use crate::error::{AppError, AppResult};
+use crate::error::Error;
 use crate::results::{Analyzed, Results};
 use image::ImageEncoder;
 use plotters::coord::Shift;
@@ -21,9 +21,23 @@ use std::path::{Path, PathBuf};
 const PANEL_W: u32 = 1100;
 const PANEL_H: u32 = 480;
 
+/// Why a chart could not be drawn. plotters' errors are generic over the backend, so
+/// what is kept of them is their text.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct DrawError(String);
+
+impl From<String> for DrawError {
+    fn from(text: String) -> Self {
+        DrawError(text)
+    }
+}
+
+type Drawn = Result<(), DrawError>;
+
 /// One chart, drawn the same way on any backend.
 trait Chart {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String>;
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn;
 }
 
 /// Draw `chart` to `<name>.svg` and `<name>.png` in `dir`. Both are drawn in memory and
@@ -34,26 +48,27 @@ fn write_both(
     name: &str,
     size: (u32, u32),
     chart: &impl Chart,
-) -> AppResult<[PathBuf; 2]> {
+) -> crate::error::Result<[PathBuf; 2]> {
     font::register();
     std::fs::create_dir_all(dir)
-        .map_err(|e| AppError::usage(format!("cannot create {}: {e}", dir.display())))?;
+        .map_err(|e| Error::usage(format!("cannot create {}: {e}", dir.display())))?;
     let (svg_path, png_path) = (
         dir.join(format!("{name}.svg")),
         dir.join(format!("{name}.png")),
     );
-    let fail = |p: &Path, e: String| AppError::failure(format!("cannot draw {}: {e}", p.display()));
+    let fail = |p: &Path, e: DrawError| Error::failure(format!("cannot draw {}: {e}", p.display()));
     let svg = svg_of(size, chart).map_err(|e| fail(&svg_path, e))?;
     let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
     {
         let area = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
         chart.draw(&area).map_err(|e| fail(&png_path, e))?;
-        area.present().map_err(|e| fail(&png_path, e.to_string()))?;
+        area.present()
+            .map_err(|e| fail(&png_path, e.to_string().into()))?;
     }
     let mut png = Vec::new();
     image::codecs::png::PngEncoder::new(&mut png)
         .write_image(&rgb, size.0, size.1, image::ColorType::Rgb8)
-        .map_err(|e| fail(&png_path, e.to_string()))?;
+        .map_err(|e| fail(&png_path, e.to_string().into()))?;
     crate::safe_fs::write_atomic(&svg_path, svg.as_bytes())?;
     crate::safe_fs::write_atomic(&png_path, &png)?;
     Ok([svg_path, png_path])
@@ -67,7 +82,7 @@ fn run_size(results: &Results) -> (u32, u32) {
     )
 }
 
-fn svg_of(size: (u32, u32), chart: &impl Chart) -> Result<String, String> {
+fn svg_of(size: (u32, u32), chart: &impl Chart) -> Result<String, DrawError> {
     font::register();
     let mut svg = String::new();
     {
@@ -79,13 +94,13 @@ fn svg_of(size: (u32, u32), chart: &impl Chart) -> Result<String, String> {
 }
 
 /// The ratio chart of a run as SVG text, for the HTML report.
-pub fn ratios_svg(results: &Analyzed) -> Result<String, String> {
+pub fn ratios_svg(results: &Analyzed) -> Result<String, DrawError> {
     let reference = results.reference();
     svg_of(run_size(results), &ratios::Ratios { results, reference })
 }
 
 /// The phases chart of a run as SVG text, if it has phases.
-pub fn phases_svg(results: &Analyzed) -> Option<Result<String, String>> {
+pub fn phases_svg(results: &Analyzed) -> Option<Result<String, DrawError>> {
     results
         .results
         .iter()
@@ -94,7 +109,7 @@ pub fn phases_svg(results: &Analyzed) -> Option<Result<String, String>> {
 }
 
 /// Write every chart of a run into `dir`; returns the files written.
-pub fn write_charts(results: &Analyzed, dir: &Path) -> AppResult<Vec<PathBuf>> {
+pub fn write_charts(results: &Analyzed, dir: &Path) -> crate::error::Result<Vec<PathBuf>> {
     let reference = results.reference();
     let size = run_size(results);
     let mut written = Vec::new();
@@ -131,13 +146,9 @@ pub fn write_charts(results: &Analyzed, dir: &Path) -> AppResult<Vec<PathBuf>> {
 pub fn write_sweep_charts(
     sweep: &crate::sweep::SweepResults,
     dir: &Path,
-) -> AppResult<Vec<PathBuf>> {
-    let mut workloads: Vec<&str> = Vec::new();
-    for r in &sweep.results {
-        if !workloads.contains(&r.workload.as_str()) {
-            workloads.push(&r.workload);
-        }
-    }
+) -> crate::error::Result<Vec<PathBuf>> {
+    let workloads: indexmap::IndexSet<&str> =
+        sweep.results.iter().map(|r| r.workload.as_str()).collect();
     let mut written = Vec::new();
     for workload in &workloads {
         let name = if workloads.len() == 1 {
@@ -156,7 +167,10 @@ pub fn write_sweep_charts(
 }
 
 /// The grouped bar chart of a merge, `merge.{svg,png}`.
-pub fn write_merge_chart(m: &crate::results::merge::Merged, dir: &Path) -> AppResult<Vec<PathBuf>> {
+pub fn write_merge_chart(
+    m: &crate::results::merge::Merged,
+    dir: &Path,
+) -> crate::error::Result<Vec<PathBuf>> {
     let panels = crate::results::merge::rows(m)
         .iter()
         .map(|(w, _)| w.clone())

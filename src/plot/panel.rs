@@ -1,16 +1,17 @@
+use super::Drawn;
 use crate::results::{Entry, Results};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 /// Workloads in the order they first appear.
 pub fn workloads(results: &Results) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for e in &results.results {
-        if !out.contains(&e.workload) {
-            out.push(e.workload.clone());
-        }
-    }
-    out
+    results
+        .results
+        .iter()
+        .map(|e| e.workload.clone())
+        .collect::<indexmap::IndexSet<_>>()
+        .into_iter()
+        .collect()
 }
 
 /// The rows of one workload that have measurements.
@@ -44,8 +45,8 @@ pub fn title(results: &Results, workload: &str, what: &str) -> String {
 pub fn each_workload<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     results: &Results,
-    mut draw: impl FnMut(&DrawingArea<DB, Shift>, &str, &[&Entry], &[String]) -> Result<(), String>,
-) -> Result<(), String> {
+    mut draw: impl FnMut(&DrawingArea<DB, Shift>, &str, &[&Entry], &[String]) -> Drawn,
+) -> Drawn {
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let workloads = workloads(results);
     for (area, w) in root

@@ -1,4 +1,4 @@
-use super::{font::FAMILY, panel};
+use super::{font::FAMILY, panel, Drawn};
 use crate::benchmark::Phases;
 use crate::results::{Entry, Results};
 use plotters::coord::Shift;
@@ -19,7 +19,7 @@ const COLORS: [RGBColor; 5] = [
 ];
 
 impl super::Chart for PhaseBars<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn {
         let results = self.results;
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         panel::each_workload(root, results, |area, w, rows, _| {

@@ -1,4 +1,4 @@
-use super::{font::FAMILY, panel};
+use super::{font::FAMILY, panel, Drawn};
 use crate::results::{Entry, Results};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -13,7 +13,7 @@ pub struct Ratios<'a> {
 }
 
 impl super::Chart for Ratios<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn {
         let (results, reference) = (self.results, self.reference);
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         panel::each_workload(root, results, |area, w, rows, _| {

@@ -1,4 +1,4 @@
-use super::font::FAMILY;
+use super::{font::FAMILY, Drawn};
 use crate::sweep::{Param, SweepEntry, SweepResults};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -29,10 +29,10 @@ pub struct SweepChart<'a> {
 }
 
 impl super::Chart for SweepChart<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn {
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         root.fill(&WHITE).map_err(e)?;
-        let param = Param::parse(&self.sweep.param)?;
+        let param = self.sweep.param;
         let rows: Vec<&SweepEntry> = self
             .sweep
             .results
@@ -110,7 +110,7 @@ fn panel<DB: DrawingBackend>(
     series: &Series,
     y_desc: &str,
     hline: Option<f64>,
-) -> Result<(), String> {
+) -> Drawn {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
     let points = || series.iter().flat_map(|(_, p)| p.iter());
     if points().next().is_none() {

@@ -20,7 +20,7 @@ impl Clone for Argv {
 impl Argv {
     /// The strings as a C vector; one holding a NUL byte (a bundle's `process.args` may
     /// say `\u0000`) cannot be passed to exec and is an error naming it.
-    pub fn new<I, S>(items: I) -> strategies::Result<Argv>
+    pub fn new<I, S>(items: I) -> crate::error::Result<Argv>
     where
         I: IntoIterator<Item = S>,
         S: Into<Vec<u8>>,
@@ -29,13 +29,13 @@ impl Argv {
             .into_iter()
             .map(|s| {
                 CString::new(s).map_err(|e| {
-                    strategies::Error::msg(format!(
+                    crate::error::Error::failure(format!(
                         "argument {:?} holds a NUL byte, which exec cannot pass",
                         String::from_utf8_lossy(&e.into_vec())
                     ))
                 })
             })
-            .collect::<strategies::Result<_>>()?;
+            .collect::<crate::error::Result<_>>()?;
         Ok(Argv::from_strings(strings))
     }
 

@@ -3,9 +3,10 @@
 //! goes to memfds rather than pipes, so a descendant that keeps the output open (a
 //! container's process inherits the runtime's stdio) cannot hold the read open for good.
 
+use crate::error::{Error, Result};
 use std::io::{Read, Seek};
 use std::process::{Command, ExitStatus, Stdio};
-use strategies::{Error, Result, ResultExt};
+use strategies::ResultExt;
 
 pub struct Output {
     pub status: ExitStatus,
@@ -35,16 +36,16 @@ pub fn output(cmd: &mut Command, what: &str) -> Result<Output> {
         .spawn()
         .ctx(|| what.to_string())?;
     let pid = rustix::process::Pid::from_raw(child.id() as i32)
-        .ok_or_else(|| Error::msg(format!("{what}: no pid")))?;
+        .ok_or_else(|| Error::failure(format!("{what}: no pid")))?;
     let watched = super::watchdog::watch(pid.as_raw_nonzero().get());
     // Wait without reaping, stop watching, then reap: the watchdog can never signal a pid
     // that was reaped and given to a stranger.
-    strategies::sys::wait_exited(pid)?;
+    super::sys::wait_exited(pid)?;
     let timed_out = watched.timed_out();
     drop(watched);
     let status = child.wait().ctx(|| format!("wait for {what}"))?;
     if let Some(after) = timed_out {
-        return Err(Error::msg(format!(
+        return Err(Error::failure(format!(
             "{what} timed out after {:.1} s (--run-timeout) and was killed",
             after.as_secs_f64()
         )));

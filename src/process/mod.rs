@@ -4,6 +4,7 @@ mod argv;
 pub mod bounded;
 pub mod leftovers;
 mod spawn;
+mod sys;
 pub mod watchdog;
 
 pub use argv::Argv;

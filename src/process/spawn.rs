@@ -1,9 +1,11 @@
+use super::sys::{execve_path, spawn_with, wait_exited};
 use super::Argv;
+use crate::error::{Error, Result};
 use rustix::fd::{AsFd, AsRawFd, BorrowedFd};
 use rustix::io::Errno;
 use rustix::process::Pid;
 use std::time::Duration;
-use strategies::{sys, Error, Exec, Result, ResultExt};
+use strategies::{sys, Exec, ResultExt};
 
 /// Work a child does between fork and exec (entering a container's root, say). It runs in
 /// the forked child, so it must be allocation-free; on failure it gives the index of its
@@ -126,7 +128,7 @@ pub fn spawn(exec: &Exec, spec: &Spawn) -> Result<Pid> {
             .fds
             .iter()
             .map(|&(src, dst)| above(src).map(|high| (high, dst)))
-            .collect::<Result<Vec<_>>>()?;
+            .collect::<strategies::Result<Vec<_>>>()?;
         // The low copy must go: a write end left open here would hide the child's exec.
         let high = above(err_w.as_fd())?;
         drop(err_w);
@@ -174,14 +176,14 @@ pub fn spawn(exec: &Exec, spec: &Spawn) -> Result<Pid> {
         let e = unsafe {
             match exec {
                 Exec::Fd(fd) => sys::execveat_fd(fd, spec.argv.as_ptr(), spec.envp.as_ptr()),
-                Exec::Path(p) => sys::execve_path(p, spec.argv.as_ptr(), spec.envp.as_ptr()),
+                Exec::Path(p) => execve_path(p, spec.argv.as_ptr(), spec.envp.as_ptr()),
             }
         };
         fail(2, 0, e)
     };
     // SAFETY: `child` only makes raw syscalls on data prepared before the call, and writes
     // only to its own locals.
-    let pid = unsafe { sys::spawn_with(spec.clone_flags, child) }?;
+    let pid = unsafe { spawn_with(spec.clone_flags, child) }?;
     drop(err_w);
     let mut msg = [0u8; 6];
     let n = loop {
@@ -200,10 +202,7 @@ pub fn spawn(exec: &Exec, spec: &Spawn) -> Result<Pid> {
         Some(sub) if msg[0] == 1 => format!("child {step}: {sub}"),
         _ => format!("child {step}"),
     };
-    Err(Error {
-        what,
-        errno: Some(errno),
-    })
+    Err(strategies::Error::Sys { what, errno }.into())
 }
 
 fn last_errno() -> Errno {
@@ -222,13 +221,13 @@ pub fn reap_seen(pid: Pid) -> Result<(ChildExit, std::time::Instant)> {
     let watched = super::watchdog::watch(pid.as_raw_nonzero().get());
     // Unwatch before reaping: until it is reaped the child keeps its pid, so the watchdog
     // can never kill a stranger that was given the pid afterwards.
-    sys::wait_exited(pid)?;
+    wait_exited(pid)?;
     let seen = std::time::Instant::now();
     let timed_out = watched.timed_out();
     drop(watched);
     let (status, ru) = sys::wait4(pid)?;
     if let Some(after) = timed_out {
-        return Err(Error::msg(format!(
+        return Err(Error::failure(format!(
             "timed out after {:.1} s (--run-timeout) and was killed",
             after.as_secs_f64()
         )));

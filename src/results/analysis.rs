@@ -129,7 +129,7 @@ fn fill(results: &mut Results, reference: &str) -> Vec<String> {
             (e.workload.clone(), r)
         })
         .collect();
-    let mut unequal: Vec<String> = Vec::new();
+    let mut unequal: indexmap::IndexSet<String> = indexmap::IndexSet::new();
     for e in results.results.iter_mut().filter(|e| e.is_ok()) {
         let rounds = rounds_of(e);
         let r = references
@@ -142,8 +142,8 @@ fn fill(results: &mut Results, reference: &str) -> Vec<String> {
         if let (Some(k), Some(r)) = (&keep, r) {
             let own = shared(&rounds, &rounds).len();
             let theirs = shared(&r.rounds, &r.rounds).len();
-            if (k.len() != own || k.len() != theirs) && !unequal.contains(&e.workload) {
-                unequal.push(e.workload.clone());
+            if k.len() != own || k.len() != theirs {
+                unequal.insert(e.workload.clone());
             }
         }
         let cpu = |v: &[f64]| -> Option<f64> {

@@ -26,16 +26,13 @@ pub fn host_label(h: &Host) -> String {
 
 /// Rows (workload, strategy) present in any run, in first-seen order.
 pub fn rows(m: &Merged) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
-    for r in &m.runs {
-        for e in r.results.iter().filter(|e| e.is_ok()) {
-            let key = (e.workload.clone(), e.strategy.clone());
-            if !out.contains(&key) {
-                out.push(key);
-            }
-        }
-    }
-    out
+    m.runs
+        .iter()
+        .flat_map(|r| r.results.iter().filter(|e| e.is_ok()))
+        .map(|e| (e.workload.clone(), e.strategy.clone()))
+        .collect::<indexmap::IndexSet<_>>()
+        .into_iter()
+        .collect()
 }
 
 /// The ratio cell of one run for one row.

@@ -1,17 +1,17 @@
 use super::{check_replaceable, replace_file, ReplaceError, STDOUT};
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 use std::io::Write;
 use std::path::Path;
 
-fn refused(path: &Path, e: ReplaceError) -> AppError {
-    AppError::usage(format!("cannot write {}: {e}", path.display()))
+fn refused(path: &Path, e: ReplaceError) -> Error {
+    Error::usage(format!("cannot write {}: {e}", path.display()))
 }
 
 /// Fail before a run, not after it, when an export could not be written: the path holds
 /// something that is not a regular file (a device, FIFO, socket, directory or symlink),
 /// a file with more than one link, or is in a missing or unwritable directory. `-` is
 /// standard output.
-pub fn check_writable(path: &Path) -> AppResult<()> {
+pub fn check_writable(path: &Path) -> Result<()> {
     check_replaceable(path).map_err(|e| refused(path, e))
 }
 
@@ -19,13 +19,16 @@ pub fn check_writable(path: &Path) -> AppResult<()> {
 /// over a regular file (keeping its mode and owner) or into a free name; `-` writes to
 /// standard output. Never written through a symlink, never over anything but a regular
 /// file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> AppResult<()> {
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if path.as_os_str() == STDOUT {
         let mut out = std::io::stdout().lock();
         return out
             .write_all(bytes)
             .and_then(|()| out.flush())
-            .map_err(|e| AppError::failure(format!("cannot write to standard output: {e}")));
+            .map_err(|source| Error::Io {
+                what: "cannot write to standard output".into(),
+                source,
+            });
     }
     let written = replace_file(path, bytes, || crate::interrupt::caught().is_some());
     match written {
@@ -34,7 +37,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> AppResult<()> {
         Err(
             e @ (ReplaceError::Refused(_) | ReplaceError::HardLinked(_) | ReplaceError::NoName(_)),
         ) => Err(refused(path, e)),
-        Err(e) => Err(AppError::failure(format!(
+        Err(e) => Err(Error::failure(format!(
             "cannot write {}: {e}",
             path.display()
         ))),
@@ -42,13 +45,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> AppResult<()> {
 }
 
 /// Interrupted while writing: the good file that may be there is left alone.
-fn interrupted(path: &Path) -> AppError {
+fn interrupted(path: &Path) -> Error {
     let sig = crate::interrupt::caught().unwrap_or(libc::SIGINT);
-    AppError {
-        code: crate::interrupt::exit_code(sig),
-        message: format!(
-            "interrupted by signal {sig}: {} not written",
-            path.display()
-        ),
+    Error::Interrupted {
+        signal: sig,
+        what: format!("{} not written", path.display()),
     }
 }

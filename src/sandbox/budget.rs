@@ -3,7 +3,7 @@
 //! fill them for a long while before failing (and squeeze everything else on the host).
 
 use super::runtime_binary::STAGE2;
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 
 /// How many whole copies of the binary a run holds at once beyond one per strategy: the
 /// live stage 2s of the memory measurement, one per-start copy, and a keeper's copy.
@@ -32,10 +32,10 @@ fn mem_available() -> Option<u64> {
 /// Refuse `--exe-size` (exit 2) when it is below stage 2's own size, or when `binaries`
 /// runtime binaries of that size, and the copies a run makes of them, would not fit the
 /// run's tmpfs (half of RAM, the tmpfs default) or the memory available now.
-pub fn check_exe_size(exe_size: u64, binaries: usize) -> AppResult<()> {
+pub fn check_exe_size(exe_size: u64, binaries: usize) -> Result<()> {
     let min = STAGE2.len() as u64;
     if exe_size < min {
-        return Err(AppError::usage(format!(
+        return Err(Error::usage(format!(
             "--exe-size {exe_size} is smaller than the stage 2 program itself: at least {min} bytes"
         )));
     }
@@ -44,7 +44,7 @@ pub fn check_exe_size(exe_size: u64, binaries: usize) -> AppResult<()> {
     let info = rustix::system::sysinfo();
     let tmpfs = info.totalram as u64 * u64::from(info.mem_unit) / 2;
     if needed > tmpfs {
-        return Err(AppError::usage(format!(
+        return Err(Error::usage(format!(
             "--exe-size {}: {copies} copies of the runtime binary need {}, but the run's tmpfs holds {} (half of RAM)",
             mib(exe_size),
             mib(needed),
@@ -52,7 +52,7 @@ pub fn check_exe_size(exe_size: u64, binaries: usize) -> AppResult<()> {
         )));
     }
     if let Some(avail) = mem_available().filter(|a| needed > *a) {
-        return Err(AppError::usage(format!(
+        return Err(Error::usage(format!(
             "--exe-size {}: {copies} copies of the runtime binary need {}, but only {} of memory is available",
             mib(exe_size),
             mib(needed),
@@ -69,13 +69,13 @@ mod tests {
     #[test]
     fn too_small_and_too_large_are_refused_with_the_numbers() {
         let e = check_exe_size(1024, 1).unwrap_err();
-        assert_eq!(e.code, 2);
-        assert!(e.message.contains("at least"), "{}", e.message);
+        assert_eq!(e.code(), 2);
+        assert!(e.to_string().contains("at least"), "{}", e.to_string());
         let e = check_exe_size(30 << 30, 20).unwrap_err();
         assert!(
-            e.message.contains("copies of the runtime binary need"),
+            e.to_string().contains("copies of the runtime binary need"),
             "{}",
-            e.message
+            e.to_string()
         );
         check_exe_size(12 << 20, 20).unwrap();
         assert_eq!(live_holds(12 << 20), 8);

@@ -14,8 +14,9 @@ pub use mount_ns::MountNs;
 pub use runtime_binary::{Binary, RuntimeBinary};
 pub use worker::{enter_here, in_sandbox, Options};
 
+use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
-use strategies::{Error, Result, ResultExt, Target};
+use strategies::{ResultExt, Target};
 
 /// Root in the initial user namespace (not `--rootless`'s mapped root): the identity
 /// uid map over the whole range.
@@ -45,7 +46,7 @@ pub fn runtime_path() -> Result<PathBuf> {
     } else if via_parent.is_file() {
         Ok(via_parent)
     } else {
-        Err(Error::msg(format!(
+        Err(Error::failure(format!(
             "{} is not built (cargo build --release --workspace, or scripts/setup.sh)",
             path.display()
         )))
@@ -90,10 +91,13 @@ impl Sandbox {
             .map(|i| self.subdir(&format!("extra-mounts/{i}")))
             .collect::<Result<_>>()?;
         MountNs::copy_with(|| {
-            points.iter().try_for_each(|at| {
-                rustix::mount::mount_bind(&source, at)
-                    .ctx(|| format!("mount --bind {}", at.display()))
-            })
+            points
+                .iter()
+                .try_for_each(|at| {
+                    rustix::mount::mount_bind(&source, at)
+                        .ctx(|| format!("mount --bind {}", at.display()))
+                })
+                .map_err(Into::into)
         })
     }
 

@@ -3,11 +3,12 @@
 //! of their own, and a start of that value runs there. A namespace goes when the last fd to
 //! it is closed (no process lives in it), and its mounts with it.
 
+use crate::error::Result;
 use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags};
 use rustix::thread::{LinkNameSpaceType, UnshareFlags};
 use std::sync::Arc;
-use strategies::{Result, ResultExt};
+use strategies::ResultExt;
 
 fn current() -> Result<OwnedFd> {
     rustix::fs::open(
@@ -16,12 +17,14 @@ fn current() -> Result<OwnedFd> {
         Mode::empty(),
     )
     .ctx(|| "open /proc/self/ns/mnt".into())
+    .map_err(Into::into)
 }
 
 fn switch(to: &OwnedFd) -> Result<()> {
     use rustix::fd::AsFd;
     rustix::thread::move_into_link_name_space(to.as_fd(), Some(LinkNameSpaceType::Mount))
         .ctx(|| "setns(CLONE_NEWNS)".into())
+        .map_err(Into::into)
 }
 
 /// A mount namespace to run starts in, and the one to come back to.

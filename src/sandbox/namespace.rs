@@ -1,6 +1,7 @@
+use crate::error::{Error, Result};
 use rustix::mount::{MountFlags, MountPropagationFlags};
 use rustix::thread::UnshareFlags;
-use strategies::{Error, Result, ResultExt};
+use strategies::ResultExt;
 
 /// unshare(CLONE_NEWNS) moves only the calling thread, and a fork of a multi-threaded
 /// process may only make async-signal-safe calls: both steps need one thread.
@@ -13,7 +14,7 @@ pub fn ensure_single_threaded() -> Result<()> {
     if threads.as_deref() == Some("1") {
         Ok(())
     } else {
-        Err(Error::msg(
+        Err(Error::failure(
             "internal: a run must be started from a single-threaded process",
         ))
     }
@@ -39,7 +40,8 @@ pub fn enter_private(at: &str) -> Result<()> {
         MountFlags::NOSUID | MountFlags::NODEV,
         Some(c"mode=0700"),
     )
-    .ctx(|| format!("mount -t tmpfs sealbench {at}"))
+    .ctx(|| format!("mount -t tmpfs sealbench {at}"))?;
+    Ok(())
 }
 
 /// On a hybrid cgroup layout (v1 controllers, v2 at /sys/fs/cgroup/unified), detach the v2
@@ -76,7 +78,7 @@ pub fn enter_rootless() -> Result<()> {
                 && libc::setresuid(NOBODY, NOBODY, NOBODY) == 0
         };
         if !dropped {
-            return Err(Error::msg(format!(
+            return Err(Error::failure(format!(
                 "--rootless: cannot drop to uid {NOBODY}: {}",
                 std::io::Error::last_os_error()
             )));
@@ -92,7 +94,7 @@ pub fn enter_rootless() -> Result<()> {
     // SAFETY: single-threaded, as checked by the caller; a new user namespace changes no
     // memory or descriptors.
     unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWUSER) }.map_err(|e| {
-        Error::msg(format!(
+        Error::failure(format!(
             "unsupported: user namespaces are not available here (unshare(CLONE_NEWUSER): {})",
             strategies::errno_name(e)
         ))
@@ -101,5 +103,6 @@ pub fn enter_rootless() -> Result<()> {
     std::fs::write("/proc/self/uid_map", format!("0 {uid} 1"))
         .ctx(|| "write /proc/self/uid_map".into())?;
     std::fs::write("/proc/self/gid_map", format!("0 {gid} 1"))
-        .ctx(|| "write /proc/self/gid_map".into())
+        .ctx(|| "write /proc/self/gid_map".into())?;
+    Ok(())
 }

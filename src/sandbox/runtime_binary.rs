@@ -1,8 +1,9 @@
+use crate::error::{Error, Result};
 use rand::{RngCore, SeedableRng};
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use strategies::{Error, Result, ResultExt};
+use strategies::ResultExt;
 
 /// The stage-2 program, built by build.rs from src/stage2/main.rs. It is never itself
 /// sealed or attacked: each run seals padded copies of it.
@@ -19,7 +20,7 @@ impl RuntimeBinary {
     pub fn install(dir: &Path, size: u64) -> Result<RuntimeBinary> {
         let stage2_size = STAGE2.len() as u64;
         if size < stage2_size {
-            return Err(Error::msg(format!(
+            return Err(Error::failure(format!(
                 "--exe-size {size} is smaller than the stage 2 program itself ({stage2_size} bytes)"
             )));
         }

@@ -4,13 +4,13 @@
 //! space, so that mount points and whatever a container writes stay in the run.
 
 use crate::bundle::config::{load_spec, runc_refuses};
-use crate::error::{AppError, AppResult};
+use crate::error::{Error, Result};
 use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
 use rustix::mount::{MoveMountFlags, OpenTreeFlags};
 use std::path::{Path, PathBuf};
-use strategies::{errno_name, Result, ResultExt};
+use strategies::{errno_name, ResultExt};
 
 /// The user's bundle, read and detached on the host side of the run.
 pub struct UserBundle {
@@ -26,26 +26,25 @@ fn errno_text(e: Errno) -> String {
 
 impl UserBundle {
     /// Read and check `dir`'s config.json and take its rootfs, or say why not (exit 2).
-    pub fn open(dir: &Path) -> AppResult<UserBundle> {
+    pub fn open(dir: &Path) -> Result<UserBundle> {
         let shown = dir.display();
         let bundle = rustix::fs::open(dir, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
             .map_err(|e| match e {
-                Errno::NOTDIR => AppError::usage(format!(
+                Errno::NOTDIR => Error::usage(format!(
                     "--bundle {shown}: not a directory (a bundle is a directory with config.json and a rootfs)"
                 )),
-                e => AppError::usage(format!("--bundle {shown}: {}", errno_text(e))),
+                e => Error::usage(format!("--bundle {shown}: {}", errno_text(e))),
             })?;
         let config_path = dir.join("config.json");
-        let spec =
-            load_spec(&config_path).map_err(|e| AppError::usage(format!("--bundle: {e}")))?;
+        let spec = load_spec(&config_path).map_err(|e| Error::usage(format!("--bundle: {e}")))?;
         if let Some(why) = runc_refuses(&spec) {
-            return Err(AppError::usage(format!(
+            return Err(Error::usage(format!(
                 "--bundle: {}: {why} (runc refuses this config too)",
                 config_path.display()
             )));
         }
         let Some(root) = spec.root().as_ref() else {
-            return Err(AppError::usage(format!(
+            return Err(Error::usage(format!(
                 "--bundle: {}: no root",
                 config_path.display()
             )));
@@ -66,7 +65,7 @@ impl UserBundle {
             p
         });
         if std::fs::canonicalize(&rootfs_path).is_ok_and(|real| real != lexical) {
-            return Err(AppError::usage(format!(
+            return Err(Error::usage(format!(
                 "--bundle: root.path {}: invalid rootfs: not an absolute path, or a symlink (runc refuses it too)",
                 root.path().display()
             )));
@@ -80,7 +79,7 @@ impl UserBundle {
             rustix::fs::openat(&bundle, root.path(), flags, Mode::empty())
         }
         .map_err(|e| {
-            AppError::usage(format!(
+            Error::usage(format!(
                 "--bundle: root.path {}: {}",
                 root.path().display(),
                 errno_text(e)
@@ -95,14 +94,14 @@ impl UserBundle {
                 | OpenTreeFlags::AT_EMPTY_PATH,
         )
         .map_err(|e| {
-            AppError::usage(format!(
+            Error::usage(format!(
                 "--bundle: cannot take root.path {}: {}",
                 root.path().display(),
                 errno_text(e)
             ))
         })?;
         let mut value = serde_json::to_value(&spec)
-            .map_err(|e| AppError::usage(format!("--bundle: {}: {e}", config_path.display())))?;
+            .map_err(|e| Error::usage(format!("--bundle: {}: {e}", config_path.display())))?;
         value["root"]["path"] = "rootfs".into();
         Ok(UserBundle {
             config: serde_json::to_vec_pretty(&value).expect("serialize"),
@@ -113,7 +112,8 @@ impl UserBundle {
     /// Inside the run's namespace: the working copy of the bundle under `scratch`.
     pub fn install(self, scratch: &Path) -> Result<PathBuf> {
         let dir = |p: &Path| -> Result<()> {
-            std::fs::create_dir_all(p).ctx(|| format!("mkdir {}", p.display()))
+            std::fs::create_dir_all(p).ctx(|| format!("mkdir {}", p.display()))?;
+            Ok(())
         };
         let (lower, upper, work) = (
             scratch.join("lower"),
@@ -132,14 +132,15 @@ impl UserBundle {
             &lower,
             MoveMountFlags::MOVE_MOUNT_F_EMPTY_PATH,
         )
-        .ctx(|| "move the --bundle's rootfs into the run".into())?;
+        .ctx(|| "move the --bundle's rootfs into the run".into())
+        .map_err(Error::Input)?;
         let data = std::ffi::CString::new(format!(
             "lowerdir={},upperdir={},workdir={}",
             lower.display(),
             upper.display(),
             work.display()
         ))
-        .map_err(|_| strategies::Error::msg("NUL in a scratch path"))?;
+        .map_err(|_| Error::failure("NUL in a scratch path"))?;
         rustix::mount::mount(
             c"overlay",
             &rootfs,
@@ -150,7 +151,10 @@ impl UserBundle {
         .ctx(|| {
             "overlay the --bundle's rootfs with the run's scratch space (so it is never written to)"
                 .into()
-        })?;
+        })
+        // The rootfs is the user's to change: on a filesystem overlayfs cannot stack on
+        // (procfs, another overlay too deep), this is where it shows.
+        .map_err(Error::Input)?;
         let config = bundle.join("config.json");
         std::fs::write(&config, &self.config).ctx(|| format!("write {}", config.display()))?;
         Ok(bundle)

@@ -1,17 +1,18 @@
 use super::janitor::Janitor;
 use super::user_bundle::UserBundle;
 use super::{namespace, Sandbox, SCRATCH_MOUNT};
-use crate::error::{AppError, AppResult};
+use crate::error::{Class, Error, Result};
 use crate::interrupt;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use std::path::PathBuf;
-use strategies::{sys, Result, ResultExt};
+use strategies::{sys, ResultExt};
 
-/// What crosses the pipe from the worker back to the caller.
+/// What crosses the pipe from the worker back to the caller. An error crosses as its text
+/// and its class, so that the exit status is the one the worker's error would have given.
 #[derive(Serialize, Deserialize)]
 enum Outcome<T> {
     Done(T),
-    Failed(String),
+    Failed { class: Class, message: String },
 }
 
 /// How to set a run's sandbox up.
@@ -32,7 +33,7 @@ pub struct Options {
 /// Run `job` in a forked worker inside the run's private namespace and hand its result
 /// back. The caller stays in the host namespace, so files it writes afterwards (exports)
 /// land where the user asked.
-pub fn in_sandbox<T, F>(options: Options, job: F) -> AppResult<T>
+pub fn in_sandbox<T, F>(options: Options, job: F) -> Result<T>
 where
     T: Serialize + DeserializeOwned,
     F: FnOnce(&Sandbox) -> Result<T>,
@@ -53,7 +54,10 @@ where
         interrupt::unblock();
         let outcome = match setup(&options, bundle).and_then(|sb| job(&sb)) {
             Ok(v) => Outcome::Done(v),
-            Err(e) => Outcome::Failed(e.to_string()),
+            Err(e) => Outcome::Failed {
+                class: e.class(),
+                message: e.to_string(),
+            },
         };
         let bytes = serde_json::to_vec(&outcome).unwrap_or_default();
         let mut w = std::fs::File::from(w);
@@ -94,7 +98,12 @@ where
             Ok(0) => break,
             Ok(n) => bytes.extend_from_slice(&buf[..n]),
             Err(rustix::io::Errno::INTR) => {}
-            Err(e) => return Err(AppError::failure(format!("read the worker's results: {e}"))),
+            Err(e) => {
+                return Err(Error::Step(strategies::Error::Sys {
+                    what: "read the worker's results".into(),
+                    errno: e,
+                }))
+            }
         }
     }
     let exit = crate::process::reap(pid)?;
@@ -102,18 +111,18 @@ where
         j.finish();
     }
     if let Some(sig) = interrupt::caught() {
-        return Err(AppError {
-            code: interrupt::exit_code(sig),
-            message: format!("interrupted by signal {sig}: no results written"),
+        return Err(Error::Interrupted {
+            signal: sig,
+            what: "no results written".into(),
         });
     }
     if libc::WIFSIGNALED(exit.status) {
-        return Err(AppError::failure(format!("run worker {}", exit.describe())));
+        return Err(Error::failure(format!("run worker {}", exit.describe())));
     }
     match serde_json::from_slice::<Outcome<T>>(&bytes) {
         Ok(Outcome::Done(v)) => Ok(v),
-        Ok(Outcome::Failed(msg)) => Err(AppError::failure(msg)),
-        Err(_) => Err(AppError::failure(format!(
+        Ok(Outcome::Failed { class, message }) => Err(Error::Worker { class, message }),
+        Err(_) => Err(Error::failure(format!(
             "run worker {} without a result",
             exit.describe()
         ))),

@@ -8,8 +8,9 @@
 //! a few hundred KiB: enough to tell a 12 MiB copy from none.
 
 use crate::benchmark::Contender;
+use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};
-use strategies::{Error, Result, ResultExt};
+use strategies::ResultExt;
 
 /// Starts measured per row, each in a cgroup of its own; the row keeps their median.
 pub const PROBES: usize = 5;
@@ -79,7 +80,7 @@ impl ChargeProbe {
         let exit = exit?;
         after?;
         if !exit.success() {
-            return Err(Error::msg(format!("the start {}", exit.describe())));
+            return Err(Error::failure(format!("the start {}", exit.describe())));
         }
         Ok(peak)
     }
@@ -126,14 +127,15 @@ fn move_self(cgroup: &Path) -> Result<()> {
         .write(true)
         .open(&procs)
         .and_then(|mut f| std::io::Write::write_all(&mut f, b"0"))
-        .ctx(|| format!("move this process into {}", cgroup.display()))
+        .ctx(|| format!("move this process into {}", cgroup.display()))?;
+    Ok(())
 }
 
 fn read_u64(path: &Path) -> Result<u64> {
     let text = std::fs::read_to_string(path).ctx(|| format!("read {}", path.display()))?;
     text.trim()
         .parse()
-        .map_err(|_| Error::msg(format!("{}: not a number: {text:?}", path.display())))
+        .map_err(|_| Error::failure(format!("{}: not a number: {text:?}", path.display())))
 }
 
 /// One line of /proc/self/mountinfo: (root of the mount, mount point, fs type, super

@@ -1,5 +1,6 @@
 use crate::benchmark::Contender;
-use strategies::{Error, Result, ResultExt};
+use crate::error::{Error, Result};
+use strategies::ResultExt;
 
 fn meminfo() -> Result<(i64, i64)> {
     let text = std::fs::read_to_string("/proc/meminfo").ctx(|| "read /proc/meminfo".into())?;
@@ -10,7 +11,7 @@ fn meminfo() -> Result<(i64, i64)> {
     };
     match (field("MemAvailable:"), field("Shmem:")) {
         (Some(a), Some(s)) => Ok((a * 1024, s * 1024)),
-        _ => Err(Error::msg("/proc/meminfo lacks MemAvailable or Shmem")),
+        _ => Err(Error::failure("/proc/meminfo lacks MemAvailable or Shmem")),
     }
 }
 

@@ -118,7 +118,7 @@ pub const EVENT_STARTS: u32 = 20;
 pub fn events_per_start(
     contender: &mut dyn crate::benchmark::Contender,
     watch: &mut MountWatch,
-) -> strategies::Result<f64> {
+) -> crate::error::Result<f64> {
     watch.drain();
     let per_start = matches!(watch, MountWatch::Mountinfo(_));
     let mut seen = 0;

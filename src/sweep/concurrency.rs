@@ -7,13 +7,14 @@
 
 use super::SweepEntry;
 use crate::benchmark::{time_one, units_for, Missed, Plan, RunCount, Unit};
+use crate::error::{Error, Result};
 use crate::results::Status;
 use crate::sandbox::Sandbox;
 use crate::workload::Workload;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use std::time::Instant;
-use strategies::{Result, SealStrategy};
+use strategies::SealStrategy;
 
 /// Starts per starter in one block, and how many of those settle unmeasured.
 pub const BLOCK: u32 = 6;
@@ -52,7 +53,7 @@ fn block(starters: &mut [Unit], round: u32) -> Result<(Vec<f64>, f64)> {
             .into_iter()
             .map(|h| {
                 h.join()
-                    .unwrap_or_else(|_| Err(strategies::Error::msg("starter panicked")))
+                    .unwrap_or_else(|_| Err(Error::failure("starter panicked")))
             })
             .collect();
         (out, begin)

@@ -6,6 +6,7 @@ mod param;
 pub use param::Param;
 
 use crate::benchmark::{self, units_for, Plan, Unit};
+use crate::error::Result;
 use crate::output::Progress;
 use crate::results::Host;
 use crate::sandbox::Sandbox;
@@ -13,14 +14,14 @@ use crate::stats;
 use crate::workload::Workload;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use strategies::{Result, SealStrategy};
+use strategies::SealStrategy;
 
 pub const SCHEMA: &str = "sealbench-sweep/1";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SweepResults {
     pub schema: String,
-    pub param: String,
+    pub param: Param,
     pub host: Host,
     pub plan: Plan,
     pub results: Vec<SweepEntry>,

@@ -2,40 +2,21 @@
 /// so large that a sweep runs for many minutes and measures little but the copy.
 pub const MAX_HOST_MOUNTS: u32 = 10_000;
 
-/// What a sweep varies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Param {
-    /// Size of the runtime binary: memfd's copy should grow with it.
-    ExeSize,
-    /// Extra mounts in the "host" namespace: CLONE_NEWNS copies them all.
-    HostMounts,
-    /// Starters running in parallel.
-    Concurrency,
+use crate::named::named_enum;
+
+named_enum! {
+    /// What a sweep varies.
+    pub enum Param, "sweep parameter" {
+        /// Size of the runtime binary: memfd's copy should grow with it.
+        ExeSize = "exe-size",
+        /// Extra mounts in the "host" namespace: CLONE_NEWNS copies them all.
+        HostMounts = "host-mounts",
+        /// Starters running in parallel.
+        Concurrency = "concurrency",
+    }
 }
 
 impl Param {
-    pub const NAMES: [&'static str; 3] = ["exe-size", "host-mounts", "concurrency"];
-
-    pub fn parse(name: &str) -> Result<Param, String> {
-        match name {
-            "exe-size" => Ok(Param::ExeSize),
-            "host-mounts" => Ok(Param::HostMounts),
-            "concurrency" => Ok(Param::Concurrency),
-            other => Err(format!(
-                "unknown sweep parameter {other:?} (valid: {})",
-                Param::NAMES.join(", ")
-            )),
-        }
-    }
-
-    pub fn name(&self) -> &'static str {
-        match self {
-            Param::ExeSize => "exe-size",
-            Param::HostMounts => "host-mounts",
-            Param::Concurrency => "concurrency",
-        }
-    }
-
     /// The axis label of a sweep chart.
     pub fn axis(&self) -> &'static str {
         match self {
@@ -99,6 +80,10 @@ mod tests {
         let e = Param::HostMounts.values("100000").unwrap_err();
         assert!(e.contains("from 0 to 10000"), "{e}");
         assert!(Param::ExeSize.values("1M,,2M").is_err());
-        assert!(Param::parse("speed").is_err());
+        let e = "speed".parse::<Param>().unwrap_err();
+        assert!(
+            e.contains("\"speed\" (one of exe-size, host-mounts, concurrency)"),
+            "{e}"
+        );
     }
 }

@@ -2,6 +2,7 @@
 //! config.json and prepared before the clone, so that the child only makes syscalls.
 
 use crate::bundle::config::{load_spec, runc_refuses};
+use crate::error::{Error, Result};
 use crate::safe_fs::tree;
 use oci_spec::runtime::LinuxNamespaceType;
 use rustix::fd::{AsRawFd, OwnedFd, RawFd};
@@ -11,7 +12,6 @@ use rustix::mount::MountFlags;
 use std::ffi::{CStr, CString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use strategies::{Error, Result};
 
 /// One step of a mount destination inside the root: the path so far, its parent and its
 /// last component, to create the component when it is missing.
@@ -65,7 +65,8 @@ pub const STEPS: &[&str] = &[
 ];
 
 fn c(bytes: &[u8]) -> Result<CString> {
-    CString::new(bytes).map_err(|_| Error::msg("config.json: a path or option holds a NUL byte"))
+    CString::new(bytes)
+        .map_err(|_| Error::failure("config.json: a path or option holds a NUL byte"))
 }
 
 impl ContainerPlan {
@@ -73,10 +74,10 @@ impl ContainerPlan {
         let config = bundle.join("config.json");
         let spec = load_spec(&config)?;
         if let Some(why) = runc_refuses(&spec) {
-            return Err(Error::msg(format!("{}: {why}", config.display())));
+            return Err(Error::failure(format!("{}: {why}", config.display())));
         }
         let unsupported = |what: String| {
-            Error::msg(format!(
+            Error::failure(format!(
                 "{}: sealbench's own start cannot do {what}",
                 config.display()
             ))

@@ -1,12 +1,13 @@
 use super::container::{ContainerPlan, STEPS};
 use super::{Channel, Stage2Argv, Starter, Workload};
+use crate::error::Result;
 use crate::process::{self, Argv, Spawn};
 use crate::sandbox::Sandbox;
 use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags};
 use rustix::process::Pid;
 use std::sync::atomic::{AtomicI32, Ordering};
-use strategies::{Exec, Result, ResultExt, Sealed};
+use strategies::{Exec, ResultExt, Sealed};
 
 /// `runc run` without the runtime around it: seal, clone into new namespaces, make the
 /// bundle's rootfs the root (pivot_root), mount /proc and /dev, set the hostname, exec the

@@ -1,8 +1,9 @@
 use super::{Channel, Stage2Argv, Starter, Workload};
+use crate::error::Result;
 use crate::process::{self, Argv, Spawn};
 use crate::sandbox::Sandbox;
 use rustix::process::Pid;
-use strategies::{Result, Sealed};
+use strategies::Sealed;
 
 /// runc's BenchmarkExecTrue: re-exec the runtime binary, which execs /bin/true.
 pub struct ExecTrue;
@@ -51,6 +52,6 @@ impl Starter for ExecTrueStarter {
             pre_exec: None,
             pre_exec_steps: &[],
         };
-        process::spawn(&sealed.exec, &spec)
+        Ok(process::spawn(&sealed.exec, &spec)?)
     }
 }

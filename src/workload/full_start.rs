@@ -1,10 +1,11 @@
 use super::{Binary, Channel, Starter, Workload};
+use crate::error::{Error, Result};
 use crate::process::{self, Argv, Spawn};
 use crate::sandbox::Sandbox;
 use rustix::process::Pid;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
-use strategies::{Error, Result, ResultExt, Sealed};
+use strategies::{ResultExt, Sealed};
 
 /// A whole `runc run`: the sealed object is sealbench's own OCI runtime on youki's
 /// libcontainer (`runtime/`), which creates a real container (cgroups, namespaces, mounts,
@@ -71,7 +72,7 @@ impl Starter for FullStarter {
 
     fn spawn(&self, sealed: &Sealed, _channel: Channel) -> Result<Pid> {
         if !sealed.hops.is_empty() {
-            return Err(Error::msg(
+            return Err(Error::failure(
                 "a sealed init is for stage 2 to exec; the libcontainer runtime execs the container's process itself",
             ));
         }
@@ -93,7 +94,7 @@ impl Starter for FullStarter {
             pre_exec: None,
             pre_exec_steps: &[],
         };
-        process::spawn(&sealed.exec, &spec)
+        Ok(process::spawn(&sealed.exec, &spec)?)
     }
 
     /// `run` deletes its container; a failed start may leave state (and cgroups) behind,
@@ -112,7 +113,7 @@ impl Starter for FullStarter {
         if status.success() {
             Ok(())
         } else {
-            Err(Error::msg(format!(
+            Err(Error::failure(format!(
                 "sealbench-runtime delete --force {id}: {status}"
             )))
         }

@@ -6,11 +6,12 @@ mod exec_true;
 mod full_start;
 mod stage2;
 
+use crate::error::Result;
 use crate::process::{self, ChildExit};
 pub use crate::sandbox::Binary;
 use crate::sandbox::Sandbox;
 use rustix::fd::BorrowedFd;
-use strategies::{Result, Sealed};
+use strategies::Sealed;
 
 pub use stage2::{hop_args, hop_fds, Mode, Stage2Argv, REPORT_FD};
 
@@ -46,7 +47,7 @@ pub trait Starter: Send {
     /// With a report channel, stage 2 first reports what it sees of itself on that pipe
     /// (fd 3 in the child): the tests' view from the container side.
     fn run(&self, sealed: &Sealed, channel: Channel) -> Result<ChildExit> {
-        process::reap(self.spawn(sealed, channel)?)
+        Ok(process::reap(self.spawn(sealed, channel)?)?)
     }
 
     /// Start stage 2 as [`Starter::run`] does, without waiting for it.

@@ -1,10 +1,11 @@
 //! The driver's side of stage 2's protocol (`src/stage2/main.rs`): which descriptors a
 //! start places where, and the arguments that tell stage 2 what to do with them.
 
+use crate::error::Result;
 use crate::process::Argv;
 use rustix::fd::{AsFd, BorrowedFd};
 use std::borrow::Cow;
-use strategies::{Result, Sealed};
+use strategies::Sealed;
 
 /// Where stage 2 finds its report pipe when inspected.
 pub const REPORT_FD: libc::c_int = 3;

@@ -31,7 +31,7 @@ impl SealStrategy for MemfdBind {
         let keeper = match Keeper::start(&memfd, exe.clone()) {
             // Linux 6.12 refuses a /proc/<pid>/fd/<n> entry as the root of a mount
             // (ENOENT, see `Keeper::hold`); its /proc/<pid>/exe entries it still accepts.
-            Err(e) if e.errno == Some(rustix::io::Errno::NOENT) => {
+            Err(e) if e.errno() == Some(rustix::io::Errno::NOENT) => {
                 Keeper::hold(&memfd, exe.clone()).map_err(|h| {
                     Error::msg(format!("{e}; and with /proc/<pid>/exe as the source: {h}"))
                 })?

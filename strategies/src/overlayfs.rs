@@ -125,10 +125,7 @@ fn with_log(fs: impl AsFd, errno: rustix::io::Errno, what: &str) -> Error {
     } else {
         format!("{what} [{}]", log.join("; "))
     };
-    Error {
-        what,
-        errno: Some(errno),
-    }
+    Error::Sys { what, errno }
 }
 
 /// What the audit finds, per range of kernels (see [`crate::expect`]).
