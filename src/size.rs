@@ -1,32 +1,18 @@
-//! Sizes on the command line: `12MiB`, `12M`, `4096`, `1.5G`.
+//! Sizes on the command line: `12MiB`, `12M`, `4096`, `1.5G`, read by `parse-size` with
+//! K, M, G and T as powers of 1024 (runtime binaries are thought of in MiB), and kept to a
+//! range a run can use.
 
-/// Parse a size in bytes. K/M/G/T (with or without `i`/`iB`/`B`) are powers of 1024.
+const SIZES: parse_size::Config = parse_size::Config::new().with_binary();
+
+/// Parse a size in bytes, from 1 byte to 1 PiB.
 pub fn parse_size(s: &str) -> Result<u64, String> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let shift = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 0,
-        "k" | "ki" | "kib" | "kb" => 10,
-        "m" | "mi" | "mib" | "mb" => 20,
-        "g" | "gi" | "gib" | "gb" => 30,
-        "t" | "ti" | "tib" | "tb" => 40,
-        other => {
-            return Err(format!(
-                "unknown size unit {other:?} in {s:?} (use K, M, G or T)"
-            ))
-        }
-    };
-    let value: f64 = num
-        .parse()
-        .map_err(|_| format!("{s:?} is not a size (like 12MiB or 4096)"))?;
-    let bytes = value * (1u64 << shift) as f64;
-    if !bytes.is_finite() || bytes < 1.0 || bytes > (1u64 << 50) as f64 {
+    let bytes = SIZES
+        .parse_size(s.trim())
+        .map_err(|e| format!("{s:?} is not a size (like 12MiB or 4096): {e}"))?;
+    if !(1..=1 << 50).contains(&bytes) {
         return Err(format!("size {s:?} is out of range (1 byte to 1 PiB)"));
     }
-    Ok(bytes.round() as u64)
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -39,6 +25,8 @@ mod tests {
         assert_eq!(parse_size("12M"), Ok(12 << 20));
         assert_eq!(parse_size("4096"), Ok(4096));
         assert_eq!(parse_size("1.5k"), Ok(1536));
+        assert_eq!(parse_size("16MB"), Ok(16 << 20));
+        assert_eq!(parse_size("2 GiB"), Ok(2 << 30));
     }
 
     #[test]
@@ -48,5 +36,6 @@ mod tests {
         assert!(parse_size("12 parsecs").is_err());
         assert!(parse_size("-1M").is_err());
         assert!(parse_size("1e9999").is_err());
+        assert!(parse_size("2PiB").is_err());
     }
 }
