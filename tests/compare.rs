@@ -270,7 +270,7 @@ fn phases_and_counters_show_where_memfds_cost_goes() {
             })
             .sum();
         let median = r["median"].as_f64().unwrap();
-        // The phases of a typical start add up to its interquartile mean, close to the
+        // The phases of a typical start add up to the mean of its middle tenth, close to the
         // median; loosely bounded here, since a loaded machine skews the whole.
         assert!(
             (sum / median - 1.0).abs() < 0.2,

@@ -235,16 +235,23 @@ pub fn audit_strategy(sb: &Sandbox, strategy: &dyn SealStrategy) -> Result<(Vec<
 /// ([`strategies::SealStrategy::expected_audit`], attack `full-start/<attack>`). Why the
 /// cells are what they are: `write-parent-exe` is n/a for all, since the runtime is outside
 /// the container's pid namespace; tmpfile is n/a, since libcontainer execs a container's
-/// program only if others may execute it and the copy is 0500; dmz seals an init for stage
-/// 2, which this runtime has no use for.
-pub fn differences(findings: &[Finding], kernel: &str) -> Vec<String> {
-    let kernel = strategies::KernelVersion::parse(kernel);
+/// program only if others may execute it and the copy is 0500; dmz seals a hop for stage
+/// 2, which this runtime has no use for. `None` when no strategy of the findings records a
+/// full-start cell for this kernel: then nothing is checked, as for the exec-true matrix.
+pub fn differences(findings: &[Finding], kernel: &str) -> Option<Vec<String>> {
+    let kernel = strategies::KernelVersion::parse(kernel)?;
+    let record = |name: &str| {
+        strategies::by_name(name)?
+            .expected_audit(kernel)
+            .filter(|c| c.iter().any(|(a, _)| a.starts_with("full-start/")))
+    };
+    if findings.iter().all(|f| record(&f.strategy).is_none()) {
+        return None;
+    }
     let mut out = indexmap::IndexSet::new();
     for f in findings {
         let attack = format!("full-start/{}", f.attack);
-        let cells = kernel.and_then(|k| strategies::by_name(&f.strategy)?.expected_audit(k));
-        let Some(cells) = cells.filter(|c| c.iter().any(|(a, _)| a.starts_with("full-start/")))
-        else {
+        let Some(cells) = record(&f.strategy) else {
             out.insert(format!(
                 "full-start/{}: no expectation recorded for this strategy on this kernel",
                 f.strategy
@@ -252,7 +259,10 @@ pub fn differences(findings: &[Finding], kernel: &str) -> Vec<String> {
             continue;
         };
         let Some((_, want)) = cells.iter().find(|(a, _)| *a == attack) else {
-            out.insert(format!("{}/{attack}: no expectation recorded", f.strategy));
+            out.insert(format!(
+                "full-start/{}/{}: no expectation recorded",
+                f.strategy, f.attack
+            ));
             continue;
         };
         if f.cell() != *want {
@@ -264,7 +274,7 @@ pub fn differences(findings: &[Finding], kernel: &str) -> Vec<String> {
             ));
         }
     }
-    out.into_iter().collect()
+    Some(out.into_iter().collect())
 }
 
 #[cfg(test)]
@@ -280,12 +290,14 @@ mod tests {
             Finding::new("nonesuch", AttackId::WriteRunning, na()),
         ];
         assert_eq!(
-            differences(&found, "6.18.44"),
+            differences(&found, "6.18.44").unwrap(),
             [
                 "full-start/memfd/write-running: expected blocked (ETXTBSY), got n/a",
                 "full-start/nonesuch: no expectation recorded for this strategy on this kernel",
             ]
         );
-        assert_eq!(differences(&found[..1], "6.18.44"), Vec::<String>::new());
+        assert_eq!(differences(&found[..1], "6.18.44"), Some(vec![]));
+        // A kernel nothing is recorded for: nothing is checked.
+        assert_eq!(differences(&found, "5.15.0"), None);
     }
 }

@@ -87,7 +87,8 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         ));
     }
     crate::output::emit::out(&text)?;
-    let full_diffs = audit::full_start::differences(&report.full_start, &report.kernel);
+    let full_diffs =
+        audit::full_start::differences(&report.full_start, &report.kernel).unwrap_or_default();
     match audit::differences(&report).map(|mut d| {
         d.extend(full_diffs.clone());
         d

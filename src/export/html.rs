@@ -112,11 +112,7 @@ pub struct HtmlExporter;
 
 impl Exporter for HtmlExporter {
     fn serialize(&self, results: &Analyzed) -> Vec<u8> {
-        let reference = results
-            .results
-            .iter()
-            .find_map(|e| e.analysis.ratio.as_ref().map(|r| r.reference.clone()))
-            .unwrap_or_else(|| strategies::DEFAULT_REFERENCE.into());
+        let reference = results.reference().to_string();
         let mut names: indexmap::IndexSet<&str> = indexmap::IndexSet::new();
         for e in &results.results {
             names.insert(&e.workload);

@@ -1,5 +1,5 @@
 use super::Exporter;
-use crate::results::{Analyzed, Entry};
+use crate::results::{Analyzed, Entry, Spread};
 use std::fmt::Write;
 
 /// A Markdown table to paste into a pull request, with the host and method under it.
@@ -57,13 +57,14 @@ impl Exporter for MarkdownExporter {
 }
 
 fn row(e: &Entry) -> String {
-    let (Some(median), Some(mean), Some(sd), Some(min), Some(max)) = (
-        e.analysis.median,
-        e.analysis.mean,
-        e.analysis.stddev,
-        e.analysis.min,
-        e.analysis.max,
-    ) else {
+    let Some(Spread {
+        median,
+        mean,
+        stddev: sd,
+        min,
+        max,
+    }) = e.analysis.spread()
+    else {
         let status = e.status.word().to_string();
         let reason = cell(e.reason.as_deref().unwrap_or(""));
         return format!(

@@ -1,5 +1,5 @@
 use super::duration;
-use crate::results::{Entry, Ratio, Results};
+use crate::results::{Entry, Ratio, Results, Spread};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 
 /// `1.052 (1.049–1.055)`: three decimals, so the 1–5% differences that matter show.
@@ -60,13 +60,14 @@ pub fn results_table(results: &Results, reference: &str) -> Table {
         };
         let mut row = vec![Cell::new(&e.workload), Cell::new(name)];
         if e.is_ok() {
-            let (Some(median), Some(mean), Some(sd), Some(min), Some(max)) = (
-                e.analysis.median,
-                e.analysis.mean,
-                e.analysis.stddev,
-                e.analysis.min,
-                e.analysis.max,
-            ) else {
+            let Some(Spread {
+                median,
+                mean,
+                stddev: sd,
+                min,
+                max,
+            }) = e.analysis.spread()
+            else {
                 continue;
             };
             let (ratio, mark) = match &e.analysis.ratio {

@@ -227,7 +227,7 @@ fn fill(results: &mut Results, reference: &str) -> Vec<String> {
 /// means add up to the mean of that middle tenth, which is the median to within the
 /// tenth's width, and ignore the tails. A tenth, not a fifth: when the median falls between
 /// two modes (a copy that is sometimes slow), a middle fifth reached far into both, and its
-/// mean was seen 5.5% off the median (full-start tmpfile; 3.3% with the tenth).
+/// mean was seen 5.5% off the median (full-start tmpfile; 3.2% off with the tenth).
 fn typical_phases(
     per_start: &[[f64; 5]],
     rounds: &[u32],
@@ -243,7 +243,9 @@ fn typical_phases(
     sums.sort_by(f64::total_cmp);
     let (lo, hi) = match sums.len() {
         0 => (0.0, 0.0),
-        n => (sums[9 * (n - 1) / 20], sums[11 * (n - 1) / 20]),
+        // Rounded outward on both sides, so that a short run's window is centred on the
+        // median too (n = 10: the 5th and 6th starts).
+        n => (sums[9 * (n - 1) / 20], sums[(11 * (n - 1)).div_ceil(20)]),
     };
     let middle: Vec<&[f64; 5]> = kept
         .iter()

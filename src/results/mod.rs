@@ -246,12 +246,36 @@ pub struct Analysis {
     /// Their medians over the rounds the row shares with the reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counters: Option<CounterMedians>,
-    /// Their medians over the rounds the row shares with the reference.
+    /// A typical start's phases over the rounds the row shares with the reference: each
+    /// phase's mean over the middle tenth of the starts by total (see [`PhaseMedians`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phases: Option<PhaseMedians>,
     /// Starts beyond Tukey's fences, as criterion classifies them (counted, never dropped).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tukey_outliers: Option<crate::stats::Outliers>,
+}
+
+/// A row's location and spread, which analysis gives together.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    pub median: f64,
+    pub mean: f64,
+    pub stddev: f64,
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Analysis {
+    /// The row's median, mean, standard deviation, minimum and maximum, once analysed.
+    pub fn spread(&self) -> Option<Spread> {
+        Some(Spread {
+            median: self.median?,
+            mean: self.mean?,
+            stddev: self.stddev?,
+            min: self.min?,
+            max: self.max?,
+        })
+    }
 }
 
 impl Entry {

@@ -22,9 +22,10 @@ pub struct Options {
     pub exe_size: u64,
     /// A bundle of the user's to run containers from (else one is made in the scratch).
     pub bundle: Option<PathBuf>,
-    /// Runtime peers will run: on a hybrid cgroup host, hide the v2 hierarchy inside the
-    /// run's namespace so that runc and crun both use v1 (crun refuses hybrid mode), and
-    /// start a janitor for the cgroups they may leave.
+    /// Whole runtimes will run, or a container workload's memory-charge probe will make
+    /// cgroups: on a hybrid cgroup host, hide the v2 hierarchy inside the run's namespace so
+    /// that runc and crun both use v1 (crun refuses hybrid mode), and start a janitor for
+    /// the cgroups they (or an interrupted probe) may leave.
     pub cgroup_v1_only: bool,
     /// Enter a new user namespace first, root mapped to an unprivileged uid.
     pub rootless: bool,

@@ -9,6 +9,8 @@
 
 use crate::benchmark::Contender;
 use crate::error::{Error, Result};
+use std::cell::Cell;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use strategies::ResultExt;
 
@@ -23,25 +25,35 @@ pub struct ChargeProbe {
     /// The run's container-id prefix, so that the janitor removes a probe's cgroup left
     /// by an interrupted run.
     prefix: String,
-    made: std::cell::Cell<u32>,
+    made: Cell<u32>,
+    /// The worker could not move back home once: every later charge would land in a probe,
+    /// so no further probe is made.
+    stranded: Cell<bool>,
 }
 
 impl ChargeProbe {
     /// The probe for this process, or why the charge cannot be measured here.
-    pub fn new(prefix: &str) -> std::result::Result<ChargeProbe, String> {
-        let own = std::fs::read_to_string("/proc/self/cgroup")
-            .map_err(|e| format!("read /proc/self/cgroup: {e}"))?;
-        let mounts = std::fs::read_to_string("/proc/self/mountinfo")
-            .map_err(|e| format!("read /proc/self/mountinfo: {e}"))?;
+    pub fn new(prefix: &str) -> Result<ChargeProbe> {
+        let read = |p: &str| std::fs::read_to_string(p).ctx(|| format!("read {p}"));
+        let (own, mounts) = (read("/proc/self/cgroup")?, read("/proc/self/mountinfo")?);
         let (home, peak_file) = match v1_home(&own, &mounts) {
             Some(home) => (home, "memory.max_usage_in_bytes"),
             None => (v2_home(&own, &mounts)?, "memory.peak"),
         };
+        // What /proc named must be a cgroup filesystem, not some other place to mkdir in.
+        let fs = rustix::fs::statfs(&home).ctx(|| format!("statfs {}", home.display()))?;
+        if ![CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC].contains(&(fs.f_type as i64)) {
+            return Err(Error::failure(format!(
+                "{} is not on a cgroup filesystem",
+                home.display()
+            )));
+        }
         Ok(ChargeProbe {
             home,
             peak_file,
             prefix: prefix.to_string(),
-            made: std::cell::Cell::new(0),
+            made: Cell::new(0),
+            stranded: Cell::new(false),
         })
     }
 
@@ -64,21 +76,29 @@ impl ChargeProbe {
     }
 
     fn one(&self, contender: &mut dyn Contender) -> Result<u64> {
+        if self.stranded.get() {
+            return Err(Error::failure(
+                "an earlier probe could not move the worker back to its own cgroup",
+            ));
+        }
         let n = self.made.get();
         self.made.set(n + 1);
         let dir = self.home.join(format!("{}charge-{n}", self.prefix));
         // mkdir fails on an existing directory: the cgroup is always a fresh one.
         std::fs::create_dir(&dir).ctx(|| format!("mkdir {}", dir.display()))?;
-        let joined = Joined::enter(&self.home, dir)?;
+        let joined = Joined::enter(&self.home, &dir)?;
         let exit = contender.start();
+        let left = joined.leave();
+        self.stranded.set(left.is_err());
+        // Outside the probe: clean-up between starts is not part of a start's cost.
         let after = contender.after_start();
-        let peak = joined.leave().and_then(|dir| {
-            let peak = read_u64(&dir.join(self.peak_file));
-            std::fs::remove_dir(&dir).ctx(|| format!("rmdir {}", dir.display()))?;
-            peak
-        })?;
+        let peak = left.and_then(|()| read_u64(&dir.join(self.peak_file)));
+        let removed = remove(&dir);
+        // The start's own failure (a timeout, say) says more than what it left behind.
         let exit = exit?;
         after?;
+        let peak = peak?;
+        removed?;
         if !exit.success() {
             return Err(Error::failure(format!("the start {}", exit.describe())));
         }
@@ -86,45 +106,72 @@ impl ChargeProbe {
     }
 }
 
+/// From cgroup's uapi (linux/magic.h).
+const CGROUP_SUPER_MAGIC: i64 = 0x0027_e0eb;
+const CGROUP2_SUPER_MAGIC: i64 = 0x6367_7270;
+
 /// This whole process (all its threads) inside a probe's cgroup; leaving, or dropping it
 /// on an error, moves the process home again, so that no later charge lands in the probe.
 struct Joined<'a> {
     home: &'a Path,
-    dir: Option<PathBuf>,
+    inside: bool,
 }
 
 impl<'a> Joined<'a> {
-    fn enter(home: &'a Path, dir: PathBuf) -> Result<Joined<'a>> {
-        // Written "0": the writer's own thread group, whatever pid namespace it is in.
-        if let Err(e) = move_self(&dir) {
-            let _ = std::fs::remove_dir(&dir);
+    fn enter(home: &'a Path, dir: &Path) -> Result<Joined<'a>> {
+        if let Err(e) = move_self(dir) {
+            let _ = std::fs::remove_dir(dir);
             return Err(e);
         }
-        Ok(Joined {
-            home,
-            dir: Some(dir),
-        })
+        Ok(Joined { home, inside: true })
     }
 
-    fn leave(mut self) -> Result<PathBuf> {
-        move_self(self.home)?;
-        Ok(self.dir.take().unwrap_or_default())
+    fn leave(mut self) -> Result<()> {
+        self.inside = false;
+        move_self(self.home)
     }
 }
 
 impl Drop for Joined<'_> {
     fn drop(&mut self) {
-        if let Some(dir) = self.dir.take() {
+        if self.inside {
             let _ = move_self(self.home);
-            let _ = std::fs::remove_dir(dir);
         }
     }
 }
 
+/// Remove a probe's cgroup. What a failed start left in it (a runtime's child killed with
+/// its parent, say) is killed first: a cgroup with a process in it cannot go.
+fn remove(dir: &Path) -> Result<()> {
+    for _ in 0..50 {
+        match std::fs::remove_dir(dir) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
+                let procs = std::fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default();
+                for pid in procs.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
+                    // SAFETY: kill(2) of a process of the probe's own cgroup, which holds
+                    // only what this start made once the worker has left it.
+                    unsafe { libc::kill(pid, libc::SIGKILL) };
+                }
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(e) => {
+                return Err(e)
+                    .ctx(|| format!("rmdir {}", dir.display()))
+                    .map_err(Into::into)
+            }
+        }
+    }
+    std::fs::remove_dir(dir).ctx(|| format!("rmdir {} (still busy)", dir.display()))?;
+    Ok(())
+}
+
+/// Written "0": the writer's own thread group, whatever pid namespace it is in.
 fn move_self(cgroup: &Path) -> Result<()> {
     let procs = cgroup.join("cgroup.procs");
     std::fs::OpenOptions::new()
         .write(true)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(&procs)
         .and_then(|mut f| std::io::Write::write_all(&mut f, b"0"))
         .ctx(|| format!("move this process into {}", cgroup.display()))?;
@@ -155,7 +202,8 @@ fn mounts(mountinfo: &str) -> impl Iterator<Item = (&str, &str, &str, &str)> {
 /// mounted at `point` whose mount shows `root`.
 fn under(root: &str, point: &str, path: &str) -> Option<PathBuf> {
     let rest = path.strip_prefix(root.trim_end_matches('/'))?;
-    if !(rest.is_empty() || rest.starts_with('/')) {
+    // Outside the namespace's root, /proc/self/cgroup says `/..`: no place to go.
+    if !(rest.is_empty() || rest.starts_with('/')) || rest.split('/').any(|c| c == "..") {
         return None;
     }
     Some(Path::new(point).join(rest.trim_start_matches('/')))
@@ -179,23 +227,27 @@ fn v1_home(own: &str, mountinfo: &str) -> Option<PathBuf> {
 /// The v2 cgroup of this process, when its children get the memory controller (v2
 /// allows no process in a cgroup that hands controllers down, except the root: so in
 /// practice, a process in the root cgroup).
-fn v2_home(own: &str, mountinfo: &str) -> std::result::Result<PathBuf, String> {
+fn v2_home(own: &str, mountinfo: &str) -> Result<PathBuf> {
     let path = own
         .lines()
         .find_map(|l| l.strip_prefix("0::"))
-        .ok_or("no memory cgroup: neither a v1 memory hierarchy nor cgroup v2")?;
+        .ok_or_else(|| {
+            Error::failure("no memory cgroup: neither a v1 memory hierarchy nor cgroup v2")
+        })?;
     let home = mounts(mountinfo)
         .filter(|(_, _, fs, _)| *fs == "cgroup2")
         .find_map(|(root, point, _, _)| under(root, point, path))
-        .ok_or("cgroup v2 is not mounted here")?;
+        .ok_or_else(|| {
+            Error::failure("cgroup v2 is not mounted here, or not this process's cgroup")
+        })?;
     let control = std::fs::read_to_string(home.join("cgroup.subtree_control")).unwrap_or_default();
     if control.split_whitespace().any(|c| c == "memory") {
         Ok(home)
     } else {
-        Err(format!(
+        Err(Error::failure(format!(
             "the memory controller is not enabled for the children of {}",
             home.display()
-        ))
+        )))
     }
 }
 
@@ -228,5 +280,6 @@ mod tests {
         );
         assert_eq!(v1_home("4:memory:/elsewhere\n", mi), None);
         assert_eq!(v1_home("4:memory:/outerx/inner\n", mi), None);
+        assert_eq!(v1_home("4:memory:/outer/../etc\n", mi), None);
     }
 }

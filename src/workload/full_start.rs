@@ -73,7 +73,7 @@ impl Starter for FullStarter {
     fn spawn(&self, sealed: &Sealed, _channel: Channel) -> Result<Pid> {
         if !sealed.hops.is_empty() {
             return Err(Error::failure(
-                "a sealed init is for stage 2 to exec; the libcontainer runtime execs the container's process itself",
+                "a sealed hop is for stage 2 to exec; the libcontainer runtime execs the container's process itself",
             ));
         }
         let n = self.starts.fetch_add(1, Ordering::Relaxed) + 1;
