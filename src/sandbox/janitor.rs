@@ -155,11 +155,16 @@ fn kill_runtimes(prefix: &str) -> bool {
 
 /// The mount points of every cgroup hierarchy (v1 and v2) in this namespace.
 fn hierarchies() -> Vec<PathBuf> {
-    let text = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    text.lines()
-        .filter(|l| l.contains(" - cgroup ") || l.contains(" - cgroup2 "))
-        .filter_map(|l| l.split(' ').nth(4).map(PathBuf::from))
-        .collect()
+    procfs::process::Process::myself()
+        .and_then(|me| me.mountinfo())
+        .map(|mounts| {
+            mounts
+                .into_iter()
+                .filter(|m| m.fs_type == "cgroup" || m.fs_type == "cgroup2")
+                .map(|m| m.mount_point)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The run's cgroups, deepest first, anywhere a runtime may have put them (a few levels

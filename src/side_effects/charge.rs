@@ -9,6 +9,8 @@
 
 use crate::benchmark::Contender;
 use crate::error::{Error, Result};
+use procfs::process::{MountInfos, Process};
+use procfs::ProcessCGroups;
 use std::cell::Cell;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -34,8 +36,13 @@ pub struct ChargeProbe {
 impl ChargeProbe {
     /// The probe for this process, or why the charge cannot be measured here.
     pub fn new(prefix: &str) -> Result<ChargeProbe> {
-        let read = |p: &str| std::fs::read_to_string(p).ctx(|| format!("read {p}"));
-        let (own, mounts) = (read("/proc/self/cgroup")?, read("/proc/self/mountinfo")?);
+        let me = Process::myself().map_err(|e| Error::failure(format!("/proc/self: {e}")))?;
+        let own = me
+            .cgroups()
+            .map_err(|e| Error::failure(format!("/proc/self/cgroup: {e}")))?;
+        let mounts = me
+            .mountinfo()
+            .map_err(|e| Error::failure(format!("/proc/self/mountinfo: {e}")))?;
         let (home, peak_file) = match v1_home(&own, &mounts) {
             Some(home) => (home, "memory.max_usage_in_bytes"),
             None => (v2_home(&own, &mounts)?, "memory.peak"),
@@ -185,58 +192,49 @@ fn read_u64(path: &Path) -> Result<u64> {
         .map_err(|_| Error::failure(format!("{}: not a number: {text:?}", path.display())))
 }
 
-/// One line of /proc/self/mountinfo: (root of the mount, mount point, fs type, super
-/// options).
-fn mounts(mountinfo: &str) -> impl Iterator<Item = (&str, &str, &str, &str)> {
-    mountinfo.lines().filter_map(|l| {
-        let (left, right) = l.split_once(" - ")?;
-        let mut left = left.split(' ');
-        let root = left.nth(3)?;
-        let point = left.next()?;
-        let mut right = right.split(' ');
-        Some((root, point, right.next()?, right.nth(1)?))
-    })
-}
-
 /// Where `path` (a cgroup path as /proc/self/cgroup gives it) is, under a hierarchy
 /// mounted at `point` whose mount shows `root`.
-fn under(root: &str, point: &str, path: &str) -> Option<PathBuf> {
+fn under(root: &str, point: &Path, path: &str) -> Option<PathBuf> {
     let rest = path.strip_prefix(root.trim_end_matches('/'))?;
     // Outside the namespace's root, /proc/self/cgroup says `/..`: no place to go.
     if !(rest.is_empty() || rest.starts_with('/')) || rest.split('/').any(|c| c == "..") {
         return None;
     }
-    Some(Path::new(point).join(rest.trim_start_matches('/')))
+    Some(point.join(rest.trim_start_matches('/')))
 }
 
 /// The v1 memory controller's cgroup of this process, when there is one.
-fn v1_home(own: &str, mountinfo: &str) -> Option<PathBuf> {
-    let path = own.lines().find_map(|l| {
-        let mut f = l.splitn(3, ':');
-        let (_, controllers, path) = (f.next()?, f.next()?, f.next()?);
-        controllers
-            .split(',')
-            .any(|c| c == "memory")
-            .then_some(path)
-    })?;
-    mounts(mountinfo)
-        .filter(|(_, _, fs, opts)| *fs == "cgroup" && opts.split(',').any(|o| o == "memory"))
-        .find_map(|(root, point, _, _)| under(root, point, path))
+fn v1_home(own: &ProcessCGroups, mounts: &MountInfos) -> Option<PathBuf> {
+    let path = own
+        .0
+        .iter()
+        .find(|g| g.controllers.iter().any(|c| c == "memory"))?
+        .pathname
+        .as_str();
+    mounts
+        .0
+        .iter()
+        .filter(|m| m.fs_type == "cgroup" && m.super_options.contains_key("memory"))
+        .find_map(|m| under(&m.root, &m.mount_point, path))
 }
 
 /// The v2 cgroup of this process, when its children get the memory controller (v2
 /// allows no process in a cgroup that hands controllers down, except the root: so in
 /// practice, a process in the root cgroup).
-fn v2_home(own: &str, mountinfo: &str) -> Result<PathBuf> {
+fn v2_home(own: &ProcessCGroups, mounts: &MountInfos) -> Result<PathBuf> {
     let path = own
-        .lines()
-        .find_map(|l| l.strip_prefix("0::"))
+        .0
+        .iter()
+        .find(|g| g.hierarchy == 0)
         .ok_or_else(|| {
             Error::failure("no memory cgroup: neither a v1 memory hierarchy nor cgroup v2")
-        })?;
-    let home = mounts(mountinfo)
-        .filter(|(_, _, fs, _)| *fs == "cgroup2")
-        .find_map(|(root, point, _, _)| under(root, point, path))
+        })?
+        .pathname
+        .as_str();
+    let home = mounts
+        .iter()
+        .filter(|m| m.fs_type == "cgroup2")
+        .find_map(|m| under(&m.root, &m.mount_point, path))
         .ok_or_else(|| {
             Error::failure("cgroup v2 is not mounted here, or not this process's cgroup")
         })?;
@@ -254,6 +252,19 @@ fn v2_home(own: &str, mountinfo: &str) -> Result<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use procfs::FromBufRead;
+
+    fn parsed(own: &str, mountinfo: &str) -> (ProcessCGroups, MountInfos) {
+        (
+            ProcessCGroups::from_buf_read(own.as_bytes()).unwrap(),
+            MountInfos::from_buf_read(mountinfo.as_bytes()).unwrap(),
+        )
+    }
+
+    fn home(own: &str, mountinfo: &str) -> Option<PathBuf> {
+        let (own, mounts) = parsed(own, mountinfo);
+        v1_home(&own, &mounts)
+    }
 
     const MOUNTINFO: &str = "\
 30 25 0:26 / /sys/fs/cgroup/unified rw,nosuid - cgroup2 cgroup2 rw,nsdelegate
@@ -265,21 +276,21 @@ mod tests {
     fn the_v1_memory_hierarchy_is_found_and_not_another() {
         let own = "8:pids:/\n4:memory:/process_api/abc\n0::/\n";
         assert_eq!(
-            v1_home(own, MOUNTINFO),
+            home(own, MOUNTINFO),
             Some(PathBuf::from("/sys/fs/cgroup/memory/process_api/abc"))
         );
-        assert_eq!(v1_home("0::/user.slice\n", MOUNTINFO), None);
+        assert_eq!(home("0::/user.slice\n", MOUNTINFO), None);
     }
 
     #[test]
     fn a_mount_of_a_subtree_is_followed() {
         let mi = "35 25 0:31 /outer /mnt/mem rw - cgroup cgroup rw,memory\n";
         assert_eq!(
-            v1_home("4:memory:/outer/inner\n", mi),
+            home("4:memory:/outer/inner\n", mi),
             Some(PathBuf::from("/mnt/mem/inner"))
         );
-        assert_eq!(v1_home("4:memory:/elsewhere\n", mi), None);
-        assert_eq!(v1_home("4:memory:/outerx/inner\n", mi), None);
-        assert_eq!(v1_home("4:memory:/outer/../etc\n", mi), None);
+        assert_eq!(home("4:memory:/elsewhere\n", mi), None);
+        assert_eq!(home("4:memory:/outerx/inner\n", mi), None);
+        assert_eq!(home("4:memory:/outer/../etc\n", mi), None);
     }
 }

@@ -2,15 +2,13 @@ use crate::benchmark::Contender;
 use crate::error::{Error, Result};
 use strategies::ResultExt;
 
+/// (MemAvailable, Shmem) in bytes.
 fn meminfo() -> Result<(i64, i64)> {
-    let text = std::fs::read_to_string("/proc/meminfo").ctx(|| "read /proc/meminfo".into())?;
-    let field = |name: &str| -> Option<i64> {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|r| r.trim().trim_end_matches("kB").trim().parse::<i64>().ok())
-    };
-    match (field("MemAvailable:"), field("Shmem:")) {
-        (Some(a), Some(s)) => Ok((a * 1024, s * 1024)),
+    use procfs::Current;
+    let m =
+        procfs::Meminfo::current().map_err(|e| Error::failure(format!("/proc/meminfo: {e}")))?;
+    match (m.mem_available, m.shmem) {
+        (Some(a), Some(s)) => Ok((a as i64, s as i64)),
         _ => Err(Error::failure("/proc/meminfo lacks MemAvailable or Shmem")),
     }
 }
