@@ -159,7 +159,7 @@ fn attacked(
     let _ = std::fs::remove_file(&report);
     let root = sb.subdir("audit-full-start-state")?;
     // The run's container-id prefix, so that the janitor finds what an interrupted audit left.
-    let id = format!("sealbench-{}-audit-{n}", std::process::id());
+    let id = format!("{}audit-{n}", crate::sandbox::janitor::own_prefix());
     let (root_s, bundle_s) = (root.display().to_string(), b.dir.display().to_string());
     let created = runtime(
         sealed,

@@ -249,8 +249,8 @@ pub fn measure(
     let mut watch = pass.side_effects.then(MountWatch::new).flatten();
     let containers = pass.side_effects && workloads.iter().any(|w| w.container());
     // The run's container-id prefix names the probe's cgroups, for the janitor.
-    let charge = containers
-        .then(|| side_effects::ChargeProbe::new(&format!("sealbench-{}-", std::process::id())));
+    let charge =
+        containers.then(|| side_effects::ChargeProbe::new(&crate::sandbox::janitor::own_prefix()));
     let mut charge_failed = None;
     for unit in units.iter_mut().filter(|_| pass.side_effects) {
         let container = workloads

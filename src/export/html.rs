@@ -59,6 +59,10 @@ fn count(v: f64) -> String {
     }
 }
 
+fn megabytes(bytes: f64) -> String {
+    format!("{:.2} MB", bytes / 1e6)
+}
+
 fn row(e: &Entry) -> RowView {
     let ratio = e.analysis.ratio.as_ref();
     let verdict = ratio
@@ -98,11 +102,11 @@ fn row(e: &Entry) -> RowView {
             .unwrap_or_default(),
         memory: e
             .extra_memory_bytes_per_live
-            .map(|b| format!("{:.2} MB", b as f64 / 1e6))
+            .map(|b| megabytes(b as f64))
             .unwrap_or_default(),
         charge: e
             .container_memory_charge_bytes
-            .map(|b| format!("{:.2} MB", b as f64 / 1e6))
+            .map(|b| megabytes(b as f64))
             .unwrap_or_default(),
     }
 }

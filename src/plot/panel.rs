@@ -14,6 +14,12 @@ pub fn workloads(results: &Results) -> Vec<String> {
         .collect()
 }
 
+/// The rows that have what a chart draws, bottom first: a segmented y axis counts from
+/// the bottom, so the chart reads top to bottom in results order.
+pub fn bottom_up<'a>(rows: &[&'a Entry], has: impl Fn(&Entry) -> bool) -> Vec<&'a Entry> {
+    rows.iter().rev().filter(|r| has(r)).copied().collect()
+}
+
 /// The rows of one workload that have measurements.
 pub fn measured<'a>(results: &'a Results, workload: &str) -> Vec<&'a Entry> {
     results

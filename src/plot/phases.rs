@@ -1,6 +1,6 @@
 use super::{font::FAMILY, panel, Drawn};
-use crate::benchmark::Phases;
-use crate::results::{Entry, Results};
+use crate::results::Phases;
+use crate::results::Results;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -23,12 +23,7 @@ impl super::Chart for PhaseBars<'_> {
         let results = self.results;
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         panel::each_workload(root, results, |area, w, rows, _| {
-            let rows: Vec<&Entry> = rows
-                .iter()
-                .rev()
-                .filter(|r| r.analysis.phases.is_some())
-                .copied()
-                .collect();
+            let rows = panel::bottom_up(rows, |r| r.analysis.phases.is_some());
             if rows.is_empty() {
                 return Ok(());
             }

@@ -1,5 +1,5 @@
 use super::{font::FAMILY, panel, Drawn};
-use crate::results::{Entry, Results};
+use crate::results::Results;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -17,13 +17,7 @@ impl super::Chart for Ratios<'_> {
         let (results, reference) = (self.results, self.reference);
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
         panel::each_workload(root, results, |area, w, rows, _| {
-            // Top to bottom in results order: the segmented y axis counts from the bottom.
-            let rows: Vec<&Entry> = rows
-                .iter()
-                .rev()
-                .filter(|r| r.analysis.ratio.is_some())
-                .copied()
-                .collect();
+            let rows = panel::bottom_up(rows, |r| r.analysis.ratio.is_some());
             if rows.is_empty() {
                 return Ok(());
             }

@@ -83,9 +83,14 @@ fn run(worker: Pid, lifeline: OwnedFd) -> i32 {
     0
 }
 
-/// The prefix of every container id of the run whose worker is `worker`.
+/// The prefix of every container id (and cgroup) of the run whose worker is `worker`.
 fn prefix(worker: Pid) -> String {
     format!("sealbench-{}-", worker.as_raw_nonzero().get())
+}
+
+/// [`prefix`] for the run this process is the worker of: what the janitor sweeps.
+pub fn own_prefix() -> String {
+    prefix(rustix::process::getpid())
 }
 
 /// Kill the run's runtime processes and empty and remove its cgroups, until the worker
@@ -199,7 +204,8 @@ pub fn cgroups(prefix: &str) -> Vec<PathBuf> {
     out
 }
 
-fn procs(cgroup: &Path) -> Vec<i32> {
+/// The processes in a cgroup (v1 or v2), as its `cgroup.procs` lists them.
+pub fn procs(cgroup: &Path) -> Vec<i32> {
     std::fs::read_to_string(cgroup.join("cgroup.procs"))
         .unwrap_or_default()
         .lines()

@@ -154,8 +154,7 @@ fn remove(dir: &Path) -> Result<()> {
         match std::fs::remove_dir(dir) {
             Ok(()) => return Ok(()),
             Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
-                let procs = std::fs::read_to_string(dir.join("cgroup.procs")).unwrap_or_default();
-                for pid in procs.lines().filter_map(|l| l.trim().parse::<i32>().ok()) {
+                for pid in crate::sandbox::janitor::procs(dir) {
                     // SAFETY: kill(2) of a process of the probe's own cgroup, which holds
                     // only what this start made once the worker has left it.
                     unsafe { libc::kill(pid, libc::SIGKILL) };
