@@ -25,7 +25,7 @@
 #
 # Timings taken in these guests are not measurements of anything: software emulation is
 # 25-45x slower and moves by half between boots. compare.json is labelled as such, and
-# the README's matrix holds support and audit outcomes only.
+# the manual's matrix (docs/src/kernels.md) holds support and audit outcomes only.
 #
 # Idempotent: downloads are cached; DIR/<release>/ is rewritten. With LOCK=FILE every guest
 # boot (and a build, if the binary is missing) holds `flock FILE`.
@@ -234,7 +234,7 @@ for k in ${kernels//,/ }; do
     cat > "$dest/compare.EMULATED" <<EOF
 compare.json was measured inside QEMU with software emulation (TCG), not on hardware.
 Its timings must not be compared with any other run, this kernel's or another's: the
-README's "Kernels" section says how far off they were here.
+manual's Kernels page (docs/src/kernels.md) says how far off they were here.
 EOF
   fi
 done

@@ -8,7 +8,8 @@
 #   container-start.*    every strategy and the runc/crun peers on one bundle
 #   audit.*              the attack matrix
 #   sweeps/*.json        exe-size, host-mounts and concurrency sweeps (charts in charts/)
-#   README.md            the tables of all of the above
+#   README.md            the tables of all of the above (and scripts/readme-tables.py fills
+#                        them into the top README.md and the manual, docs/src/)
 # Takes about ten minutes. Run it on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -102,4 +103,4 @@ $sb sweep --param concurrency --values 1,2,4,8 --runs 40 --seed 13 -q \
 } > "$out/README.md"
 
 python3 scripts/readme-tables.py
-echo "results/ and the README tables refreshed"
+echo "results/ and the tables of README.md and docs/src/ refreshed"
