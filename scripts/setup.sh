@@ -20,4 +20,10 @@ if ! command -v youki >/dev/null 2>&1 || ! youki --version 2>/dev/null | grep -q
   echo "setup: installing youki 0.7.0 (cargo install, a few minutes)"
   cargo install youki --version 0.7.0 --locked --no-default-features --features v1,v2 --quiet
 fi
+# mdBook, to build the manual (docs/) in the tests: a crates.io build, a few minutes on 2
+# cores without the serve and watch features, which only a live preview needs.
+if ! command -v mdbook >/dev/null 2>&1 || ! mdbook --version 2>/dev/null | grep -q "v0\.5\.4$"; then
+  echo "setup: installing mdbook 0.5.4 (cargo install, a few minutes)"
+  cargo install mdbook --version 0.5.4 --locked --no-default-features --features search --quiet
+fi
 cargo build --release --workspace --quiet
