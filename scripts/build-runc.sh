@@ -285,8 +285,8 @@ if [ "$kind" = tarball ]; then
   [ "$top" = . ] || tree="$tree/$top"
 else
   # Exactly the files that were hashed, so that the key says what was built.
-  (tree_files "$src" | (cd "$src" && tar --null -T - -cf - --no-recursion --ignore-failed-read 2>/dev/null)) |
-    tar -xf - -C "$tree"
+  tree_files "$src" | (cd "$src" && tar --null --no-recursion --ignore-failed-read -cf - -T -) |
+    tar -xf - -C "$tree" || die "cannot copy the tree $src"
 fi
 rm -f -- "$tree/runc" # a stale binary would make make skip the build (1.1's target is a file)
 
