@@ -112,6 +112,7 @@ cleanup() {
     chmod -R u+w -- "$tmp" 2>/dev/null || true
     rm -rf -- "$tmp"
   fi
+  [ "$rc" -lt 128 ] || say "interrupted: the temporary build tree is removed"
   exit "$rc"
 }
 trap cleanup EXIT
@@ -218,7 +219,7 @@ mkdir -p -- "$cache" || die "cannot create the cache directory $cache"
 cache=$(realpath -- "$cache")
 # One build at a time per cache: two would race on the toolchain install and on 2 cores.
 exec 9>"$cache/.lock"
-flock 9
+flock -n 9 || { say "waiting for another build-runc on $cache"; flock 9; }
 
 apt_install() {
   command -v apt-get >/dev/null || die "missing $*, and no apt-get to install them"
