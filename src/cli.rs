@@ -44,6 +44,9 @@ pub enum Command {
     /// The container side of an audit attack (stage 2's payload).
     #[command(hide = true, name = "__attack")]
     Attack { attack: String, arg: Option<String> },
+    /// The container side of the peer audit.
+    #[command(hide = true, name = "__peer-attacker")]
+    PeerAttacker { report: String },
 }
 
 #[derive(Args, Debug)]
@@ -69,15 +72,20 @@ pub struct CompareArgs {
     #[arg(long, value_name = "LIST")]
     pub runtimes: Option<crate::peer::KnownList>,
     /// Any OCI runtime binary as a peer, named NAME in the results (repeatable): compare
-    /// builds of one runtime side by side.
+    /// builds of one runtime side by side. It runs from PATH as typed, as a shell runs it.
     #[arg(long, value_name = "NAME=PATH")]
-    pub runtime: Vec<String>,
+    pub runtime: Vec<crate::peer::RuntimeArg>,
     /// A global argument for runtime NAME, passed before its subcommand (repeatable).
     #[arg(long, value_name = "NAME=ARG")]
-    pub runtime_arg: Vec<String>,
+    pub runtime_arg: Vec<crate::peer::RuntimeExtraArg>,
     /// An OCI bundle for container-start and the peers (default: one made for the run).
     #[arg(long, value_name = "DIR")]
     pub bundle: Option<PathBuf>,
+    /// Run a --bundle whose config.json has OCI hooks. Hooks are commands that every
+    /// runtime runs as root on the host, outside any container, on every start (and they
+    /// add their own time to every start); without this, such a bundle is refused.
+    #[arg(long, requires = "bundle")]
+    pub allow_hooks: bool,
     /// Run inside a new user namespace, root mapped to an unprivileged uid: which
     /// strategies work without real root.
     #[arg(long)]
@@ -193,10 +201,10 @@ pub struct GateArgs {
     /// A/B gate: runtime builds to run interleaved on container-start (NAME=PATH,
     /// repeatable); each is judged against `--reference`, another of them.
     #[arg(long, value_name = "NAME=PATH", conflicts_with = "baseline")]
-    pub runtime: Vec<String>,
+    pub runtime: Vec<crate::peer::RuntimeArg>,
     /// A global argument for runtime NAME, passed before its subcommand (repeatable).
     #[arg(long, value_name = "NAME=ARG")]
-    pub runtime_arg: Vec<String>,
+    pub runtime_arg: Vec<crate::peer::RuntimeExtraArg>,
     /// A/B gate: rounds per pass. A runtime's start varies more than a strategy's alone
     /// (runc is bimodal here), and 100 rounds keep a pass's median within about 1%.
     #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(2..))]
@@ -297,6 +305,16 @@ pub struct AuditArgs {
     /// by sealbench's libcontainer runtime (`full-start`), or both (`all`).
     #[arg(long, default_value = "all")]
     pub workload: AuditBlocks,
+    /// Real runtimes on PATH to attack too, each from a decoy copy of its binary
+    /// (`runc,crun,youki`).
+    #[arg(long, value_name = "LIST")]
+    pub runtimes: Option<crate::peer::KnownList>,
+    /// Any OCI runtime binary to attack, from a decoy copy (NAME=PATH, repeatable).
+    #[arg(long, value_name = "NAME=PATH")]
+    pub runtime: Vec<crate::peer::RuntimeArg>,
+    /// A global argument for runtime NAME, passed before its subcommand (repeatable).
+    #[arg(long, value_name = "NAME=ARG")]
+    pub runtime_arg: Vec<crate::peer::RuntimeExtraArg>,
     /// The findings as JSON, schema sealbench-audit/1.
     #[arg(long, value_name = "FILE")]
     pub export_json: Option<PathBuf>,

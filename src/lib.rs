@@ -14,9 +14,11 @@ pub mod gate;
 pub mod host;
 pub mod interrupt;
 mod named;
+pub mod observe;
 pub mod output;
 pub mod peer;
 pub mod plot;
+pub mod printable;
 pub mod process;
 pub mod results;
 pub mod safe_fs;
@@ -64,6 +66,7 @@ pub fn main() -> i32 {
         Command::Plot(a) => command::report::plot(a),
         Command::Inspect(a) => command::inspect::run(a),
         Command::Attack { attack, arg } => Ok(command::attack::run(attack, arg.as_deref())),
+        Command::PeerAttacker { report } => Ok(command::peer_attacker::run(report)),
         Command::Gate(a) => command::gate::run(a),
         Command::Merge(a) => command::merge::run(a),
     };

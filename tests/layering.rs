@@ -224,7 +224,11 @@ fn src_names_no_strategy() {
     rust_files(&src, &mut files);
     let tests = test_only_files(&files);
     let mut named = Vec::new();
-    for f in files.iter().filter(|f| !tests.contains(*f)) {
+    // The vocabulary of seal paths and runc build variants shares words with the
+    // strategies (each is named after the mechanism it uses): it names mechanisms a
+    // start was seen to use, not strategies to look up.
+    let vocabulary = src.join("results/seal.rs");
+    for f in files.iter().filter(|f| !tests.contains(*f) && **f != vocabulary) {
         let text = std::fs::read_to_string(f).unwrap();
         for s in strategies::registry() {
             if non_test(&text).contains(&format!("\"{}\"", s.name())) {

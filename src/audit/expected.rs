@@ -102,6 +102,8 @@ mod tests {
     fn report(kernel: &str, strategy: &str, cells: &[&str]) -> AuditReport {
         AuditReport {
             full_start: Vec::new(),
+            peers: Vec::new(),
+            installed_intact: None,
             schema: super::super::SCHEMA.into(),
             kernel: kernel.into(),
             decoy: String::new(),

@@ -5,6 +5,7 @@
 //! runtime is run as `create` then `start`, so that no runtime process is left once the
 //! container runs, which is when the exploit's reopen succeeds.
 
+use super::bundle::{AuditBundle, PAYLOAD, REPORT_DIR};
 use super::judge::{self, Outcome};
 use super::{AttackId, Decoy, Finding};
 use crate::error::{Error, Result};
@@ -12,7 +13,7 @@ use crate::process::{self, Argv, Spawn};
 use crate::sandbox::Sandbox;
 use crate::workload::Binary;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use strategies::{ResultExt, SealStrategy, Sealed};
 
 /// The attacks that have a meaning from inside the container.
@@ -22,83 +23,16 @@ pub const ATTACKS: &[AttackId] = &[
     AttackId::ReopenAfterExit,
 ];
 
-/// Inside the container: where the report directory and sealbench (the reopen payload)
-/// are bound.
-const REPORT_DIR: &str = "/sealbench-report";
-const PAYLOAD: &str = "/sealbench-payload";
-
-/// The audit bundle: sealbench's bundle, with the container's process replaced by the
-/// attacker, the host's libraries read-only (the runtime binary is dynamically linked),
-/// a report directory, and sealbench itself as the payload, both bound in.
-struct AuditBundle {
-    dir: PathBuf,
-    reports: PathBuf,
-}
-
 fn bundle(sb: &Sandbox, attack: AttackId) -> Result<AuditBundle> {
-    let dir = sb.subdir(&format!("audit-full-start/{attack}"))?;
-    let reports = sb.subdir(&format!("audit-full-start-reports/{attack}"))?;
-    // Made once per attack for the whole audit; every strategy's containers reuse it.
-    if dir.join("config.json").exists() {
-        return Ok(AuditBundle { dir, reports });
-    }
-    crate::bundle::create(&dir, false)?;
-    let payload = sb.root().join("audit-full-start-payload");
-    if !payload.exists() {
-        std::fs::copy("/proc/self/exe", &payload).ctx(|| "copy sealbench as the payload".into())?;
-    }
-    let rootfs = dir.join("rootfs");
-    let mut mounts = Vec::new();
-    let bind = |src: &Path, dest: &str, rw: bool| {
-        serde_json::json!({
-            "destination": dest, "type": "bind", "source": src,
-            "options": ["bind", if rw { "rw" } else { "ro" }, "nosuid", "nodev"],
-        })
-    };
-    // The dynamic loader and libraries, where the host has them: a symlink (merged /usr)
-    // is repeated in the rootfs, a directory is bound read-only.
-    for top in ["/usr", "/lib", "/lib64"] {
-        let inside = rootfs.join(&top[1..]);
-        match std::fs::read_link(top) {
-            Ok(to) => {
-                if inside.symlink_metadata().is_err() {
-                    std::os::unix::fs::symlink(&to, &inside)
-                        .ctx(|| format!("symlink {}", inside.display()))?;
-                }
-            }
-            Err(_) if Path::new(top).is_dir() => {
-                std::fs::create_dir_all(&inside).ctx(|| format!("mkdir {}", inside.display()))?;
-                mounts.push(bind(Path::new(top), top, false));
-            }
-            Err(_) => {}
-        }
-    }
-    std::fs::create_dir_all(rootfs.join(&REPORT_DIR[1..])).ctx(|| "mkdir report dir".into())?;
-    std::fs::write(rootfs.join(&PAYLOAD[1..]), b"").ctx(|| "payload mount point".into())?;
-    mounts.push(bind(&reports, REPORT_DIR, true));
-    mounts.push(bind(&payload, PAYLOAD, false));
-    let path = dir.join("config.json");
-    let mut config: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(&path).ctx(|| "read the audit bundle's config".into())?,
-    )
-    .map_err(|e| Error::failure(format!("audit bundle config: {e}")))?;
-    config["process"]["args"] = serde_json::json!([
-        "/proc/self/exe",
-        "__sealbench-attack",
-        attack.as_str(),
-        format!("{REPORT_DIR}/report"),
-        PAYLOAD
-    ]);
-    if let Some(list) = config["mounts"].as_array_mut() {
-        list.retain(|m| m["type"] != "bind");
-        list.extend(mounts);
-    }
-    std::fs::write(
-        &path,
-        serde_json::to_vec_pretty(&config).unwrap_or_default(),
-    )
-    .ctx(|| "write the audit bundle's config".into())?;
-    Ok(AuditBundle { dir, reports })
+    AuditBundle::make(sb, &format!("full-start/{attack}"), |_| {
+        Ok(vec![
+            "/proc/self/exe".to_string(),
+            "__sealbench-attack".into(),
+            attack.as_str().into(),
+            format!("{REPORT_DIR}/report"),
+            PAYLOAD.into(),
+        ])
+    })
 }
 
 /// Run the sealed runtime once with `args`, to its exit; a failure carries the last line

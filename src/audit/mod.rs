@@ -2,16 +2,18 @@
 //! copy of the runtime binary, and report what the kernel answered.
 
 mod attacks;
+mod bundle;
 mod chain;
 mod expected;
 pub mod full_start;
 mod judge;
 mod page_cache;
+pub mod peers;
 mod report;
 
 pub use attacks::{AttackId, ATTACKS, PAGE_CACHE};
 pub use expected::differences;
-pub use report::{full_start_table, matrix_table, AuditReport, Finding, SCHEMA};
+pub use report::{full_start_table, matrix_table, peers_table, AuditReport, Finding, SCHEMA};
 
 use crate::error::Result;
 use crate::sandbox::Sandbox;

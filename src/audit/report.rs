@@ -48,6 +48,13 @@ pub struct AuditReport {
     /// sealbench's libcontainer runtime, sealed by each strategy.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub full_start: Vec<Finding>,
+    /// The peer block: real runtimes, each run from a decoy copy of its binary, attacked
+    /// through `exec` of a `#!/proc/self/exe` entry point (see `audit::peers`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub peers: Vec<Finding>,
+    /// The peers' installed binaries were byte-identical (sha256) after their audit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installed_intact: Option<bool>,
 }
 
 fn columns() -> Vec<AttackId> {
@@ -88,6 +95,15 @@ pub fn full_start_table(report: &AuditReport) -> Table {
     table(&report.full_start, super::full_start::ATTACKS)
 }
 
+/// The peer block's matrix for the terminal.
+pub fn peers_table(report: &AuditReport) -> Table {
+    let mut t = table(&report.peers, super::peers::ATTACKS);
+    t.set_header(
+        std::iter::once("runtime").chain(super::peers::ATTACKS.iter().map(|a| a.as_str())),
+    );
+    t
+}
+
 fn markdown_matrix(findings: &[Finding], columns: &[AttackId]) -> String {
     let names: Vec<&str> = columns.iter().map(|a| a.as_str()).collect();
     let mut out = format!(
@@ -120,10 +136,24 @@ impl AuditReport {
             ));
             out.push('\n');
         }
+        if !self.peers.is_empty() {
+            let _ = writeln!(
+                out,
+                "**Runtimes** (each run from a decoy copy of its binary; the container's \
+                 process waits while the runtime `exec`s a `#!/proc/self/exe` entry point into \
+                 the container, then attacks that process's image):\n"
+            );
+            out.push_str(
+                &markdown_matrix(&self.peers, super::peers::ATTACKS)
+                    .replacen("| strategy |", "| runtime |", 1),
+            );
+            out.push('\n');
+        }
         let reasons: IndexSet<(String, &str)> = self
             .results
             .iter()
             .chain(&self.full_start)
+            .chain(&self.peers)
             .map(|f| (f.cell(), f.outcome.explanation.as_str()))
             .collect();
         for (cell, why) in reasons {

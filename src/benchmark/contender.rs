@@ -1,4 +1,5 @@
 use crate::error::Result;
+use crate::observe::Observed;
 use crate::process::ChildExit;
 pub use crate::results::Phases;
 use crate::workload::{Channel, Starter};
@@ -43,6 +44,12 @@ pub trait Contender: Send {
     fn last_phases(&self) -> Option<Phases> {
         None
     }
+
+    /// What a start of this contender really seals, seen on a live process of its sealed
+    /// image started outside any timing; `None` if it cannot be observed.
+    fn observe(&mut self) -> Option<Observed> {
+        None
+    }
 }
 
 /// A strategy's sealer driving a workload's starter.
@@ -51,14 +58,21 @@ pub struct SealedStart {
     pub starter: Box<dyn Starter>,
     /// `--phases`: the last start's phases, recorded when `Some`.
     pub phases: Option<Option<Phases>>,
+    /// The runtime binary the sealer seals, as the run's namespace shows it at its path.
+    pub binary: std::path::PathBuf,
 }
 
 impl SealedStart {
-    pub fn new(sealer: Box<dyn Sealer>, starter: Box<dyn Starter>) -> SealedStart {
+    pub fn new(
+        sealer: Box<dyn Sealer>,
+        starter: Box<dyn Starter>,
+        binary: &std::path::Path,
+    ) -> SealedStart {
         SealedStart {
             sealer,
             starter,
             phases: None,
+            binary: binary.to_path_buf(),
         }
     }
 
@@ -129,5 +143,14 @@ impl Contender for SealedStart {
 
     fn teardown(&mut self) -> Result<()> {
         Ok(self.sealer.teardown()?)
+    }
+
+    fn observe(&mut self) -> Option<Observed> {
+        let observed = self
+            .sealer
+            .seal()
+            .map_err(crate::error::Error::from)
+            .and_then(|sealed| self.starter.observe(&sealed, &self.binary));
+        Some(observed.unwrap_or_else(|e| Observed::unknown(e.to_string())))
     }
 }

@@ -48,9 +48,11 @@ pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &st
         Ok((_, target)) => match s.probe(&target).and_then(|()| fits(s, w, &target)) {
             Err(why) => UnitState::Unsupported(why.0),
             Ok(()) => match (s.prepare(&target).map_err(Error::from), w.prepare(sb)) {
-                (Ok(sealer), Ok(starter)) => {
-                    UnitState::Ready(Box::new(SealedStart::new(sealer, starter)))
-                }
+                (Ok(sealer), Ok(starter)) => UnitState::Ready(Box::new(SealedStart::new(
+                    sealer,
+                    starter,
+                    target.exe_path(),
+                ))),
                 (Err(e), _) | (_, Err(e)) => UnitState::Failed(format!("set-up: {e}")),
             },
         },

@@ -53,6 +53,14 @@ pub fn entry(unit: &Unit, mount_events_method: Option<&str>) -> Entry {
         }
     }
     e.container_memory_charge_bytes = unit.memory_charge;
+    e.seal_expected = unit.seal_expected;
+    e.provenance = unit.provenance.clone();
+    if let Some(o) = &unit.observed {
+        e.seal_observed = Some(crate::observe::refine(o.seal, unit.mount_events));
+        e.seal_evidence = Some(o.seal_evidence.clone());
+        e.data = o.data;
+        e.data_evidence = Some(o.data_evidence.clone());
+    }
     if let Some((available, shmem)) = unit.memory_per_live {
         // A copy on shmem (memfd, a tmpfile on tmpfs) shows in Shmem exactly, while
         // MemAvailable, an estimate, counts part of it as reclaimable; anything else

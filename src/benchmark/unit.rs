@@ -70,6 +70,11 @@ pub struct Unit {
     pub memory_charge: Option<u64>,
     /// Starts the `--run-timeout` watchdog killed; their rounds have no sample.
     pub timeouts: u32,
+    /// A runtime's seal path as its version says, and where a build came from.
+    pub seal_expected: Option<crate::results::SealPath>,
+    pub provenance: Option<String>,
+    /// What a live start was seen to seal.
+    pub observed: Option<crate::observe::Observed>,
 }
 
 impl Unit {
@@ -85,6 +90,9 @@ impl Unit {
             memory_per_live: None,
             memory_charge: None,
             timeouts: 0,
+            seal_expected: None,
+            provenance: None,
+            observed: None,
             strategy: strategy.into(),
             workload: workload.into(),
             state,

@@ -27,6 +27,28 @@ pub fn load_spec(config: &Path) -> Result<Spec> {
     serde_json::from_slice(&bytes).map_err(|e| Error::failure(format!("{}: {e}", config.display())))
 }
 
+/// The OCI hooks a config sets, by kind (`prestart`, `createRuntime`, ...), each with
+/// how many commands it runs.
+pub fn hooks(spec: &Spec) -> Vec<String> {
+    let Some(h) = spec.hooks() else {
+        return Vec::new();
+    };
+    [
+        ("prestart", h.prestart()),
+        ("createRuntime", h.create_runtime()),
+        ("createContainer", h.create_container()),
+        ("startContainer", h.start_container()),
+        ("poststart", h.poststart()),
+        ("poststop", h.poststop()),
+    ]
+    .into_iter()
+    .filter_map(|(kind, list)| {
+        let n = list.as_ref().map_or(0, Vec::len);
+        (n > 0).then(|| format!("{kind}: {n}"))
+    })
+    .collect()
+}
+
 /// What runc refuses in a config, with runc's own words (libcontainer's config
 /// validator), checked before any start: sealbench's start must not do what the runtime
 /// it stands in for would never do, such as set the caller's hostname.

@@ -15,6 +15,8 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         ],
     )?;
     super::require_root("audit")?;
+    let known = args.runtimes.as_ref().map_or(&[][..], |l| &l.0[..]);
+    let runtimes = crate::peer::resolve(known, &args.runtime, &args.runtime_arg)?;
 
     let chain = args.workload != AuditBlocks::FullStart;
     let mut full = args.workload != AuditBlocks::ExecTrue;
@@ -36,13 +38,20 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         exe_size: args.exe_size,
         // The full-start block runs a whole runtime: its cgroups want v1 on a hybrid host,
         // and a janitor that removes them if the audit is interrupted.
-        cgroup_v1_only: full,
+        cgroup_v1_only: full || !runtimes.is_empty(),
+        expose: super::compare::exposed(&runtimes),
         ..Options::default()
     };
-    type Blocks = (Vec<Finding>, Vec<Finding>, bool);
-    let (results, full_start, decoys_intact): Blocks = in_sandbox(options, |sb| {
+    type Blocks = (Vec<Finding>, Vec<Finding>, Vec<Finding>, bool);
+    let (results, full_start, peers, decoys_intact): Blocks = in_sandbox(options, |sb| {
         crate::process::watchdog::start(std::time::Duration::from_secs(30));
         let (mut all, mut full_start, mut intact) = (Vec::new(), Vec::new(), true);
+        let mut peers = Vec::new();
+        for r in &runtimes {
+            let (findings, ok) = audit::peers::audit_peer(sb, r)?;
+            peers.extend(findings);
+            intact &= ok;
+        }
         for s in &strategies {
             if chain {
                 let (findings, ok) = audit::audit_strategy(sb, *s)?;
@@ -55,7 +64,7 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
                 intact &= ok;
             }
         }
-        Ok((all, full_start, intact))
+        Ok((all, full_start, peers, intact))
     })?;
     let report = AuditReport {
         schema: audit::SCHEMA.into(),
@@ -67,6 +76,13 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         decoys_intact,
         results,
         full_start,
+        installed_intact: (!peers.is_empty()).then(|| {
+            runtimes
+                .iter()
+                .filter_map(|r| r.file.as_ref())
+                .all(|f| f.rehash_differs().is_none())
+        }),
+        peers,
     };
     if let Some(p) = &args.export_json {
         let mut bytes = serde_json::to_vec_pretty(&report).expect("serialize");
@@ -84,6 +100,12 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         text.push_str(&format!(
             "full start, from inside a container of sealbench's libcontainer runtime:\n{}\n",
             audit::full_start_table(&report)
+        ));
+    }
+    if !report.peers.is_empty() {
+        text.push_str(&format!(
+            "runtimes, each from a decoy copy of its binary, attacked through `exec` of a #!/proc/self/exe entry:\n{}\n",
+            audit::peers_table(&report)
         ));
     }
     crate::output::emit::out(&text)?;

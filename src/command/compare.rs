@@ -12,7 +12,7 @@ use strategies::SealStrategy;
 pub fn run(args: &CompareArgs) -> Result<i32> {
     let (strategies, workloads) = (args.strategies.0.clone(), args.workload.0.clone());
     let known = args.runtimes.as_ref().map_or(&[][..], |l| &l.0[..]);
-    let runtimes = peers(known, &args.runtime, &args.runtime_arg)?;
+    let runtimes = crate::peer::resolve(known, &args.runtime, &args.runtime_arg)?;
     if strategies::by_name(&args.reference).is_none()
         && !runtimes.iter().any(|r| r.name == args.reference)
     {
@@ -58,6 +58,8 @@ pub fn run(args: &CompareArgs) -> Result<i32> {
                     .iter()
                     .any(|w| w.binary() == crate::workload::Binary::Runtime || w.container())),
         rootless: args.rootless,
+        expose: exposed(&runtimes),
+        allow_hooks: args.allow_hooks,
     };
     let timeout = std::time::Duration::from_secs_f64(args.run.run_timeout);
     let inject = injections(&args.run.inject_delay, &strategies)?;
@@ -87,6 +89,25 @@ pub fn run(args: &CompareArgs) -> Result<i32> {
         .iter()
         .filter(|e| e.status == Status::Failed)
         .collect();
+    if !results.results.iter().any(|e| e.status == Status::Ok) {
+        let why: Vec<String> = results
+            .results
+            .iter()
+            .map(|e| {
+                format!(
+                    "{}/{}: {} ({})",
+                    e.workload,
+                    e.strategy,
+                    e.status.word(),
+                    e.reason.as_deref().unwrap_or("no reason given")
+                )
+            })
+            .collect();
+        return Err(Error::failure(format!(
+            "nothing ran: {}",
+            why.join("; ")
+        )));
+    }
     if failed.is_empty() {
         Ok(0)
     } else {
@@ -260,6 +281,7 @@ pub fn measure(
             if let Some(w) = watch.as_mut() {
                 unit.mount_events = side_effects::events_per_start(contender.as_mut(), w).ok();
             }
+            unit.observed = contender.observe();
             unit.memory_per_live = side_effects::per_live(contender.as_mut(), sb.exe_size())
                 .ok()
                 .flatten();
@@ -325,60 +347,10 @@ fn reproduce(seed: u64) -> String {
     shell_words::join(args)
 }
 
-/// The runtime peers of a run: `--runtimes runc,crun,youki` (found on PATH) and
-/// `--runtime NAME=PATH` (any OCI runtime binary), with `--runtime-arg NAME=ARG` passed
-/// before the subcommand. Names must be new: no strategy's, no other runtime's.
-pub fn peers(
-    known: &[&str],
-    by_path: &[String],
-    extra: &[String],
-) -> Result<Vec<crate::peer::RuntimeSpec>> {
-    use crate::peer::RuntimeSpec;
-    let mut out: Vec<RuntimeSpec> = Vec::new();
-    let mut add = |spec: RuntimeSpec| -> Result<()> {
-        let n = &spec.name;
-        if n.is_empty()
-            || !n
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-            || n.starts_with('.')
-        {
-            return Err(Error::usage(format!(
-                "runtime name {n:?}: use letters, digits, '-', '_' and '.'"
-            )));
-        }
-        if strategies::by_name(n).is_some() {
-            return Err(Error::usage(format!(
-                "runtime name {n:?} is a strategy's name: choose another"
-            )));
-        }
-        if out.iter().any(|r| &r.name == n) {
-            return Err(Error::usage(format!("runtime name {n:?} is given twice")));
-        }
-        out.push(spec);
-        Ok(())
-    };
-    for name in known {
-        add(RuntimeSpec::on_path(name))?;
-    }
-    for spec in by_path {
-        let (name, path) = spec
-            .split_once('=')
-            .ok_or_else(|| Error::usage(format!("--runtime {spec:?}: expected NAME=PATH")))?;
-        let runtime = RuntimeSpec::at(name, std::path::Path::new(path))
-            .map_err(|e| Error::usage(format!("--runtime {spec:?}: {path}: {e}")))?;
-        add(runtime)?;
-    }
-    for spec in extra {
-        let (name, arg) = spec
-            .split_once('=')
-            .ok_or_else(|| Error::usage(format!("--runtime-arg {spec:?}: expected NAME=ARG")))?;
-        let r = out.iter_mut().find(|r| r.name == name).ok_or_else(|| {
-            Error::usage(format!(
-                "--runtime-arg {spec:?}: no runtime named {name:?} in this run"
-            ))
-        })?;
-        r.args.push(arg.to_string());
-    }
-    Ok(out)
+/// The binaries of runtimes given by path, which must stay at their paths in the run.
+pub fn exposed(runtimes: &[crate::peer::RuntimeSpec]) -> Vec<std::path::PathBuf> {
+    runtimes
+        .iter()
+        .filter_map(|r| r.exec_path().map(std::path::Path::to_path_buf))
+        .collect()
 }

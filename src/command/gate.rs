@@ -236,7 +236,7 @@ fn against_baseline(
 /// the sharp gate that a stored baseline cannot be.
 fn ab(args: &GateArgs, margins: &Margins) -> Result<Vec<Verdict>> {
     super::require_root("gate (A/B)")?;
-    let runtimes = super::compare::peers(&[], &args.runtime, &args.runtime_arg)?;
+    let runtimes = crate::peer::resolve(&[], &args.runtime, &args.runtime_arg)?;
     if runtimes.len() < 2 || !runtimes.iter().any(|r| r.name == args.reference) {
         return Err(Error::usage(format!(
             "an A/B gate needs two or more --runtime NAME=PATH, one of them the --reference (now {:?})",
@@ -255,6 +255,7 @@ fn ab(args: &GateArgs, margins: &Margins) -> Result<Vec<Verdict>> {
     let options = Options {
         exe_size: crate::size::parse_size("12MiB").unwrap_or(12 << 20),
         cgroup_v1_only: true,
+        expose: super::compare::exposed(&runtimes),
         ..Options::default()
     };
     passes_until_decided(

@@ -8,6 +8,7 @@ pub mod gate;
 pub mod inspect;
 pub mod list;
 pub mod merge;
+pub mod peer_attacker;
 pub mod render;
 pub mod report;
 pub mod sweep;

@@ -4,7 +4,7 @@ use crate::results::Analyzed;
 /// One summary line per (workload, strategy), as hyperfine's CSV export has per command.
 pub struct CsvExporter;
 
-pub const HEADER: &str = "workload,strategy,status,runs,median,ci95_lo,ci95_hi,mean,stddev,min,max,user,system,ratio,ratio_ci95_lo,ratio_ci95_hi,verdict,rounds,outliers_mild,outliers_severe,minor_faults,major_faults,voluntary_switches,involuntary_switches,reason";
+pub const HEADER: &str = "workload,strategy,status,runs,median,ci95_lo,ci95_hi,mean,stddev,min,max,user,system,ratio,ratio_ci95_lo,ratio_ci95_hi,verdict,rounds,outliers_mild,outliers_severe,minor_faults,major_faults,voluntary_switches,involuntary_switches,seal_observed,data,reason";
 
 fn num(x: Option<f64>) -> String {
     x.map(|v| v.to_string()).unwrap_or_default()
@@ -57,6 +57,8 @@ impl Exporter for CsvExporter {
                 num(e.analysis.counters.map(|c| c.major_faults)),
                 num(e.analysis.counters.map(|c| c.voluntary_switches)),
                 num(e.analysis.counters.map(|c| c.involuntary_switches)),
+                e.seal_observed.map(|s| s.to_string()).unwrap_or_default(),
+                e.data.map(|d| d.to_string()).unwrap_or_default(),
                 e.reason.clone().unwrap_or_default(),
             ];
             out.write_record(&cols)

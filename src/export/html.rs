@@ -33,6 +33,8 @@ struct WorkloadView {
 struct RowView {
     name: String,
     kind: String,
+    seal: String,
+    data: String,
     status: String,
     ok: bool,
     median: String,
@@ -73,6 +75,8 @@ fn row(e: &Entry) -> RowView {
     RowView {
         name: e.strategy.clone(),
         kind: e.kind.word().into(),
+        seal: e.seal_observed.map(|s| s.to_string()).unwrap_or_default(),
+        data: e.data.map(|d| d.to_string()).unwrap_or_default(),
         status: e.status.word().into(),
         ok: e.is_ok(),
         median: e.analysis.median.map(duration).unwrap_or_default(),
@@ -130,14 +134,18 @@ impl Exporter for HtmlExporter {
                     name: w.to_string(),
                     notes: rows
                         .iter()
-                        .filter(|e| !e.is_ok() || e.seals.is_some() || e.timeouts > 0)
+                        .filter(|e| {
+                            !e.is_ok() || e.seals.is_some() || e.seal_observed.is_some() || e.timeouts > 0
+                        })
                         .map(|e| {
                             let mut n = format!("{}: ", e.strategy);
                             if let Some(why) = &e.reason {
                                 n.push_str(&format!("{}: {why}. ", e.status.word()));
                             }
-                            if let Some(how) = &e.seals {
-                                n.push_str(&format!("how it seals itself: {how}. "));
+                            if let Some(line) = e.seal_summary() {
+                                n.push_str(&format!("{line}. "));
+                            } else if let Some(how) = &e.seals {
+                                n.push_str(&format!("not observed; its version says: {how}. "));
                             }
                             if e.timeouts > 0 {
                                 n.push_str(&format!("{} start(s) timed out. ", e.timeouts));

@@ -66,10 +66,12 @@ pub fn results(results: &Analyzed, to_stderr: bool) -> Result<()> {
         .iter()
         .filter(|e| e.kind == crate::results::Kind::Runtime)
     {
-        if let Some(how) = &e.seals {
+        if let Some(line) = e.seal_summary() {
+            let _ = writeln!(text, "{}/{}: {line}", e.workload, e.strategy);
+        } else if let Some(how) = &e.seals {
             let _ = writeln!(
                 text,
-                "{}/{}: how it seals itself: {how}",
+                "{}/{}: not observed; its version says: {how}",
                 e.workload, e.strategy
             );
         }

@@ -48,6 +48,25 @@ pub fn summary(results: &Results, reference: &str) -> String {
 /// One consolidated warning for the whole run, as criterion classifies outliers: rows with
 /// severe outliers (beyond 3 IQR), and how many. Medians and their CIs are robust to them.
 pub fn warnings(results: &Results) -> Vec<String> {
+    let mut out: Vec<String> = results
+        .results
+        .iter()
+        .filter(|e| e.seal_disagrees())
+        .map(|e| {
+            format!(
+                "{}/{} was seen to seal with {}, but its version says {}: the row reports what it did",
+                e.workload,
+                e.strategy,
+                e.seal_observed.map_or("?", |s| s.as_str()),
+                e.seal_expected.map_or("?", |s| s.as_str()),
+            )
+        })
+        .collect();
+    out.extend(outlier_warning(results));
+    out
+}
+
+fn outlier_warning(results: &Results) -> Vec<String> {
     let rows: Vec<String> = results
         .results
         .iter()

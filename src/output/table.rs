@@ -38,6 +38,7 @@ pub fn results_table(results: &Results, reference: &str) -> Table {
         "workload",
         "strategy",
         "status",
+        "seal (data)",
         "median (95% CI)",
         "mean ± σ",
         "min",
@@ -91,6 +92,7 @@ pub fn results_table(results: &Results, reference: &str) -> Table {
                 .unwrap_or_default();
             row.extend([
                 Cell::new("ok"),
+                Cell::new(seal_cell(e)),
                 right(median),
                 right(format!("{} ± {}", duration(mean), duration(sd))),
                 right(duration(min)),
@@ -117,6 +119,15 @@ pub fn results_table(results: &Results, reference: &str) -> Table {
         table.add_row(row);
     }
     table
+}
+
+/// `memfd (independent)`: what a start was seen to seal, and what that gives.
+fn seal_cell(e: &Entry) -> String {
+    match (e.seal_observed, e.data) {
+        (Some(s), Some(d)) => format!("{s} ({d})"),
+        (Some(s), None) => s.to_string(),
+        (None, _) => "-".into(),
+    }
 }
 
 fn status_word(e: &Entry) -> String {

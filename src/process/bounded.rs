@@ -1,10 +1,11 @@
-//! A command outside the timed starts (a runtime's `--version`, its probe start) that
-//! must not hang the run: the `--run-timeout` watchdog kills it like any start. Its output
-//! goes to memfds rather than pipes, so a descendant that keeps the output open (a
-//! container's process inherits the runtime's stdio) cannot hold the read open for good.
+//! A command outside the timed starts (a runtime's `--version`, its probe start, its
+//! `delete`) that must not hang the run: the `--run-timeout` watchdog kills it like any
+//! start. Its output goes to captures of bounded size rather than pipes, so a descendant
+//! that keeps the output open (a container's process inherits the runtime's stdio) cannot
+//! hold the read open for good, and a runtime that prints without end cannot fill memory.
 
+use super::capture::Capture;
 use crate::error::{Error, Result};
-use std::io::{Read, Seek};
 use std::process::{Command, ExitStatus, Stdio};
 use strategies::ResultExt;
 
@@ -14,25 +15,30 @@ pub struct Output {
     pub stderr: Vec<u8>,
 }
 
-fn capture(name: &str) -> Result<std::fs::File> {
-    let fd = rustix::fs::memfd_create(name, rustix::fs::MemfdFlags::CLOEXEC)
-        .ctx(|| format!("memfd_create({name})"))?;
-    Ok(std::fs::File::from(fd))
-}
-
-fn read_back(mut f: std::fs::File) -> Vec<u8> {
-    let mut out = Vec::new();
-    let _ = f.rewind().and_then(|()| f.read_to_end(&mut out));
-    out
-}
-
-/// Run `cmd` to its end, or until the watchdog kills it (an error that says so).
+/// Run `cmd` to its end, or until the watchdog kills it (an error that says so); then
+/// kill whatever it left running in its process group.
 pub fn output(cmd: &mut Command, what: &str) -> Result<Output> {
-    let (out, err) = (capture("stdout")?, capture("stderr")?);
+    let (out, group) = output_keeping_group(cmd, what)?;
+    super::leftovers::kill(Some(group));
+    Ok(out)
+}
+
+/// As [`output`], but what it leaves keeps running (a `create`'s init, waiting for
+/// `start`): the caller ends it with `leftovers::kill(Some(group))` once it is done with
+/// it. A command that timed out has its group killed at once.
+pub fn output_keeping_group(
+    cmd: &mut Command,
+    what: &str,
+) -> Result<(Output, rustix::process::Pid)> {
+    use std::os::unix::process::CommandExt;
+    let (out, err) = (Capture::new("stdout")?, Capture::new("stderr")?);
+    // A process group of its own, so that whatever it leaves behind (a timed-out runtime's
+    // children) is found and killed after it.
     let mut child = cmd
+        .process_group(0)
         .stdin(Stdio::null())
-        .stdout(Stdio::from(out.try_clone().ctx(|| "dup stdout".into())?))
-        .stderr(Stdio::from(err.try_clone().ctx(|| "dup stderr".into())?))
+        .stdout(Stdio::from(out.try_clone_file()?))
+        .stderr(Stdio::from(err.try_clone_file()?))
         .spawn()
         .ctx(|| what.to_string())?;
     let pid = rustix::process::Pid::from_raw(child.id() as i32)
@@ -45,14 +51,18 @@ pub fn output(cmd: &mut Command, what: &str) -> Result<Output> {
     drop(watched);
     let status = child.wait().ctx(|| format!("wait for {what}"))?;
     if let Some(after) = timed_out {
+        super::leftovers::kill(Some(pid));
         return Err(Error::failure(format!(
             "{what} timed out after {:.1} s (--run-timeout) and was killed",
             after.as_secs_f64()
         )));
     }
-    Ok(Output {
-        status,
-        stdout: read_back(out),
-        stderr: read_back(err),
-    })
+    Ok((
+        Output {
+            status,
+            stdout: out.take(),
+            stderr: err.take(),
+        },
+        pid,
+    ))
 }

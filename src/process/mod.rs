@@ -2,6 +2,7 @@
 
 mod argv;
 pub mod bounded;
+pub mod capture;
 pub mod leftovers;
 mod spawn;
 mod sys;

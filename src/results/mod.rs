@@ -5,6 +5,7 @@ mod analysis;
 pub mod merge;
 mod phases;
 mod plan;
+mod seal;
 #[cfg(test)]
 pub mod sample;
 mod validate;
@@ -12,6 +13,7 @@ mod validate;
 pub use analysis::{analyze, Analyzed};
 pub use phases::Phases;
 pub use plan::{Plan, RunCount};
+pub use seal::{BuildVariant, Data, SealPath};
 pub use validate::validate;
 
 use serde::{Deserialize, Serialize};
@@ -168,6 +170,24 @@ pub struct Entry {
     /// after joining the container's cgroup would (median of a few starts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_memory_charge_bytes: Option<u64>,
+    /// How a start was seen to seal, on a live process of its image (see `observe`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal_observed: Option<SealPath>,
+    /// What `seal_observed` was read from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal_evidence: Option<String>,
+    /// A runtime's seal path as its version (or build) says it should be.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seal_expected: Option<SealPath>,
+    /// Whether the executed image has pages of its own or the host binary's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Data>,
+    /// The page frames compared for `data`, or why they could not be.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_evidence: Option<String>,
+    /// Where a runtime build came from (scripts/build-runc.sh's record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<String>,
 }
 
 /// median(strategy) / median(reference) over the rounds they share, with a 95% CI from a
@@ -275,6 +295,41 @@ impl Analysis {
             min: self.min?,
             max: self.max?,
         })
+    }
+}
+
+impl Entry {
+    /// What a start was seen to seal and what that gives the container, with the evidence
+    /// and, for a runtime, what its version says: one line, or `None` if not observed.
+    pub fn seal_summary(&self) -> Option<String> {
+        let seal = self.seal_observed?;
+        let mut s = format!("sealed with {seal}");
+        if let Some(d) = self.data {
+            s.push_str(&format!(", data {d}"));
+        }
+        if let Some(ev) = &self.seal_evidence {
+            s.push_str(&format!(" (seen: {ev}"));
+            if let Some(n) = self.mount_events_per_start {
+                s.push_str(&format!("; {n:.1} mount events per start"));
+            }
+            s.push(')');
+        }
+        if let Some(p) = &self.provenance {
+            s.push_str(&format!("; build: {p}"));
+        }
+        match (self.seal_expected, &self.seals) {
+            (Some(x), _) if x != seal => s.push_str(&format!("; its version says {x}")),
+            (None, Some(note)) if self.kind == Kind::Runtime => {
+                s.push_str(&format!("; its version says: {note}"))
+            }
+            _ => {}
+        }
+        Some(s)
+    }
+
+    /// The version says one seal path and the run saw another.
+    pub fn seal_disagrees(&self) -> bool {
+        matches!((self.seal_expected, self.seal_observed), (Some(x), Some(o)) if x != o && o != SealPath::Unknown)
     }
 }
 

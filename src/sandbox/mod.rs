@@ -3,6 +3,8 @@
 //! it, even under SIGKILL.
 
 pub mod budget;
+mod containment;
+mod expose;
 pub mod janitor;
 mod mount_ns;
 mod namespace;
@@ -57,6 +59,9 @@ pub fn runtime_path() -> Result<PathBuf> {
 /// (rather than creating a mount point) leaves not even an empty directory on the host,
 /// and keeps whatever a runtime peer writes to /tmp inside the run too.
 pub const SCRATCH_MOUNT: &str = "/tmp";
+
+/// The run's own directory on the scratch tmpfs.
+pub const SCRATCH_NAME: &str = "sealbench";
 
 /// The run's private space, as seen from inside its namespace.
 pub struct Sandbox {

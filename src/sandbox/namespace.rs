@@ -20,9 +20,8 @@ pub fn ensure_single_threaded() -> Result<()> {
     }
 }
 
-/// Move this (single-threaded) process into a private mount namespace and mount the run's
-/// tmpfs over `at`.
-pub fn enter_private(at: &str) -> Result<()> {
+/// Move this (single-threaded) process into a private mount namespace.
+pub fn enter_private() -> Result<()> {
     ensure_single_threaded()?;
     // SAFETY: with one thread, NEWNS moves the whole process; no fd table or memory is shared.
     unsafe { rustix::thread::unshare_unsafe(UnshareFlags::NEWNS) }
@@ -33,6 +32,11 @@ pub fn enter_private(at: &str) -> Result<()> {
         MountPropagationFlags::PRIVATE | MountPropagationFlags::REC,
     )
     .ctx(|| "mount --make-rprivate /".into())?;
+    Ok(())
+}
+
+/// Mount the run's tmpfs over `at`, in the private namespace.
+pub fn mount_scratch(at: &str) -> Result<()> {
     rustix::mount::mount(
         c"sealbench",
         at,

@@ -26,7 +26,9 @@ fn errno_text(e: Errno) -> String {
 
 impl UserBundle {
     /// Read and check `dir`'s config.json and take its rootfs, or say why not (exit 2).
-    pub fn open(dir: &Path) -> Result<UserBundle> {
+    /// A bundle with OCI hooks is refused unless `allow_hooks`: a hook is a command every
+    /// runtime runs as root on the host, outside any container, on every start.
+    pub fn open(dir: &Path, allow_hooks: bool) -> Result<UserBundle> {
         let shown = dir.display();
         let bundle = rustix::fs::open(dir, OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty())
             .map_err(|e| match e {
@@ -37,6 +39,14 @@ impl UserBundle {
             })?;
         let config_path = dir.join("config.json");
         let spec = load_spec(&config_path).map_err(|e| Error::usage(format!("--bundle: {e}")))?;
+        let hooks = crate::bundle::config::hooks(&spec);
+        if !hooks.is_empty() && !allow_hooks {
+            return Err(Error::usage(format!(
+                "--bundle: {}: has hooks ({}), commands every runtime would run as root on the host on every start; refused without --allow-hooks",
+                config_path.display(),
+                hooks.join(", ")
+            )));
+        }
         if let Some(why) = runc_refuses(&spec) {
             return Err(Error::usage(format!(
                 "--bundle: {}: {why} (runc refuses this config too)",

@@ -1,10 +1,10 @@
 use super::janitor::Janitor;
 use super::user_bundle::UserBundle;
-use super::{namespace, Sandbox, SCRATCH_MOUNT};
+use super::{namespace, Sandbox, SCRATCH_MOUNT, SCRATCH_NAME};
 use crate::error::{Class, Error, Result};
 use crate::interrupt;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use strategies::{sys, ResultExt};
 
 /// What crosses the pipe from the worker back to the caller. An error crosses as its text
@@ -29,6 +29,11 @@ pub struct Options {
     pub cgroup_v1_only: bool,
     /// Enter a new user namespace first, root mapped to an unprivileged uid.
     pub rootless: bool,
+    /// Runtime binaries given by path: each stays at its own path inside the run (see
+    /// `expose`).
+    pub expose: Vec<PathBuf>,
+    /// `--allow-hooks`: run a bundle whose config.json has OCI hooks.
+    pub allow_hooks: bool,
 }
 
 /// Run `job` in a forked worker inside the run's private namespace and hand its result
@@ -43,7 +48,7 @@ where
     // may live): a mount of the host's namespace could not be bound into the run's, but a
     // detached tree can be moved there.
     let bundle = match &options.bundle {
-        Some(p) => Some(UserBundle::open(p)?),
+        Some(p) => Some(UserBundle::open(p, options.allow_hooks)?),
         None => None,
     };
     let peers = options.cgroup_v1_only;
@@ -53,6 +58,12 @@ where
     let run = move || -> i32 {
         interrupt::default_in_worker();
         interrupt::unblock();
+        // Nothing the run starts writes to sealbench's standard output (an export may be
+        // going there): the worker's own, which every start inherits, is /dev/null.
+        if let Err(e) = discard_stdout() {
+            eprintln!("sealbench: {e}");
+            return 1;
+        }
         let outcome = match setup(&options, bundle).and_then(|sb| job(&sb)) {
             Ok(v) => Outcome::Done(v),
             Err(e) => Outcome::Failed {
@@ -136,20 +147,46 @@ pub fn enter_here(options: &Options) -> Result<Sandbox> {
     setup(options, None)
 }
 
+fn discard_stdout() -> Result<()> {
+    use std::os::fd::AsRawFd;
+    let null = rustix::fs::open(
+        "/dev/null",
+        rustix::fs::OFlags::WRONLY | rustix::fs::OFlags::CLOEXEC,
+        rustix::fs::Mode::empty(),
+    )
+    .ctx(|| "open /dev/null".into())?;
+    // SAFETY: dup2 onto this process's own standard output; no Rust handle owns fd 1.
+    if unsafe { libc::dup2(null.as_raw_fd(), 1) } < 0 {
+        return Err(Error::failure(format!(
+            "dup2 /dev/null onto stdout: {}",
+            std::io::Error::last_os_error()
+        )));
+    }
+    Ok(())
+}
+
 fn setup(options: &Options, bundle: Option<UserBundle>) -> Result<Sandbox> {
     if options.rootless {
         namespace::enter_rootless()?;
     }
-    namespace::enter_private(SCRATCH_MOUNT)?;
+    namespace::enter_private()?;
+    let exposed = super::expose::take(&options.expose, Path::new(SCRATCH_MOUNT), SCRATCH_NAME)?;
+    namespace::mount_scratch(SCRATCH_MOUNT)?;
+    for e in exposed {
+        e.attach()?;
+    }
     // Orphans of the run's starts come to the worker, not to the host's init, so that a
     // container without a pid namespace cannot leave anything running (see
     // process::leftovers).
     rustix::process::set_child_subreaper(Some(rustix::process::getpid()))
         .ctx(|| "PR_SET_CHILD_SUBREAPER".into())?;
     if options.cgroup_v1_only {
+        // With a janitor (runs that start whole runtimes or containers), every process
+        // of the run stays findable after an interruption.
+        super::containment::join(&super::janitor::own_prefix())?;
         namespace::hide_cgroup_v2_of_hybrid()?;
     }
-    let root = PathBuf::from(SCRATCH_MOUNT).join("sealbench");
+    let root = PathBuf::from(SCRATCH_MOUNT).join(SCRATCH_NAME);
     std::fs::create_dir_all(&root).ctx(|| format!("mkdir {}", root.display()))?;
     // The caller's working directory may lie under /tmp, which the scratch tmpfs now
     // covers: runtimes that record their cwd (libcontainer chdirs back to it for its notify

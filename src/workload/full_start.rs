@@ -5,7 +5,8 @@ use crate::sandbox::Sandbox;
 use rustix::process::Pid;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
-use strategies::{ResultExt, Sealed};
+use crate::observe::Observed;
+use strategies::Sealed;
 
 /// A whole `runc run`: the sealed object is sealbench's own OCI runtime on youki's
 /// libcontainer (`runtime/`), which creates a real container (cgroups, namespaces, mounts,
@@ -100,22 +101,75 @@ impl Starter for FullStarter {
     /// `run` deletes its container; a failed start may leave state (and cgroups) behind,
     /// removed here outside the timed span by the unsealed runtime.
     fn after_start(&self) -> Result<()> {
-        let id = Self::id(self.starts.load(Ordering::Relaxed));
-        if !self.root.join(&id).exists() {
+        self.delete(&Self::id(self.starts.load(Ordering::Relaxed)))
+    }
+
+    /// `create` leaves the container's init (a clone of the sealed runtime) waiting for
+    /// `start`: that is the process observed.
+    fn observe(&self, sealed: &Sealed, binary: &std::path::Path) -> Result<Observed> {
+        let n = self.starts.fetch_add(1, Ordering::Relaxed) + 1;
+        let id = Self::id(n);
+        let argv = Argv::new([
+            "sealbench-runtime".to_string(),
+            "--root".into(),
+            self.root.display().to_string(),
+            "create".into(),
+            "--bundle".into(),
+            self.bundle.display().to_string(),
+            id.clone(),
+        ])?;
+        let spec = Spawn {
+            argv: &argv,
+            envp: &self.envp,
+            clone_flags: 0,
+            fds: &[],
+            pre_exec: None,
+            pre_exec_steps: &[],
+        };
+        let created = process::reap(process::spawn(&sealed.exec, &spec)?);
+        let pid = init_pid(&self.root, &id);
+        let observed = match (&created, pid) {
+            (Ok(exit), Some(pid)) if exit.success() => Observed::of_process(pid, binary),
+            (Ok(exit), _) => Observed::unknown(format!("create {}", exit.describe())),
+            (Err(e), _) => Observed::unknown(format!("create: {e}")),
+        };
+        let deleted = self.delete(&id);
+        // libcontainer clones the init with CLONE_PARENT: it is this process's to reap.
+        if let Some(pid) = pid.and_then(rustix::process::Pid::from_raw) {
+            let _ = process::reap(pid);
+        }
+        deleted?;
+        Ok(observed)
+    }
+}
+
+impl FullStarter {
+    /// Delete container `id` if its state remains, with the unsealed runtime, bounded by
+    /// the run's timeout.
+    fn delete(&self, id: &str) -> Result<()> {
+        if !self.root.join(id).exists() {
             return Ok(());
         }
-        let status = std::process::Command::new(crate::sandbox::runtime_path()?)
-            .arg("--root")
-            .arg(&self.root)
-            .args(["delete", "--force", &id])
-            .status()
-            .ctx(|| "sealbench-runtime delete".into())?;
-        if status.success() {
+        let mut cmd = std::process::Command::new(crate::sandbox::runtime_path()?);
+        cmd.arg("--root").arg(&self.root).args(["delete", "--force", id]);
+        let out = process::bounded::output(&mut cmd, "sealbench-runtime delete")?;
+        if out.status.success() {
             Ok(())
         } else {
             Err(Error::failure(format!(
-                "sealbench-runtime delete --force {id}: {status}"
+                "sealbench-runtime delete --force {id}: {}",
+                out.status
             )))
         }
     }
+}
+
+/// The container's init pid, from libcontainer's state file.
+fn init_pid(root: &std::path::Path, id: &str) -> Option<i32> {
+    #[derive(serde::Deserialize)]
+    struct State {
+        pid: Option<i32>,
+    }
+    let bytes = crate::safe_fs::read_regular(&root.join(id).join("state.json"), 1 << 20).ok()?;
+    serde_json::from_slice::<State>(&bytes).ok()?.pid.filter(|p| *p > 0)
 }

@@ -7,6 +7,7 @@ mod full_start;
 mod stage2;
 
 use crate::error::Result;
+use crate::observe::Observed;
 use crate::process::{self, ChildExit};
 pub use crate::sandbox::Binary;
 use crate::sandbox::Sandbox;
@@ -62,6 +63,21 @@ pub trait Starter: Send {
     /// Clean up after a start, outside the timed span.
     fn after_start(&self) -> Result<()> {
         Ok(())
+    }
+
+    /// Start `sealed` outside any timing, keep a process of its image alive while it is
+    /// observed, then end it. By default stage 2 held until its stdin closes.
+    fn observe(&self, sealed: &Sealed, binary: &std::path::Path) -> Result<Observed> {
+        use strategies::ResultExt;
+        let (stdin_r, stdin_w) =
+            rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
+        let pid = self.spawn(sealed, Channel::HoldUntilClosed(rustix::fd::AsFd::as_fd(&stdin_r)))?;
+        let observed = Observed::of_process(pid.as_raw_nonzero().get(), binary);
+        drop(stdin_w);
+        drop(stdin_r);
+        process::reap(pid)?;
+        self.after_start()?;
+        Ok(observed)
     }
 }
 
