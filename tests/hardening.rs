@@ -15,6 +15,21 @@ struct Footprint {
     run: Vec<String>,
     processes: Vec<String>,
     cgroups: Vec<String>,
+    loops: Vec<String>,
+}
+
+/// What the daemonizing fake runtime's background processes carry on their command line.
+const DAEMON_MARK: &str = "474747";
+
+/// Loop devices in use, by their backing file.
+fn loop_devices() -> Vec<String> {
+    let mut v: Vec<String> = listing("/sys/block")
+        .into_iter()
+        .filter(|d| d.starts_with("loop"))
+        .filter_map(|d| std::fs::read_to_string(format!("/sys/block/{d}/loop/backing_file")).ok())
+        .collect();
+    v.sort();
+    v
 }
 
 /// Cgroups named like the runtime peers' containers (`sealbench-<pid>-<n>`), in every
@@ -63,6 +78,7 @@ fn sealbench_processes() -> Vec<String> {
             let cmd = std::fs::read(format!("/proc/{p}/cmdline")).ok()?;
             let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
             (cmd.contains("target/release/sealbench")
+                || cmd.contains(DAEMON_MARK)
                 || cmd.starts_with("sealbench-stage2")
                 || cmd.starts_with("--")
                 || cmd.contains(" sealbench-"))
@@ -83,6 +99,7 @@ fn footprint() -> Footprint {
             .collect(),
         processes: sealbench_processes(),
         cgroups: sealbench_cgroups(),
+        loops: loop_devices(),
     }
 }
 
@@ -123,6 +140,20 @@ fn interrupted_at_random_points_by_sigint_sigterm_and_sigkill_it_leaves_nothing(
     let dir = TempDir::new("interrupt");
     let export = dir.path("r.json");
     std::fs::write(&export, "GOOD").unwrap();
+    // A runtime that leaves processes in the background, one of them in a session of its
+    // own, on every start: killed with the run wherever the run is interrupted.
+    let rt_dir = TempDir::new("interrupt-rt");
+    let daemon = rt_dir.path("daemon-rt");
+    std::fs::write(
+        &daemon,
+        format!(
+            "#!/bin/sh\ncase \"$*\" in *--version*) echo daemon 1; exit 0;; esac\n\
+             sleep {DAEMON_MARK}1 &\nsetsid sleep {DAEMON_MARK}2 &\nexit 0\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&daemon, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .unwrap();
     let before = footprint();
     assert!(
         before.cgroups.is_empty(),
@@ -148,6 +179,8 @@ fn interrupted_at_random_points_by_sigint_sigterm_and_sigkill_it_leaves_nothing(
                 "all",
                 "--runtimes",
                 "runc,crun,youki",
+                "--runtime",
+                &format!("daemon={}", daemon.display()),
                 "--time-budget",
                 "1",
                 "--warmup",

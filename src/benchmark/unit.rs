@@ -107,7 +107,15 @@ impl Unit {
     }
 
     /// Tear the strategy's set-up down, keeping the first error as the unit's failure.
+    /// A unit that took part in measured rounds without one completed start (all timed
+    /// out) has measured nothing: it fails, rather than stand as an empty ok row.
     pub fn finish(&mut self) {
+        if self.samples.is_empty() && self.timeouts > 0 && self.is_ready() {
+            self.state = UnitState::Failed(format!(
+                "no start completed: {} timed out (--run-timeout)",
+                self.timeouts
+            ));
+        }
         if let UnitState::Ready(contender) = &mut self.state {
             self.used = contender.used();
             if let Err(e) = contender.teardown() {
