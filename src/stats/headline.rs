@@ -97,15 +97,16 @@ impl Headline {
     pub fn of(passes: &[PassEstimate]) -> Option<Headline> {
         match passes {
             [] => None,
-            [one] => (one.ratio.is_finite() && one.ci95.iter().all(|c| c.is_finite())).then(|| {
-                Headline {
+            [one] => {
+                let usable = one.ratio.is_finite() && one.ci95.iter().all(|c| c.is_finite());
+                usable.then_some(Headline {
                     value: one.ratio,
                     ci95: one.ci95,
                     scope: Scope::ThisRun,
                     passes: 1,
                     between_passes_sd: None,
-                }
-            }),
+                })
+            }
             _ => {
                 let y: Vec<f64> = passes.iter().map(PassEstimate::log_ratio).collect();
                 let se: Vec<f64> = passes.iter().map(PassEstimate::se).collect();
