@@ -9,7 +9,7 @@ mod plan;
 pub mod sample;
 mod validate;
 
-pub use analysis::{analyze, Analyzed};
+pub use analysis::{analyze, rounds_of, Analyzed};
 pub use phases::Phases;
 pub use plan::{Plan, RunCount};
 pub use validate::validate;
