@@ -133,16 +133,24 @@ fn three_passes() -> crate::results::Analyzed {
     crate::results::analyze(r, "noclone")
 }
 
+/// One result line of the Go benchmark format.
+struct GoResult {
+    name: String,
+    iterations: i64,
+    /// Value/unit pairs.
+    values: Vec<(f64, String)>,
+}
+
 /// The Go benchmark format's grammar, as golang.org/design/14313-benchmark-format gives it
 /// and golang.org/x/perf/benchfmt reads it: a result line begins with "Benchmark"; its
 /// fields, split at runs of space, are the name, an iteration count (an integer), then
 /// one or more value/unit pairs (a float, then a unit); so an even number, at least four.
-fn benchmark_line(line: &str) -> std::result::Result<(String, i64, Vec<(f64, String)>), String> {
+fn benchmark_line(line: &str) -> std::result::Result<GoResult, String> {
     let fields: Vec<&str> = line.split_whitespace().collect();
     if !fields[0].starts_with("Benchmark") {
         return Err(format!("not a benchmark line: {line}"));
     }
-    if fields.len() < 4 || fields.len() % 2 != 0 {
+    if fields.len() < 4 || !fields.len().is_multiple_of(2) {
         return Err(format!("{} fields: {line}", fields.len()));
     }
     let iterations: i64 = fields[1]
@@ -155,7 +163,11 @@ fn benchmark_line(line: &str) -> std::result::Result<(String, i64, Vec<(f64, Str
             Ok((v, p[1].to_string()))
         })
         .collect::<std::result::Result<Vec<_>, String>>()?;
-    Ok((fields[0].to_string(), iterations, pairs))
+    Ok(GoResult {
+        name: fields[0].to_string(),
+        iterations,
+        values: pairs,
+    })
 }
 
 /// A configuration line: `key: value`, the key beginning with a lower-case letter and
@@ -173,7 +185,7 @@ fn configuration_line(line: &str) -> Option<(&str, &str)> {
 fn benchstat_writes_one_go_benchmark_line_per_pass_in_the_documented_grammar() {
     let r = three_passes();
     let text = String::from_utf8(BenchstatExporter.serialize(&r)).unwrap();
-    let mut lines: Vec<(String, i64, Vec<(f64, String)>)> = Vec::new();
+    let mut lines: Vec<GoResult> = Vec::new();
     let mut config = Vec::new();
     for line in text.lines() {
         if line.starts_with("Benchmark") {
@@ -191,11 +203,16 @@ fn benchstat_writes_one_go_benchmark_line_per_pass_in_the_documented_grammar() {
     let keys: Vec<&str> = config.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(keys, ["goos", "goarch", "pkg", "cpu"]);
     // One line per pass per row; a name with a space is still one field.
-    let named = |n: &str| lines.iter().filter(|l| l.0 == n).count();
+    let named = |n: &str| lines.iter().filter(|l| l.name == n).count();
     assert_eq!(named("BenchmarkExecTrue/noclone-2"), 3);
     assert_eq!(named("BenchmarkExecTrue/memfd-2"), 3);
     assert_eq!(named("BenchmarkExecTrue/my_runtime-2"), 3);
-    for (name, _, pairs) in &lines {
+    for GoResult {
+        name,
+        values: pairs,
+        ..
+    } in &lines
+    {
         assert!(
             name["Benchmark".len()..].starts_with(char::is_uppercase),
             "{name}"
@@ -225,8 +242,8 @@ fn benchstat_writes_one_go_benchmark_line_per_pass_in_the_documented_grammar() {
         .collect();
     let got: Vec<(i64, u64)> = lines
         .iter()
-        .filter(|l| l.0 == "BenchmarkExecTrue/memfd-2")
-        .map(|l| (l.1, l.2[0].0 as u64))
+        .filter(|l| l.name == "BenchmarkExecTrue/memfd-2")
+        .map(|l| (l.iterations, l.values[0].0 as u64))
         .collect();
     assert_eq!(got, want);
     assert_eq!(want.iter().map(|w| w.0).collect::<Vec<_>>(), [9, 9, 10]);
