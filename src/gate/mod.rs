@@ -15,7 +15,7 @@ mod simulation;
 mod spending;
 mod t_boundaries;
 
-pub use between_runs::{between_runs_sd, BetweenRuns, BETWEEN_RUNS_SD, COPY_BETWEEN_RUNS_SD};
+pub use between_runs::{prior_sd, BetweenRuns};
 pub use boundaries::{nominal_levels, upper_boundaries};
 pub use margins::{MarginSpec, Margins, COPY_MARGIN, DEFAULT_MARGIN};
 pub use sequential::{look_ab, look_against_baseline, Decision, Design, Look, DEFAULT_SPENDING};

@@ -9,11 +9,8 @@
 //! margin it calls "regressed" well over 5% of the time, which the assertions keep on
 //! record; the new rule stays at or below 5% over all looks.
 
-use super::{
-    look_ab, look_against_baseline, welch, BetweenRuns, Decision, Design, Spending,
-    BETWEEN_RUNS_SD, COPY_BETWEEN_RUNS_SD,
-};
-use crate::stats::{mean_sd, t_quantile, Rate};
+use super::{look_ab, look_against_baseline, welch, BetweenRuns, Decision, Design, Spending};
+use crate::stats::{mean_sd, t_quantile, Rate, BETWEEN_RUNS_SD, COPY_BETWEEN_RUNS_SD};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};

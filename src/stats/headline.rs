@@ -5,9 +5,15 @@
 //! errors. With several passes the headline combines them by random effects (see
 //! [`hksj`](super::random_effects::hksj)); with one it is that pass's bootstrap interval,
 //! labelled as describing this run only.
+//!
+//! Passes of one run share the time it was made at, and runs made at other times differ
+//! by more than the passes' spread explains (see [`super::between_runs`]). The caller
+//! says how much: with a between-run sd of 0 the interval is for where this run's passes
+//! centre, with the measured prior it is for runs made at other times too (the known
+//! variance is added, and the t quantile's degrees of freedom follow Satterthwaite).
 
 use super::random_effects::hksj;
-use super::{block_for, intervals_with, median, resamples_for, ByRound};
+use super::{block_for, intervals_with, median, resamples_for, t_quantile, ByRound};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 
@@ -89,12 +95,21 @@ pub struct Headline {
     /// The between-pass standard deviation of the log ratio (τ), with several passes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub between_passes_sd: Option<f64>,
+    /// The between-run sd of the log ratio added as known (0: none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub between_runs_sd: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 impl Headline {
     /// The headline of a row's passes, in pass order: a random-effects combination of two
-    /// or more, the bootstrap interval of one. `None` for no pass or an unusable one.
-    pub fn of(passes: &[PassEstimate]) -> Option<Headline> {
+    /// or more, with the known per-run sd `between_runs` of the log ratio added (0 for
+    /// none); the bootstrap interval of one, which describes that run only whatever
+    /// `between_runs` is. `None` for no pass or an unusable one.
+    pub fn of(passes: &[PassEstimate], between_runs: f64) -> Option<Headline> {
         match passes {
             [] => None,
             [one] => {
@@ -105,19 +120,28 @@ impl Headline {
                     scope: Scope::ThisRun,
                     passes: 1,
                     between_passes_sd: None,
+                    between_runs_sd: 0.0,
                 })
             }
             _ => {
                 let y: Vec<f64> = passes.iter().map(PassEstimate::log_ratio).collect();
                 let se: Vec<f64> = passes.iter().map(PassEstimate::se).collect();
                 let pooled = hksj(&y, &se)?;
-                let [lo, hi] = pooled.interval(0.95);
+                let known = between_runs * between_runs;
+                let var = pooled.se * pooled.se + known;
+                let df = if known > 0.0 {
+                    (var * var / (pooled.se.powi(4) / pooled.df)).min(1e6)
+                } else {
+                    pooled.df
+                };
+                let half = t_quantile(0.975, df) * var.sqrt();
                 Some(Headline {
                     value: pooled.mean.exp(),
-                    ci95: [lo.exp(), hi.exp()],
+                    ci95: [(pooled.mean - half).exp(), (pooled.mean + half).exp()],
                     scope: Scope::Passes,
                     passes: passes.len() as u32,
                     between_passes_sd: Some(pooled.tau),
+                    between_runs_sd: between_runs,
                 })
             }
         }
@@ -127,6 +151,9 @@ impl Headline {
     pub fn label(&self) -> String {
         match self.scope {
             Scope::ThisRun => "this run only".into(),
+            Scope::Passes if self.between_runs_sd > 0.0 => {
+                format!("over {} passes and runs at other times", self.passes)
+            }
             Scope::Passes => format!("over {} passes", self.passes),
         }
     }
@@ -149,12 +176,12 @@ mod tests {
 
     #[test]
     fn one_pass_is_labelled_as_this_run_only() {
-        let h = Headline::of(&[pass(1.1, 0.01)]).unwrap();
+        let h = Headline::of(&[pass(1.1, 0.01)], 0.01).unwrap();
         assert_eq!(h.scope, Scope::ThisRun);
         assert!(h.describes_this_run_only());
         assert_eq!(h.label(), "this run only");
         assert_eq!(h.ci95, pass(1.1, 0.01).ci95);
-        assert!(Headline::of(&[]).is_none());
+        assert!(Headline::of(&[], 0.0).is_none());
     }
 
     #[test]
@@ -163,7 +190,7 @@ mod tests {
             .iter()
             .map(|r| pass(*r, 0.008))
             .collect();
-        let h = Headline::of(&passes).unwrap();
+        let h = Headline::of(&passes, 0.0).unwrap();
         assert_eq!(h.scope, Scope::Passes);
         assert_eq!(h.label(), "over 5 passes");
         assert!(h.ci95[0] < h.value && h.value < h.ci95[1]);
@@ -171,6 +198,11 @@ mod tests {
         let half = (h.ci95[1] / h.ci95[0]).ln() / 2.0;
         assert!(half > 0.008 / 5f64.sqrt() * 2.0, "{half}");
         assert!(h.between_passes_sd.unwrap() > 0.01);
+        // A known between-run sd widens it further, and says so.
+        let runs = Headline::of(&passes, 0.01).unwrap();
+        assert!(runs.ci95[0] < h.ci95[0] && runs.ci95[1] > h.ci95[1]);
+        assert_eq!(runs.value, h.value);
+        assert_eq!(runs.label(), "over 5 passes and runs at other times");
         // The se read back from a pass's interval is half its log width over 1.96.
         assert!((pass(1.0, 0.0196).se() - 0.0196 / 1.959964).abs() < 1e-6);
     }
