@@ -44,6 +44,14 @@ pub enum Decision {
     Inconclusive,
 }
 
+impl Decision {
+    /// Whether this decision ends the row's sequence: every decision but `Continue`. The
+    /// first final decision stands; a row is not looked at again.
+    pub fn is_final(self) -> bool {
+        self != Decision::Continue
+    }
+}
+
 /// Looks after given numbers of passes, and the bar each look sets.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Design {
@@ -277,6 +285,7 @@ mod tests {
             Decision::Inconclusive
         );
         assert!(look_ab(&d, 0, &[0.1], 0.03).is_none());
+        assert!(Decision::Inconclusive.is_final() && !Decision::Continue.is_final());
     }
 
     #[test]

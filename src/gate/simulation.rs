@@ -127,7 +127,7 @@ fn run(setting: Setting, rule: &Rule, change: f64, seed: u64, gates: u64) -> Out
                     .decision
                 }
             };
-            if d != Decision::Continue {
+            if d.is_final() {
                 break d;
             }
         };
