@@ -161,7 +161,7 @@ pub struct ExportArgs {
     /// One CSV line per (workload, strategy).
     #[arg(long, value_name = "FILE")]
     pub export_csv: Option<PathBuf>,
-    /// Go benchmark lines, one per run, for benchstat.
+    /// Go benchmark lines, one per pass (its median start), for benchstat.
     #[arg(long, value_name = "FILE")]
     pub export_benchstat: Option<PathBuf>,
     /// A self-contained HTML report (inline chart, no external requests, no JavaScript).

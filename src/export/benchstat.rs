@@ -1,11 +1,17 @@
+use super::samples::shared_starts_by_pass;
 use super::Exporter;
 use crate::results::Analyzed;
+use crate::stats::median;
 use crate::workload;
 use std::fmt::Write;
 
-/// Go benchmark lines, one per run, so that `benchstat old.txt new.txt` compares two runs
-/// the way runc's maintainers compare theirs. The `-N` suffix is GOMAXPROCS in Go's
-/// format; here it is the CPU count.
+/// Go benchmark lines (golang.org/design/14313-benchmark-format), one per pass: that
+/// pass's median start over the rounds the row shares with its reference. benchstat's
+/// test assumes independent samples; consecutive starts are not (they share the machine's
+/// state), but passes, made with fresh workers and seeds, are. The iteration count is the
+/// number of starts the median is over. The `-N` suffix is GOMAXPROCS in Go's format;
+/// here it is the CPU count. A run of one pass gives one line per row, which benchstat
+/// reports without a test.
 pub struct BenchstatExporter;
 
 /// `BenchmarkExecTrue` for `exec-true`, from the workload registry; a name the registry
@@ -43,15 +49,26 @@ impl Exporter for BenchstatExporter {
         if let Some(cpu) = &results.host.cpu_model {
             let _ = writeln!(out, "cpu: {cpu}");
         }
+        let _ = writeln!(
+            out,
+            "# one line per pass: its median start over the rounds shared with {}",
+            results.reference()
+        );
         for e in results.results.iter().filter(|e| e.is_ok()) {
+            // A field of the line may hold no space: a runtime's name could.
+            let strategy: String = e
+                .strategy
+                .chars()
+                .map(|c| if c.is_whitespace() { '_' } else { c })
+                .collect();
             let name = format!(
-                "{}/{}-{}",
+                "{}/{strategy}-{}",
                 bench_name(&e.workload),
-                e.strategy,
                 results.host.cpus
             );
-            for t in &e.times {
-                let _ = writeln!(out, "{name} \t1\t{} ns/op", (t * 1e9).round() as u64);
+            for pass in shared_starts_by_pass(results, e) {
+                let ns = (median(&pass) * 1e9).round() as u64;
+                let _ = writeln!(out, "{name} \t{}\t{ns} ns/op", pass.len());
             }
         }
         out.into_bytes()

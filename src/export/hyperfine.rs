@@ -1,18 +1,21 @@
+use super::samples::shared_starts;
 use super::Exporter;
 use crate::results::Analyzed;
 use serde::Serialize;
 
 /// hyperfine's own JSON schema, so that its plotting scripts (plot_whisker.py,
 /// plot_histogram.py, …) work on sealbench runs. `command` is `<workload>/<strategy>`.
+/// `times` are the starts the row's statistics use (the rounds it shares with the
+/// reference), so that a script's mean or median is the one printed beside it.
 pub struct HyperfineExporter;
 
 #[derive(Serialize)]
-struct HyperfineResults<'a> {
-    results: Vec<HyperfineResult<'a>>,
+struct HyperfineResults {
+    results: Vec<HyperfineResult>,
 }
 
 #[derive(Serialize)]
-struct HyperfineResult<'a> {
+struct HyperfineResult {
     command: String,
     mean: f64,
     stddev: f64,
@@ -21,7 +24,7 @@ struct HyperfineResult<'a> {
     system: f64,
     min: f64,
     max: f64,
-    times: &'a [f64],
+    times: Vec<f64>,
     exit_codes: Vec<i32>,
 }
 
@@ -32,6 +35,7 @@ impl Exporter for HyperfineExporter {
             .iter()
             .filter(|e| e.is_ok())
             .filter_map(|e| {
+                let times = shared_starts(results, e);
                 Some(HyperfineResult {
                     command: format!("{}/{}", e.workload, e.strategy),
                     mean: e.analysis.mean?,
@@ -41,8 +45,8 @@ impl Exporter for HyperfineExporter {
                     system: e.analysis.system.unwrap_or(0.0),
                     min: e.analysis.min?,
                     max: e.analysis.max?,
-                    times: &e.times,
-                    exit_codes: vec![0; e.times.len()],
+                    exit_codes: vec![0; times.len()],
+                    times,
                 })
             })
             .collect();

@@ -51,7 +51,7 @@ impl Exporter for MarkdownExporter {
                 }
             );
         }
-        out.push_str(" Every figure of a row is over the rounds it shares with the reference. Ratio: median over the reference's median, 95% CI by a circular block bootstrap over rounds (block length from the data, Politis–White); ~: the CI lies within ±1%; ?: it holds 1 and reaches past ±1%.\n");
+        out.push_str(" Every figure of a row is over the rounds it shares with the reference. Ratio: median over the reference's median, 95% CI by a circular block bootstrap over rounds (block length from the data, Politis–White); ~: the CI holds 1 (no difference these data can tell, as benchstat's ~); same: it lies within ±1%; small: it excludes 1 but reaches inside ±1%; slower/faster: it lies wholly past ±1%.\n");
         out.into_bytes()
     }
 }

@@ -8,6 +8,7 @@ mod html;
 mod hyperfine;
 mod json;
 mod markdown;
+mod samples;
 
 pub use self::csv::{CsvExporter, HEADER as CSV_HEADER};
 pub use crate::safe_fs::{check_writable, write_atomic};

@@ -98,24 +98,224 @@ fn markdown_table_carries_the_numbers() {
     assert!(text.contains("Kernel 6.18.0-test, 2 CPUs"));
 }
 
-#[test]
-fn benchstat_has_one_go_benchmark_line_per_run() {
-    let r = analyzed();
-    let text = String::from_utf8(BenchstatExporter.serialize(&r)).unwrap();
-    let runs: Vec<&str> = text
-        .lines()
-        .filter(|l| l.starts_with("BenchmarkExecTrue/memfd-2 "))
-        .collect();
-    assert_eq!(runs.len(), 40);
-    let ns: Vec<u64> = runs
-        .iter()
-        .map(|l| l.split_whitespace().nth(2).unwrap().parse().unwrap())
-        .collect();
-    for (got, t) in ns.iter().zip(&r.results[1].times) {
-        assert_eq!(*got, (t * 1e9).round() as u64);
+/// Three passes of 10 rounds: noclone, memfd (which lost rounds 3 and 17 to timeouts),
+/// and a runtime whose name holds a space.
+fn three_passes() -> crate::results::Analyzed {
+    use crate::results::{Entry, Kind, Status};
+    let mut r = crate::results::sample::sample();
+    let row = |strategy: &str, scale: f64, lost: &[u32]| {
+        let rounds: Vec<u32> = (0..30).filter(|i| !lost.contains(i)).collect();
+        let times = rounds
+            .iter()
+            .map(|i| {
+                scale * 1e-3 * (1.0 + 0.02 * f64::from(i / 10) + 1e-3 * f64::from((i * 7) % 11))
+            })
+            .collect();
+        Entry {
+            strategy: strategy.into(),
+            workload: "exec-true".into(),
+            status: Status::Ok,
+            runs: rounds.len() as u32,
+            passes: rounds.iter().map(|i| i / 10).collect(),
+            rounds,
+            times,
+            ..Entry::default()
+        }
+    };
+    r.results = vec![
+        row("noclone", 1.0, &[]),
+        row("memfd", 2.5, &[3, 17]),
+        Entry {
+            kind: Kind::Runtime,
+            ..row("my runtime", 1.2, &[])
+        },
+    ];
+    crate::results::analyze(r, "noclone")
+}
+
+/// One result line of the Go benchmark format.
+struct GoResult {
+    name: String,
+    iterations: i64,
+    /// Value/unit pairs.
+    values: Vec<(f64, String)>,
+}
+
+/// The Go benchmark format's grammar, as golang.org/design/14313-benchmark-format gives it
+/// and golang.org/x/perf/benchfmt reads it: a result line begins with "Benchmark"; its
+/// fields, split at runs of space, are the name, an iteration count (an integer), then
+/// one or more value/unit pairs (a float, then a unit); so an even number, at least four.
+fn benchmark_line(line: &str) -> std::result::Result<GoResult, String> {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    if !fields[0].starts_with("Benchmark") {
+        return Err(format!("not a benchmark line: {line}"));
     }
-    assert!(runs.iter().all(|l| l.ends_with(" ns/op")));
+    if fields.len() < 4 || !fields.len().is_multiple_of(2) {
+        return Err(format!("{} fields: {line}", fields.len()));
+    }
+    let iterations: i64 = fields[1]
+        .parse()
+        .map_err(|e| format!("iterations {:?}: {e}", fields[1]))?;
+    let pairs = fields[2..]
+        .chunks(2)
+        .map(|p| {
+            let v: f64 = p[0].parse().map_err(|e| format!("value {:?}: {e}", p[0]))?;
+            Ok((v, p[1].to_string()))
+        })
+        .collect::<std::result::Result<Vec<_>, String>>()?;
+    Ok(GoResult {
+        name: fields[0].to_string(),
+        iterations,
+        values: pairs,
+    })
+}
+
+/// A configuration line: `key: value`, the key beginning with a lower-case letter and
+/// holding no space or upper-case letter, space after the colon, no newline in the value.
+fn configuration_line(line: &str) -> Option<(&str, &str)> {
+    let (key, value) = line.split_once(':')?;
+    let first = key.chars().next()?;
+    let key_ok =
+        first.is_lowercase() && !key.chars().any(|c| c.is_whitespace() || c.is_uppercase());
+    let spaced = value.is_empty() || value.starts_with([' ', '\t']);
+    (key_ok && spaced && !value.contains('\n')).then(|| (key, value.trim_start()))
+}
+
+#[test]
+fn benchstat_writes_one_go_benchmark_line_per_pass_in_the_documented_grammar() {
+    let r = three_passes();
+    let text = String::from_utf8(BenchstatExporter.serialize(&r)).unwrap();
+    let mut lines: Vec<GoResult> = Vec::new();
+    let mut config = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("Benchmark") {
+            lines.push(benchmark_line(line).unwrap_or_else(|e| panic!("{e}")));
+        } else if let Some((k, v)) = configuration_line(line) {
+            config.push((k.to_string(), v.to_string()));
+        } else {
+            // Anything else is ignored by the format; only comments are written.
+            assert!(
+                line.starts_with('#'),
+                "a line benchstat would drop: {line:?}"
+            );
+        }
+    }
+    let keys: Vec<&str> = config.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(keys, ["goos", "goarch", "pkg", "cpu"]);
+    // One line per pass per row; a name with a space is still one field.
+    let named = |n: &str| lines.iter().filter(|l| l.name == n).count();
+    assert_eq!(named("BenchmarkExecTrue/noclone-2"), 3);
+    assert_eq!(named("BenchmarkExecTrue/memfd-2"), 3);
+    assert_eq!(named("BenchmarkExecTrue/my_runtime-2"), 3);
+    for GoResult {
+        name,
+        values: pairs,
+        ..
+    } in &lines
+    {
+        assert!(
+            name["Benchmark".len()..].starts_with(char::is_uppercase),
+            "{name}"
+        );
+        let procs = name.rsplit_once('-').map(|(_, n)| n.parse::<u32>());
+        assert_eq!(procs, Some(Ok(2)), "{name}: the -N suffix");
+        assert_eq!(pairs.len(), 1);
+        assert_eq!(pairs[0].1, "ns/op");
+    }
+    // memfd's lines: each pass's median over the rounds it shares with noclone (all its
+    // own, since it is the one that lost rounds), over that many starts.
+    let memfd = &r.results[1];
+    let want: Vec<(i64, u64)> = (0..3)
+        .map(|p| {
+            let pass: Vec<f64> = memfd
+                .times
+                .iter()
+                .zip(&memfd.passes)
+                .filter(|(_, q)| **q == p)
+                .map(|(t, _)| *t)
+                .collect();
+            (
+                pass.len() as i64,
+                (crate::stats::median(&pass) * 1e9).round() as u64,
+            )
+        })
+        .collect();
+    let got: Vec<(i64, u64)> = lines
+        .iter()
+        .filter(|l| l.name == "BenchmarkExecTrue/memfd-2")
+        .map(|l| (l.iterations, l.values[0].0 as u64))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(want.iter().map(|w| w.0).collect::<Vec<_>>(), [9, 9, 10]);
+    // A run of one pass: one line per measured row.
+    let one = String::from_utf8(BenchstatExporter.serialize(&analyzed())).unwrap();
+    assert_eq!(
+        one.lines().filter(|l| l.starts_with("Benchmark")).count(),
+        2
+    );
     assert_eq!(bench_name("container-start"), "BenchmarkContainerStart");
+}
+
+#[test]
+fn the_grammar_check_refuses_what_benchstat_would() {
+    assert!(benchmark_line("BenchmarkX-2 1 5 ns/op").is_ok());
+    assert!(
+        benchmark_line("BenchmarkX-2 1 5").is_err(),
+        "a value without a unit"
+    );
+    assert!(
+        benchmark_line("BenchmarkX-2 1.5 5 ns/op").is_err(),
+        "a fractional count"
+    );
+    assert!(
+        benchmark_line("BenchmarkX/a b-2 1 5 ns/op").is_err(),
+        "a space in the name"
+    );
+    assert!(configuration_line("goos: linux").is_some());
+    assert!(configuration_line("Goos: linux").is_none());
+    assert!(configuration_line("go os: linux").is_none());
+    assert!(configuration_line("goos:linux").is_none());
+}
+
+#[test]
+fn hyperfine_times_are_the_rounds_shared_with_the_reference() {
+    let r = three_passes();
+    let v: serde_json::Value = serde_json::from_slice(&HyperfineExporter.serialize(&r)).unwrap();
+    let rows = v["results"].as_array().unwrap();
+    let times = |i: usize| -> Vec<f64> {
+        rows[i]["times"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t.as_f64().unwrap())
+            .collect()
+    };
+    // noclone ran 30 rounds, memfd 28: noclone's row is its own reference (all 30); the
+    // runtime's row shares all 30 with it.
+    assert_eq!(times(0).len(), 30);
+    assert_eq!(times(1).len(), 28);
+    for (i, e) in r.results.iter().enumerate() {
+        let t = times(i);
+        assert_eq!(t.len() as u32, e.runs, "{}", e.strategy);
+        assert_eq!(rows[i]["exit_codes"].as_array().unwrap().len(), t.len());
+        let m = crate::stats::median(&t);
+        assert!(close(m, e.analysis.median.unwrap()), "{}: {m}", e.strategy);
+        assert!(close(rows[i]["median"].as_f64().unwrap(), m));
+    }
+    // A reference that lost rounds: every other row drops them too.
+    let mut lossy = three_passes().into_results();
+    lossy.results.swap(0, 1);
+    let lossy = crate::results::analyze(lossy, "memfd");
+    let v: serde_json::Value =
+        serde_json::from_slice(&HyperfineExporter.serialize(&lossy)).unwrap();
+    for row in v["results"].as_array().unwrap() {
+        assert_eq!(
+            row["times"].as_array().unwrap().len(),
+            28,
+            "{}",
+            row["command"]
+        );
+    }
 }
 
 #[test]

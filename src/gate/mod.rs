@@ -6,9 +6,21 @@
 //! spread between passes (Kalibera and Jones), not one run's interval, which says nothing
 //! about how much the next run differs.
 
+mod between_runs;
+mod boundaries;
 mod margins;
+mod sequential;
+#[cfg(test)]
+mod simulation;
+mod spending;
+mod t_boundaries;
 
+pub use between_runs::{prior_sd, BetweenRuns};
+pub use boundaries::{nominal_levels, upper_boundaries};
 pub use margins::{MarginSpec, Margins, COPY_MARGIN, DEFAULT_MARGIN};
+pub use sequential::{look_ab, look_against_baseline, Decision, Design, Look, DEFAULT_SPENDING};
+pub use spending::Spending;
+pub use t_boundaries::t_boundaries;
 
 use crate::results::{Entry, Results, Status};
 use crate::stats::{mean_sd, t_quantile};

@@ -1,5 +1,6 @@
 use super::table::ratio_text;
 use crate::results::Results;
+use crate::stats::{Verdict, EQUIVALENCE};
 use indexmap::IndexSet;
 use std::fmt::Write;
 
@@ -35,9 +36,10 @@ pub fn summary(results: &Results, reference: &str) -> String {
                 format!("{} times slower than {}", ratio_text(&inv), e.strategy)
             };
             let mark = match r.verdict {
-                Some(crate::stats::Verdict::Same) => "  (~ within ±1%: no difference that matters)",
-                Some(crate::stats::Verdict::Unclear) => "  (? this run cannot tell)",
-                _ => "",
+                Some(v @ (Verdict::Same | Verdict::NoDifference | Verdict::Small)) => {
+                    format!("  ({}: {})", v.mark(), v.meaning(EQUIVALENCE))
+                }
+                _ => String::new(),
             };
             let _ = writeln!(out, "    {line}{mark}");
         }

@@ -138,6 +138,8 @@ fn status_word(e: &Entry) -> String {
 pub fn legend(reference: &str) -> String {
     format!(
         "ratio: median over {reference}'s median, over the rounds both ran; 95% CI by a circular \
-         block bootstrap over rounds. ~: the CI lies within ±1%; ?: it holds 1 and reaches past ±1%.\n"
+         block bootstrap over rounds. ~: the CI holds 1 (no difference these data can tell, as \
+         benchstat's ~); same: it lies within ±1%; small: it excludes 1 but reaches inside ±1%; \
+         slower/faster: it lies wholly past ±1%.\n"
     )
 }

@@ -5,7 +5,7 @@ use crate::stats::{
 
 /// The round of every start; a file without rounds (or a broken one) counts every start as
 /// a round of its own.
-fn rounds_of(e: &Entry) -> Vec<u32> {
+pub fn rounds_of(e: &Entry) -> Vec<u32> {
     if e.rounds.len() == e.times.len() {
         e.rounds.clone()
     } else {

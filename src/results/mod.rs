@@ -10,7 +10,7 @@ mod seal;
 pub mod sample;
 mod validate;
 
-pub use analysis::{analyze, Analyzed};
+pub use analysis::{analyze, rounds_of, Analyzed};
 pub use phases::Phases;
 pub use plan::{Plan, RunCount};
 pub use seal::{BuildVariant, Data, SealPath};

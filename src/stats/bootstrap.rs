@@ -62,6 +62,19 @@ pub fn block_for(x: &ByRound, reference: Option<&ByRound>) -> usize {
 /// 95% CIs of the median of `x` and of its ratio to `reference` (the same rounds, in the
 /// same order), by a circular block bootstrap with blocks of `block` rounds.
 pub fn intervals(x: &ByRound, reference: Option<&ByRound>, block: usize, seed: u64) -> Intervals {
+    let resamples = resamples_for(x.all().len() + reference.map_or(0, |r| r.all().len()));
+    intervals_with(x, reference, block, seed, resamples)
+}
+
+/// [`intervals`] with `resamples` resamples: the simulations, which bootstrap thousands of
+/// runs, take fewer.
+pub(crate) fn intervals_with(
+    x: &ByRound,
+    reference: Option<&ByRound>,
+    block: usize,
+    seed: u64,
+    resamples: usize,
+) -> Intervals {
     let n = x.rounds();
     let reference = reference.filter(|r| r.rounds() == n);
     if n < 2 {
@@ -80,7 +93,7 @@ pub fn intervals(x: &ByRound, reference: Option<&ByRound>, block: usize, seed: u
     // reads memory in runs instead of one random start per round, which for a million
     // rounds is the difference between minutes and seconds.
     let block = block.max(n.div_ceil(1 << 14)).clamp(1, n);
-    let b = resamples_for(x.all().len() + reference.map_or(0, |r| r.all().len()));
+    let b = resamples;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (mut bx, mut br) = (Vec::with_capacity(x.all().len()), Vec::new());
     let (mut medians, mut ratios) = (Vec::with_capacity(b), Vec::with_capacity(b));

@@ -51,25 +51,47 @@ fn drift(t: usize) -> f64 {
     DRIFT * t as f64 / (ROUNDS - 1) as f64
 }
 
-/// One simulated run: (x, reference) per round.
-fn simulate(rng: &mut ChaCha8Rng) -> (Vec<f64>, Vec<f64>) {
-    let mut shared = Ar1::new(SHARED_PHI, SHARED_SD);
-    let (mut own_x, mut own_r) = (Ar1::new(OWN_PHI, OWN_SD), Ar1::new(OWN_PHI, OWN_SD));
-    // Start the processes in their stationary state.
-    for _ in 0..50 {
-        shared.next(rng);
-        own_x.next(rng);
-        own_r.next(rng);
+/// A run as this machine makes it: `rounds` rounds of x and its reference, x's log time
+/// `log_ratio` above the reference's, each start with its own AR(1) noise of innovation sd
+/// `own_sd`, both under the shared machine state and the drift.
+pub(super) struct Model {
+    pub rounds: usize,
+    pub own_sd: f64,
+    pub log_ratio: f64,
+}
+
+impl Model {
+    /// The model of one run that the within-run coverage tests below use.
+    pub const WITHIN_RUN: Model = Model {
+        rounds: ROUNDS,
+        own_sd: OWN_SD,
+        log_ratio: 0.04879016416943205, // ln 1.05
+    };
+
+    /// One simulated run: (x, reference) per round.
+    pub fn run(&self, rng: &mut ChaCha8Rng) -> (Vec<f64>, Vec<f64>) {
+        let mut shared = Ar1::new(SHARED_PHI, SHARED_SD);
+        let (mut own_x, mut own_r) = (
+            Ar1::new(OWN_PHI, self.own_sd),
+            Ar1::new(OWN_PHI, self.own_sd),
+        );
+        // Start the processes in their stationary state.
+        for _ in 0..50 {
+            shared.next(rng);
+            own_x.next(rng);
+            own_r.next(rng);
+        }
+        (0..self.rounds)
+            .map(|t| {
+                let s =
+                    shared.next(rng) + DRIFT * t as f64 / (self.rounds - 1) as f64 + (1e-3f64).ln();
+                (
+                    (self.log_ratio + s + own_x.next(rng)).exp(),
+                    (s + own_r.next(rng)).exp(),
+                )
+            })
+            .unzip()
     }
-    (0..ROUNDS)
-        .map(|t| {
-            let s = shared.next(rng) + drift(t) + (1e-3f64).ln();
-            (
-                (RATIO.ln() + s + own_x.next(rng)).exp(),
-                (s + own_r.next(rng)).exp(),
-            )
-        })
-        .unzip()
 }
 
 /// The median of the reference's distribution over the run's window: the mixture over
@@ -111,7 +133,7 @@ fn coverage(blocked: bool) -> Coverage {
     let (mut hit_ratio, mut hit_median) = (0u32, 0u32);
     let (mut points, mut halves) = (Vec::new(), Vec::new());
     for e in 0..EXPERIMENTS {
-        let (x, r) = simulate(&mut rng);
+        let (x, r) = Model::WITHIN_RUN.run(&mut rng);
         let (bx, br) = (
             ByRound::new(&x, &rounds, None),
             ByRound::new(&r, &rounds, None),

@@ -1,0 +1,121 @@
+//! The headline interval on the committed 10-pass baselines: the passes there differ by
+//! several times their own bootstrap errors (the premise of the headline and of its
+//! coverage simulation), and the headline is wider than the single-run interval stored
+//! beside it.
+
+use sealbench::export::parse_results;
+use sealbench::results::{rounds_of, Results};
+use sealbench::stats::{pass_estimates, row_seed, Headline, PassEstimate, Starts};
+use std::path::Path;
+
+fn committed(name: &str) -> Results {
+    parse_results(&Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).expect("committed file")
+}
+
+/// Per row (not the reference): name, pass estimates, single-run interval in the file.
+fn rows(r: &Results, reference: &str) -> Vec<(String, Vec<PassEstimate>, [f64; 2])> {
+    let refrow = r
+        .results
+        .iter()
+        .find(|e| e.strategy == reference)
+        .expect("reference row");
+    let ref_rounds = rounds_of(refrow);
+    let seed = r.plan.as_ref().map_or(0, |p| p.seed);
+    r.results
+        .iter()
+        .filter(|e| e.is_ok() && e.strategy != reference)
+        .map(|e| {
+            let rounds = rounds_of(e);
+            let est = pass_estimates(
+                Starts {
+                    times: &e.times,
+                    rounds: &rounds,
+                    passes: &e.passes,
+                },
+                Starts {
+                    times: &refrow.times,
+                    rounds: &ref_rounds,
+                    passes: &refrow.passes,
+                },
+                row_seed(seed, &e.workload, &e.strategy, "passes"),
+            );
+            let single = e.analysis.ratio.as_ref().expect("a ratio").ci95;
+            (e.strategy.clone(), est, single)
+        })
+        .collect()
+}
+
+#[test]
+fn committed_baseline_passes_differ_by_more_than_their_own_errors() {
+    let r = committed("results/baseline.json");
+    for (name, est, single) in rows(&r, "noclone") {
+        assert_eq!(est.len(), 10, "{name}");
+        let logs: Vec<f64> = est.iter().map(PassEstimate::log_ratio).collect();
+        let (_, between) = sealbench::stats::mean_sd(&logs);
+        let within = est.iter().map(PassEstimate::se).sum::<f64>() / est.len() as f64;
+        let h = Headline::of(&est, 0.0).expect("a headline");
+        eprintln!(
+            "{name:13} between-pass sd {:.2}%, within-pass se {:.2}% ({:.1}×): headline \
+             {:.4} ({:.4}–{:.4}), single-run {:.4}–{:.4}",
+            100.0 * between,
+            100.0 * within,
+            between / within,
+            h.value,
+            h.ci95[0],
+            h.ci95[1],
+            single[0],
+            single[1]
+        );
+        assert!(
+            between > 1.9 * within,
+            "{name}: passes differ by {between}, their errors are {within}"
+        );
+        assert!(
+            h.ci95[1] / h.ci95[0] > single[1] / single[0],
+            "{name}: the headline is no wider than one run's interval"
+        );
+        assert_eq!(h.label(), "over 10 passes");
+    }
+}
+
+/// The two committed baselines were made at different times. Each one's headline, with
+/// the measured between-run prior, holds the other's ratio for every strategy; the
+/// passes alone do not (the runs' offsets are larger than the passes' spread explains).
+#[test]
+fn a_baseline_headline_with_the_prior_holds_the_other_baselines_ratio() {
+    let (a, b) = (
+        committed("results/baseline.json"),
+        committed("results/calibration/baseline.json"),
+    );
+    let (ra, rb) = (rows(&a, "noclone"), rows(&b, "noclone"));
+    let (mut alone, mut with, mut checked) = (0, 0, 0);
+    for (this, other) in [(&ra, &rb), (&rb, &ra)] {
+        for (name, est, _) in this.iter() {
+            let Some((_, theirs, _)) = other.iter().find(|(n, _, _)| n == name) else {
+                continue;
+            };
+            let target = Headline::of(theirs, 0.0).expect("a headline").value;
+            let prior = sealbench::gate::prior_sd(name);
+            let h0 = Headline::of(est, 0.0).expect("a headline");
+            let h1 = Headline::of(est, prior).expect("a headline");
+            let holds = |h: &Headline| h.ci95[0] <= target && target <= h.ci95[1];
+            eprintln!(
+                "{name:13} other run {target:.4}: passes alone {:.4}–{:.4} {}, with the \
+                 {:.1}% prior {:.4}–{:.4} {}",
+                h0.ci95[0],
+                h0.ci95[1],
+                if holds(&h0) { "holds" } else { "misses" },
+                100.0 * prior,
+                h1.ci95[0],
+                h1.ci95[1],
+                if holds(&h1) { "holds" } else { "misses" },
+            );
+            alone += usize::from(holds(&h0));
+            with += usize::from(holds(&h1));
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 18);
+    assert_eq!(with, checked, "the headline with the prior missed a run");
+    assert!(alone < checked, "the passes alone held every run: {alone}");
+}
