@@ -64,9 +64,10 @@ pub struct CompareArgs {
     /// `all`, or a comma-separated list of workload names.
     #[arg(long, default_value = "exec-true")]
     pub workload: WorkloadList,
-    /// The strategy, or runtime, ratios are taken against.
-    #[arg(long, default_value = strategies::DEFAULT_REFERENCE)]
-    pub reference: String,
+    /// The strategy, or runtime, ratios are taken against [default: noclone when it is in
+    /// the run, else the first row].
+    #[arg(long, value_name = "ROW")]
+    pub reference: Option<String>,
     /// Real runtimes on PATH to run on the same bundle as peers (`runc,crun,youki`),
     /// interleaved with everything else.
     #[arg(long, value_name = "LIST")]
@@ -170,6 +171,21 @@ pub struct ExportArgs {
     /// Write the charts (SVG and PNG) into this directory.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+}
+
+impl ExportArgs {
+    /// What to write, as the export layer takes it.
+    pub fn spec(&self) -> crate::export::ExportSpec {
+        crate::export::ExportSpec {
+            json: self.export_json.clone(),
+            hyperfine_json: self.export_hyperfine_json.clone(),
+            markdown: self.export_markdown.clone(),
+            csv: self.export_csv.clone(),
+            benchstat: self.export_benchstat.clone(),
+            html: self.export_html.clone(),
+            plot: self.plot.clone(),
+        }
+    }
 }
 
 #[derive(Args, Debug)]

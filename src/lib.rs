@@ -13,6 +13,7 @@ pub mod export;
 pub mod gate;
 pub mod host;
 pub mod interrupt;
+pub mod measure;
 mod named;
 pub mod observe;
 pub mod output;

@@ -95,7 +95,9 @@ fn a_baseline_headline_with_the_prior_holds_the_other_baselines_ratio() {
                 continue;
             };
             let target = Headline::of(theirs, 0.0).expect("a headline").value;
-            let prior = sealbench::gate::prior_sd(name);
+            let prior = sealbench::gate::prior_sd(
+                strategies::by_name(name).is_some_and(|s| s.copies_per_start()),
+            );
             let h0 = Headline::of(est, 0.0).expect("a headline");
             let h1 = Headline::of(est, prior).expect("a headline");
             let holds = |h: &Headline| h.ci95[0] <= target && target <= h.ci95[1];

@@ -1,13 +1,12 @@
-use crate::cli::ExportArgs;
 use crate::error::{Error, Result};
-use crate::export::Exports;
+use crate::export::{ExportSpec, Exports};
 use crate::output;
 use crate::results::Results;
 use std::path::Path;
 
 /// Check every output path of a run before the run, so a typo costs seconds, not a run,
 /// and no export overwrites one of `inputs` or another export.
-pub fn check_outputs(export: &ExportArgs, inputs: &[&Path]) -> Result<()> {
+pub fn check_outputs(export: &ExportSpec, inputs: &[&Path]) -> Result<()> {
     Exports::new(export).check(inputs)?;
     if let Some(dir) = &export.plot {
         std::fs::create_dir_all(dir)
@@ -20,7 +19,7 @@ pub fn check_outputs(export: &ExportArgs, inputs: &[&Path]) -> Result<()> {
 /// What `compare` shows and writes after a run, and `report` from a saved run: the same
 /// code on the same data, so the two agree to the byte. The files come first, so that a
 /// terminal that cannot be printed to costs no results.
-pub fn render(results: Results, reference: &str, export: &ExportArgs) -> Result<Results> {
+pub fn render(results: Results, reference: &str, export: &ExportSpec) -> Result<Results> {
     let results = crate::results::analyze(results, reference);
     let exports = Exports::new(export);
     exports.write(&results)?;

@@ -1,4 +1,5 @@
-use crate::cli::{ExportArgs, PlotArgs, ReportArgs};
+use crate::cli::{PlotArgs, ReportArgs};
+use crate::export::ExportSpec;
 use crate::error::{Error, Result};
 use crate::export::parse_results;
 
@@ -6,8 +7,9 @@ use crate::export::parse_results;
 pub fn run(args: &ReportArgs) -> Result<i32> {
     let results = parse_results(&args.file)?;
     super::render::check_reference(&results, &args.reference, &args.file)?;
-    super::render::check_outputs(&args.export, &[&args.file])?;
-    super::render::render(results, &args.reference, &args.export)?;
+    let export = args.export.spec();
+    super::render::check_outputs(&export, &[&args.file])?;
+    super::render::render(results, &args.reference, &export)?;
     Ok(0)
 }
 
@@ -15,9 +17,9 @@ pub fn run(args: &ReportArgs) -> Result<i32> {
 pub fn plot(args: &PlotArgs) -> Result<i32> {
     let text = read_text(&args.file)?;
     if let Some(sweep) = sweep_file(&text, &args.file)? {
-        let export = ExportArgs {
+        let export = ExportSpec {
             plot: Some(args.out.clone()),
-            ..ExportArgs::default()
+            ..ExportSpec::default()
         };
         super::render::check_outputs(&export, &[&args.file])?;
         let written = crate::plot::write_sweep_charts(&sweep, &args.out)?;
@@ -26,9 +28,9 @@ pub fn plot(args: &PlotArgs) -> Result<i32> {
     let results = crate::export::parse_results_text(&text, &args.file)?;
     super::render::check_reference(&results, &args.reference, &args.file)?;
     let results = crate::results::analyze(results, &args.reference);
-    let export = ExportArgs {
+    let export = ExportSpec {
         plot: Some(args.out.clone()),
-        ..ExportArgs::default()
+        ..ExportSpec::default()
     };
     super::render::check_outputs(&export, &[&args.file])?;
     let written = crate::plot::write_charts(&results, &args.out)?;

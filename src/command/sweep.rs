@@ -21,8 +21,8 @@ pub fn run(args: &SweepArgs) -> Result<i32> {
         }
     }
     let (strategies, workloads) = (args.strategies.0.clone(), args.workload.0.clone());
-    let export = crate::cli::ExportArgs {
-        export_json: args.export_json.clone(),
+    let export = crate::export::ExportSpec {
+        json: args.export_json.clone(),
         plot: args.plot.clone(),
         ..Default::default()
     };
@@ -55,7 +55,15 @@ pub fn run(args: &SweepArgs) -> Result<i32> {
     let timeout = std::time::Duration::from_secs_f64(args.run_timeout);
     let results = in_sandbox(options, |sb| {
         crate::process::watchdog::start(timeout);
-        sweep::run(sb, param, &values, &strategies, &workloads, &plan, quiet)
+        sweep::run(
+            sb,
+            param,
+            &values,
+            &strategies,
+            &workloads,
+            &plan,
+            &crate::output::Progress::new(quiet),
+        )
     })?;
     let sweep = SweepResults {
         schema: sweep::SCHEMA.into(),

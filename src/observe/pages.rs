@@ -102,7 +102,8 @@ fn pfn(pagemap: &str, addr: u64) -> Result<Option<u64>, String> {
 
 /// The frame of the page at `offset` of `binary`'s page cache, mapped shared here.
 fn host_frame(binary: &Path, offset: u64) -> Result<u64, String> {
-    let file = std::fs::File::open(binary).map_err(|e| format!("open {}: {e}", binary.display()))?;
+    let file =
+        std::fs::File::open(binary).map_err(|e| format!("open {}: {e}", binary.display()))?;
     // SAFETY: a fresh read-only shared mapping of one page of a file held open here,
     // unmapped before returning; nothing else refers to it.
     unsafe {

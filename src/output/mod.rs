@@ -2,6 +2,7 @@
 
 pub mod emit;
 mod format;
+pub mod gate;
 pub mod phases;
 mod progress;
 mod summary;

@@ -14,7 +14,14 @@ impl Progress {
         }
     }
 
-    pub fn start(&self, total: u64) {
+}
+
+impl crate::benchmark::Observer for Progress {
+    fn pass(&self, index: u32, of: u32) {
+        super::emit::err(&format!("sealbench: pass {} of up to {of}", index + 1));
+    }
+
+    fn start(&self, total: u64) {
         if let Some(bar) = &self.bar {
             bar.set_length(total);
             bar.set_style(
@@ -27,14 +34,14 @@ impl Progress {
         }
     }
 
-    pub fn tick(&self, what: &str) {
+    fn tick(&self, what: &str) {
         if let Some(bar) = &self.bar {
             bar.set_message(what.to_string());
             bar.inc(1);
         }
     }
 
-    pub fn finish(&self) {
+    fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

@@ -44,9 +44,12 @@ impl Capture {
     pub fn last_line(&self) -> Option<String> {
         let bytes = self.take();
         let text = String::from_utf8_lossy(&bytes);
-        text.lines()
-            .rfind(|l| !l.trim().is_empty())
-            .map(|l| crate::printable::clean(l.trim()).chars().take(300).collect())
+        text.lines().rfind(|l| !l.trim().is_empty()).map(|l| {
+            crate::printable::clean(l.trim())
+                .chars()
+                .take(300)
+                .collect()
+        })
     }
 
     /// The descriptor, to hand to a `std::process::Command`.

@@ -188,6 +188,14 @@ pub struct Entry {
     /// Where a runtime build came from (scripts/build-runc.sh's record).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<String>,
+    /// The strategy copies the whole binary per start (memfd, tmpfile): its cost follows
+    /// memory bandwidth, which drifts more between runs than exec paths do.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub copies_per_start: bool,
+    /// This row is the named row's strategy run without `--phases`, in the same rounds:
+    /// the control for what timing the phases costs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_of: Option<String>,
 }
 
 /// median(strategy) / median(reference) over the rounds they share, with a 95% CI from a

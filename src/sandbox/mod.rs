@@ -60,6 +60,9 @@ pub fn runtime_path() -> Result<PathBuf> {
 /// and keeps whatever a runtime peer writes to /tmp inside the run too.
 pub const SCRATCH_MOUNT: &str = "/tmp";
 
+/// The size runtime binaries are padded to unless a run says otherwise: runc's, about.
+pub const DEFAULT_EXE_SIZE: u64 = 12 << 20;
+
 /// The run's own directory on the scratch tmpfs.
 pub const SCRATCH_NAME: &str = "sealbench";
 

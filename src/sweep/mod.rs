@@ -7,7 +7,6 @@ pub use param::Param;
 
 use crate::benchmark::{self, units_for, Plan, Unit};
 use crate::error::Result;
-use crate::output::Progress;
 use crate::results::Host;
 use crate::sandbox::Sandbox;
 use crate::stats;
@@ -141,10 +140,10 @@ pub fn run(
     sb: &Sandbox,
     param: Param,
     values: &[(String, f64)],
-    strategies: &[&dyn SealStrategy],
+    strategies: &[&'static dyn SealStrategy],
     workloads: &[&dyn Workload],
     plan: &Plan,
-    quiet: bool,
+    observer: &dyn benchmark::Observer,
 ) -> Result<Vec<SweepEntry>> {
     if param == Param::Concurrency {
         return concurrency::measure(sb, values, strategies, workloads, plan);
@@ -170,7 +169,7 @@ pub fn run(
             labels.push((value.clone(), *num));
         }
     }
-    benchmark::run(&mut units, plan, 0, 0, &Progress::new(quiet));
+    benchmark::run(&mut units, plan, 0, 0, observer);
     for u in units.iter_mut() {
         match u.ns.clone() {
             Some(ns) => ns.within(|| u.finish())?,
