@@ -29,10 +29,16 @@ pub fn run(args: &CompareArgs) -> Result<i32> {
         .map(|s| s.name())
         .chain(runtimes.iter().map(|r| r.name.as_str()))
         .collect();
-    let reference = reference(args.reference.as_deref(), &names)?;
+    let (reference, chosen) = reference(args.reference.as_deref(), &names)?;
     super::render::check_outputs(&args.export.spec(), &[])?;
     crate::sandbox::budget::check_exe_size(args.run.exe_size, strategies.len() * workloads.len())?;
     super::require_root_unless_rootless("compare", args.rootless, &strategies)?;
+    if chosen {
+        crate::output::emit::err(&format!(
+            "sealbench: ratios are over {reference}'s median ({} is not in this run; --reference chooses)",
+            strategies::DEFAULT_REFERENCE
+        ));
+    }
     let mut run = Run::new(strategies, workloads, runtimes, plan(&args.run).build()?);
     run.exe_size = args.run.exe_size;
     run.bundle = args.bundle.clone();
@@ -61,25 +67,18 @@ pub fn run(args: &CompareArgs) -> Result<i32> {
 }
 
 /// The reference of the run: the one asked for, which must be one of the run's rows; else
-/// the default strategy if it is in the run, else the first row, said on stderr.
-fn reference(asked: Option<&str>, names: &[&str]) -> Result<String> {
+/// the default strategy if it is in the run, else the first row (and `true`: to be said).
+fn reference(asked: Option<&str>, names: &[&str]) -> Result<(String, bool)> {
     match asked {
-        Some(r) if names.contains(&r) => Ok(r.to_string()),
+        Some(r) if names.contains(&r) => Ok((r.to_string(), false)),
         Some(r) => Err(Error::usage(format!(
             "--reference {r:?} is not a strategy or runtime of this run (it has: {})",
             names.join(", ")
         ))),
         None if names.contains(&strategies::DEFAULT_REFERENCE) => {
-            Ok(strategies::DEFAULT_REFERENCE.to_string())
+            Ok((strategies::DEFAULT_REFERENCE.to_string(), false))
         }
-        None => {
-            let first = names[0].to_string();
-            crate::output::emit::err(&format!(
-                "sealbench: ratios are over {first}'s median ({} is not in this run; --reference chooses)",
-                strategies::DEFAULT_REFERENCE
-            ));
-            Ok(first)
-        }
+        None => Ok((names[0].to_string(), true)),
     }
 }
 

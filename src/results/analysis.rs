@@ -56,6 +56,31 @@ fn pass_ratios(e: &Entry, rounds: &[u32], r: &Reference) -> Option<PassRatios> {
     PassRatios::of(values)
 }
 
+/// The headline of a row of several passes: each pass's ratio over the rounds of that pass
+/// it shares with the reference, with its own block bootstrap, pooled by random effects
+/// (Hartung–Knapp–Sidik–Jonkman), with the measured between-run spread added so that the
+/// interval is about runs made at other times too (`stats::headline`).
+fn headline(e: &Entry, rounds: &[u32], r: &Reference, seed: u64) -> Option<crate::stats::Headline> {
+    use crate::stats::{pass_estimates, Headline, Starts, BETWEEN_RUNS_SD, COPY_BETWEEN_RUNS_SD};
+    let row = Starts {
+        times: &e.times,
+        rounds,
+        passes: &e.passes,
+    };
+    let reference = Starts {
+        times: &r.times,
+        rounds: &r.rounds,
+        passes: &r.passes,
+    };
+    let estimates = pass_estimates(row, reference, row_seed(seed, &e.workload, &e.strategy, "passes"));
+    let between_runs = if e.copies_per_start {
+        COPY_BETWEEN_RUNS_SD
+    } else {
+        BETWEEN_RUNS_SD
+    };
+    Headline::of(&estimates, between_runs)
+}
+
 /// Fill in every derived field of every `ok` row from its raw per-start data, over the
 /// rounds the row shares with the `reference` row of its workload: summary, CPU times, the
 /// median's CI, outliers, and the ratio with its CI and verdict (and, with several passes,
@@ -199,14 +224,27 @@ fn fill(results: &mut Results, reference: &str) -> Vec<String> {
         );
         e.analysis.ci95_median = Some(iv.median);
         e.analysis.ratio = match (r, &y, iv.ratio) {
-            (Some(r), Some(y), Some(ci95)) => Some(Ratio {
-                reference: reference.to_string(),
-                value: median(x.all()) / median(y.all()),
-                ci95,
-                verdict: (e.strategy != reference).then(|| Verdict::of(ci95)),
-                block: iv.block as u32,
-                passes: pass_ratios(e, &rounds, r),
-            }),
+            (Some(r), Some(y), Some(run_ci95)) => {
+                let run_value = median(x.all()) / median(y.all());
+                let passes = pass_ratios(e, &rounds, r);
+                let headline = passes
+                    .as_ref()
+                    .and_then(|_| headline(e, &rounds, r, seed));
+                let (value, ci95, scope, run_ci95) = match headline {
+                    Some(h) => (h.value, h.ci95, h.scope, Some(run_ci95)),
+                    None => (run_value, run_ci95, crate::stats::Scope::ThisRun, None),
+                };
+                Some(Ratio {
+                    reference: reference.to_string(),
+                    value,
+                    ci95,
+                    scope,
+                    run_ci95,
+                    verdict: (e.strategy != reference).then(|| Verdict::of(ci95)),
+                    block: iv.block as u32,
+                    passes,
+                })
+            }
             _ => None,
         };
     }

@@ -204,8 +204,20 @@ pub struct Entry {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Ratio {
     pub reference: String,
+    /// The headline: with several passes, the passes' pooled ratio (random effects); with
+    /// one, this run's median over the reference's.
     pub value: f64,
+    /// The headline's 95% interval: with several passes, it holds the variation between
+    /// passes and the measured variation between runs made at other times, so it is meant
+    /// to hold for the next run; with one pass, it describes this run only (`scope`).
     pub ci95: [f64; 2],
+    /// What `ci95` describes.
+    #[serde(default = "this_run")]
+    pub scope: crate::stats::Scope,
+    /// With several passes: this run's own interval, all its rounds pooled (block
+    /// bootstrap), which says how precisely this run measured, not what the next will.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_ci95: Option<[f64; 2]>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<crate::stats::Verdict>,
     /// The bootstrap's block length, in rounds.
@@ -214,6 +226,24 @@ pub struct Ratio {
     /// With several passes: each pass's ratio and the between-pass interval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passes: Option<crate::stats::PassRatios>,
+}
+
+fn this_run() -> crate::stats::Scope {
+    crate::stats::Scope::ThisRun
+}
+
+impl Ratio {
+    /// What the interval describes, in words: "this run only", "over 3 passes and runs at
+    /// other times".
+    pub fn scope_label(&self) -> String {
+        match (&self.scope, &self.passes) {
+            (crate::stats::Scope::Passes, Some(p)) => {
+                format!("over {} passes and runs at other times", p.values.len())
+            }
+            (crate::stats::Scope::Passes, None) => "over its passes".into(),
+            (crate::stats::Scope::ThisRun, _) => "this run only".into(),
+        }
+    }
 }
 
 impl Status {
