@@ -110,9 +110,10 @@ pub struct RunArgs {
     /// With a time budget: at most this many rounds.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_runs: Option<u32>,
-    /// Seconds of measured starts per strategy, as hyperfine's default of 3: the run lasts
-    /// about this times the number of strategies, in equal rounds for all.
-    #[arg(long, default_value_t = 3.0, value_parser = parse_seconds)]
+    /// Seconds of measured starts per row, over all passes: the run lasts about this times
+    /// the number of rows, in equal rounds for all. Beyond what the spread between runs
+    /// allows, more rounds in one run narrow nothing that holds for the next.
+    #[arg(long, default_value_t = 1.5, value_parser = parse_seconds)]
     pub time_budget: f64,
     /// Interleaved rounds of unmeasured starts before measuring.
     #[arg(long, default_value_t = 5)]
@@ -134,9 +135,11 @@ pub struct RunArgs {
     /// reference once more without them so that the instrumentation's cost is measured.
     #[arg(long)]
     pub phases: bool,
-    /// Independent passes, each in a fresh worker with its own seed; ratios then also get
-    /// an interval from the spread between passes (run-to-run variance).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    /// Independent passes, each in a fresh worker with its own seed, sharing the time
+    /// budget: the printed interval holds the spread between passes and between runs, so
+    /// it is about the next run, not only this one. With 1, the interval describes this
+    /// run only, and says so.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub repeat: u32,
     /// Calibration only: busy-wait DURATION (e.g. 60us) inside every timed start of
     /// STRATEGY, a real slowdown for measuring what the gate detects.

@@ -11,7 +11,7 @@ pub struct PlanSpec {
     pub runs: Option<u32>,
     pub min_runs: u32,
     pub max_runs: Option<u32>,
-    /// Seconds of measured starts per contender.
+    /// Seconds of measured starts per contender, over all passes.
     pub time_budget: f64,
     pub warmup: u32,
     pub block: u32,
@@ -45,10 +45,11 @@ impl PlanSpec {
                         self.min_runs
                     )));
                 }
+                // The budget is the run's: each pass gets its share.
                 RunCount::Budget {
                     min: self.min_runs,
                     max,
-                    seconds: self.time_budget,
+                    seconds: self.time_budget / f64::from(self.passes.max(1)),
                 }
             }
         };
