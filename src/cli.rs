@@ -391,7 +391,7 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.trim().trim_end_matches('s').parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v <= MAX_SECONDS => Ok(v),
         _ => Err(format!(
-            "{s:?} is not a number of seconds from 0 to {MAX_SECONDS}"
+            "{s:?} is not a number of seconds above 0 and at most {MAX_SECONDS}"
         )),
     }
 }
