@@ -6,6 +6,10 @@
 
 use super::{Entry, Results};
 
+/// The most rows a results file may hold: a run makes one per (workload, strategy or
+/// runtime), a few dozen; ten thousand is far past any run and still read in moments.
+pub const MAX_ROWS: usize = 10_000;
+
 fn positive(x: f64) -> bool {
     x.is_finite() && x > 0.0
 }
@@ -27,18 +31,43 @@ pub fn validate(results: &Results) -> Result<(), String> {
     if results.host.exe_size_bytes == 0 {
         return Err("host.exe_size_bytes is 0".into());
     }
-    let mut seen: Vec<(&str, &str)> = Vec::new();
+    let rows = results.results.len();
+    if rows > MAX_ROWS {
+        return Err(format!(
+            "{rows} rows, more than the {MAX_ROWS} rows a results file may hold (a run makes one per workload and strategy or runtime)"
+        ));
+    }
+    let keys = results
+        .results
+        .iter()
+        .map(|e| (e.workload.as_str(), e.strategy.as_str()));
+    if let Some((_, i)) = first_repeat(keys) {
+        let e = &results.results[i];
+        return Err(format!(
+            "results[{i}] ({}/{}) appears twice",
+            e.workload, e.strategy
+        ));
+    }
     for (i, e) in results.results.iter().enumerate() {
         let row = format!("results[{i}] ({}/{})", e.workload, e.strategy);
-        if seen.contains(&(e.workload.as_str(), e.strategy.as_str())) {
-            return Err(format!("{row} appears twice"));
-        }
-        seen.push((&e.workload, &e.strategy));
         if e.is_ok() {
             entry(e).map_err(|p| format!("{row}: {p}"))?;
         }
     }
     Ok(())
+}
+
+/// The first key that repeats an earlier one: (the earlier's index, its own). Hashed, so
+/// that a file of many rows costs time in proportion to its rows, not their square.
+fn first_repeat<K: std::hash::Hash + Eq>(keys: impl Iterator<Item = K>) -> Option<(usize, usize)> {
+    let mut seen = std::collections::HashMap::new();
+    for (i, k) in keys.enumerate() {
+        if let Some(&j) = seen.get(&k) {
+            return Some((j, i));
+        }
+        seen.insert(k, i);
+    }
+    None
 }
 
 fn entry(e: &Entry) -> Result<(), String> {
@@ -193,5 +222,47 @@ mod tests {
             r.results.push(dup);
         });
         assert!(e.contains("appears twice"), "{e}");
+    }
+
+    /// A key that counts how often it is compared.
+    struct Counted<'a>(usize, &'a std::cell::Cell<u64>);
+
+    impl PartialEq for Counted<'_> {
+        fn eq(&self, other: &Self) -> bool {
+            self.1.set(self.1.get() + 1);
+            self.0 == other.0
+        }
+    }
+
+    impl Eq for Counted<'_> {}
+
+    impl std::hash::Hash for Counted<'_> {
+        fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+            self.0.hash(h);
+        }
+    }
+
+    /// Issue 29, item 5: the duplicate check compares each row with a few others, not
+    /// with every earlier one (1 ok row and 10⁶ failed ones took over 600 s).
+    #[test]
+    fn the_duplicate_check_is_linear_in_rows() {
+        let compared = std::cell::Cell::new(0);
+        let n = 5_000;
+        let keys = (0..n).chain([n / 2]).map(|k| Counted(k, &compared));
+        assert_eq!(first_repeat(keys), Some((n / 2, n)));
+        // Quadratic: n²/2 = 12.5 million comparisons. Hashed: about one per repeat.
+        assert!(compared.get() < n as u64, "{} comparisons", compared.get());
+    }
+
+    #[test]
+    fn more_rows_than_any_run_makes_are_refused() {
+        let e = problem(|r| {
+            let failed = r.results[2].clone();
+            r.results.extend((0..MAX_ROWS).map(|i| Entry {
+                strategy: format!("s{i}"),
+                ..failed.clone()
+            }));
+        });
+        assert!(e.contains(&format!("more than the {MAX_ROWS} rows")), "{e}");
     }
 }
