@@ -68,6 +68,103 @@ fn a_file_of_very_many_rows_is_refused_at_once() {
     let file = results_file(&dir, "many.json", rows);
     let (code, _, err) = run_bounded(sealbench().arg("report").arg(&file), &dir);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("200001 rows, more than the 10000 rows"), "{err}");
+    assert!(
+        err.contains("200001 rows, more than the 10000 rows"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// Item 6: finite but extreme numbers (a reference of 10⁻³⁰⁰ s, making ratios near
+/// 10³⁰⁰; a start of 10³⁰⁰ s; a phase of 10³⁰⁸ s) made `report --plot`, `--export-html`
+/// and `plot` spin forever in plotters' axis code. No run makes them: each is refused
+/// where the file is read, naming the row and field, and nothing is written.
+#[test]
+fn extreme_numbers_are_refused_on_load_not_drawn_forever() {
+    let dir = TempDir::new("extreme");
+    let mut phased = ok_row("memfd", 1.0);
+    phased["phases_per_start"] = json!(vec![[1e308, 0.0, 0.0, 0.0, 0.0]; 20]);
+    let cases = [
+        (
+            "tiny-reference",
+            vec![ok_row("noclone", 1e-297), ok_row("memfd", 1.0)],
+            "(exec-true/noclone): times[0] is 1e-300",
+        ),
+        (
+            "huge-start",
+            vec![ok_row("noclone", 1.0), ok_row("memfd", 1e300)],
+            "(exec-true/memfd): times[0] is 1e297",
+        ),
+        (
+            "huge-phase",
+            vec![ok_row("noclone", 1.0), phased],
+            "(exec-true/memfd): phases_per_start[0]",
+        ),
+    ];
+    for (name, rows, problem) in cases {
+        let file = results_file(&dir, &format!("{name}.json"), rows);
+        let (charts, html) = (
+            dir.path(&format!("{name}-charts")),
+            dir.path(&format!("{name}.html")),
+        );
+        let commands: [Vec<&std::ffi::OsStr>; 3] = [
+            vec![
+                "report".as_ref(),
+                file.as_os_str(),
+                "--plot".as_ref(),
+                charts.as_os_str(),
+            ],
+            vec![
+                "report".as_ref(),
+                file.as_os_str(),
+                "--export-html".as_ref(),
+                html.as_os_str(),
+            ],
+            vec![
+                "plot".as_ref(),
+                file.as_os_str(),
+                "--out".as_ref(),
+                charts.as_os_str(),
+            ],
+        ];
+        for args in commands {
+            let (code, _, err) = run_bounded(sealbench().args(&args), &dir);
+            assert_eq!(code, Some(2), "{name} {args:?}: {err}");
+            assert!(err.contains(problem), "{name} {args:?}: {err}");
+            assert_eq!(err.lines().count(), 1, "{name} {args:?}: {err}");
+        }
+        assert!(!html.exists(), "{name}");
+        assert!(
+            !charts.exists() || std::fs::read_dir(&charts).unwrap().next().is_none(),
+            "{name}"
+        );
+    }
+}
+
+/// Item 6, the axis itself: a sweep file with values of 10⁻³⁰⁰ and 10³⁰⁰ mounts made a
+/// log axis of 600 decades, more than an f64 can count, and plotters' tick loop never
+/// ended. The chart now refuses an axis it cannot draw, with exit 2.
+#[test]
+fn a_chart_refuses_an_axis_it_cannot_draw() {
+    let dir = TempDir::new("sweep-axis");
+    let row = |value: &str, value_num: f64| {
+        let times: Vec<f64> = (0..10).map(|i| 1e-3 + 1e-5 * f64::from(i)).collect();
+        json!({"strategy": "noclone", "workload": "exec-true", "value": value,
+               "value_num": value_num, "status": "ok", "times": times,
+               "rounds": (0..10).collect::<Vec<u32>>()})
+    };
+    let sweep = json!({"schema": "sealbench-sweep/1", "param": "host-mounts",
+        "host": {"kernel": "6.18.0-test", "cpus": 2, "exe_size_bytes": 12582912},
+        "plan": {"warmup": 1, "runs": {"fixed": 10}, "block": 1, "seed": 1, "passes": 1},
+        "results": [row("tiny", 1e-300), row("huge", 1e300)]});
+    let file = dir.path("sweep.json");
+    std::fs::write(&file, serde_json::to_vec(&sweep).unwrap()).unwrap();
+    let charts = dir.path("charts");
+    let (code, _, err) = run_bounded(
+        sealbench().arg("plot").arg(&file).arg("--out").arg(&charts),
+        &dir,
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("cannot draw") && err.contains("axis"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }

@@ -10,12 +10,46 @@ use super::{Entry, Results};
 /// runtime), a few dozen; ten thousand is far past any run and still read in moments.
 pub const MAX_ROWS: usize = 10_000;
 
+/// The longest start a run can keep, a day: one longer is killed by `--run-timeout`,
+/// which is at most this (a test holds the two together). A longer time, or a shorter one
+/// than [`MIN_START_SECONDS`], is data no run made, and values 10³⁰⁰ apart are what made
+/// the charts' axis code spin forever.
+pub const MAX_START_SECONDS: f64 = 86_400.0;
+
+/// The clock's resolution: nothing it times is shorter than a nanosecond.
+pub const MIN_START_SECONDS: f64 = 1e-9;
+
 fn positive(x: f64) -> bool {
     x.is_finite() && x > 0.0
 }
 
 fn non_negative(x: f64) -> bool {
     x.is_finite() && x >= 0.0
+}
+
+/// What is wrong with `t` as the seconds of one start, if anything.
+fn start_seconds(t: f64) -> Option<&'static str> {
+    if !positive(t) {
+        Some("not a positive number of seconds")
+    } else if t < MIN_START_SECONDS {
+        Some("shorter than the nanosecond the clock tells")
+    } else if t > MAX_START_SECONDS {
+        Some("longer than the day --run-timeout lets a start run")
+    } else {
+        None
+    }
+}
+
+/// What is wrong with `t` as seconds of a part of one start (a phase, CPU time), if
+/// anything: zero is a part too short to see.
+fn part_seconds(t: f64) -> Option<&'static str> {
+    if !non_negative(t) {
+        Some("not a number of seconds")
+    } else if t > MAX_START_SECONDS {
+        Some("longer than the day --run-timeout lets a start run")
+    } else {
+        None
+    }
 }
 
 /// Within a relative `1e-9` of each other, as a decimal round trip leaves them.
@@ -75,10 +109,13 @@ fn entry(e: &Entry) -> Result<(), String> {
     if n == 0 {
         return Err("status ok but no times".into());
     }
-    if let Some((j, t)) = e.times.iter().enumerate().find(|(_, t)| !positive(**t)) {
-        return Err(format!(
-            "times[{j}] is {t:?}, not a positive number of seconds"
-        ));
+    if let Some((j, t, why)) = e
+        .times
+        .iter()
+        .enumerate()
+        .find_map(|(j, t)| start_seconds(*t).map(|why| (j, t, why)))
+    {
+        return Err(format!("times[{j}] is {t:?}, {why}"));
     }
     for (name, v) in [
         ("user_times", &e.user_times),
@@ -87,8 +124,12 @@ fn entry(e: &Entry) -> Result<(), String> {
         if !v.is_empty() && v.len() != n {
             return Err(format!("{name} has {} values for {n} times", v.len()));
         }
-        if let Some((j, t)) = v.iter().enumerate().find(|(_, t)| !non_negative(**t)) {
-            return Err(format!("{name}[{j}] is {t:?}, not a number of seconds"));
+        if let Some((j, t, why)) = v
+            .iter()
+            .enumerate()
+            .find_map(|(j, t)| part_seconds(*t).map(|why| (j, t, why)))
+        {
+            return Err(format!("{name}[{j}] is {t:?}, {why}"));
         }
     }
     if !e.phases_per_start.is_empty() && e.phases_per_start.len() != n {
@@ -97,15 +138,11 @@ fn entry(e: &Entry) -> Result<(), String> {
             e.phases_per_start.len()
         ));
     }
-    if let Some((j, _)) = e
-        .phases_per_start
-        .iter()
-        .enumerate()
-        .find(|(_, p)| p.iter().any(|x| !non_negative(*x)))
-    {
-        return Err(format!(
-            "phases_per_start[{j}] holds a value that is not a number of seconds"
-        ));
+    if let Some((j, x, why)) = e.phases_per_start.iter().enumerate().find_map(|(j, p)| {
+        p.iter()
+            .find_map(|x| part_seconds(*x).map(|why| (j, x, why)))
+    }) {
+        return Err(format!("phases_per_start[{j}] holds {x:?}, {why}"));
     }
     if !e.counters_per_start.is_empty() && e.counters_per_start.len() != n {
         return Err(format!(
@@ -222,6 +259,39 @@ mod tests {
             r.results.push(dup);
         });
         assert!(e.contains("appears twice"), "{e}");
+    }
+
+    /// Issue 29, item 6: values 10³⁰⁰ apart made the charts spin; no run makes them.
+    #[test]
+    fn starts_no_run_can_make_are_refused() {
+        let e = problem(|r| r.results[1].times[2] = 1e-300);
+        assert!(
+            e.contains("times[2] is 1e-300, shorter than the nanosecond"),
+            "{e}"
+        );
+        let e = problem(|r| r.results[1].times[2] = 86_401.0);
+        assert!(
+            e.contains("times[2] is 86401.0, longer than the day"),
+            "{e}"
+        );
+        let e = problem(|r| r.results[1].system_times[0] = 1e300);
+        assert!(e.contains("system_times[0] is 1e300, longer"), "{e}");
+        let e = problem(|r| r.results[1].phases_per_start = vec![[0.0, 1e308, 0.0, 0.0, 0.0]; 40]);
+        assert!(e.contains("phases_per_start[0] holds 1e308, longer"), "{e}");
+        // A day is the longest --run-timeout there is.
+        use clap::Parser;
+        let timeout = |t: f64| {
+            let t = t.to_string();
+            crate::cli::Cli::try_parse_from(["sealbench", "compare", "--run-timeout", &t])
+        };
+        assert!(timeout(MAX_START_SECONDS).is_ok());
+        assert!(timeout(MAX_START_SECONDS + 1.0).is_err());
+        // A day and a nanosecond are starts a run can keep.
+        let mut r = analyzed().into_results();
+        r.results[1].times[0] = 86_400.0;
+        r.results[1].times[1] = 1e-9;
+        r.results[1].analysis = Default::default();
+        validate(&r).unwrap();
     }
 
     /// A key that counts how often it is compared.
