@@ -168,3 +168,81 @@ fn a_chart_refuses_an_axis_it_cannot_draw() {
     assert!(err.contains("cannot draw") && err.contains("axis"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+/// Item 10: two files of the same host (`results/exec-true.json` and
+/// `container-start.json`) merged into one run of that host, the second file's rows
+/// silently replacing the first's. Rows that do not clash are now kept together.
+#[test]
+fn merge_keeps_the_rows_of_two_files_of_one_host() {
+    let dir = TempDir::new("merge-one-host");
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("results");
+    let out = dir.path("merged.json");
+    let (code, table, err) = run_bounded(
+        sealbench()
+            .arg("merge")
+            .arg(repo.join("exec-true.json"))
+            .arg(repo.join("container-start.json"))
+            .arg("--export-json")
+            .arg(&out),
+        &dir,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let v: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let runs = v["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 1, "one host");
+    let rows: Vec<(String, String)> = runs[0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().unwrap().to_string();
+            (s("workload"), s("strategy"))
+        })
+        .collect();
+    assert_eq!(rows.len(), 10 + 13, "{rows:?}");
+    for (w, s) in [("exec-true", "memfd"), ("container-start", "runc")] {
+        assert!(rows.contains(&(w.into(), s.into())), "{w}/{s}: {rows:?}");
+        assert!(
+            table.lines().any(|l| l.contains(w) && l.contains(s)),
+            "{w}/{s}: {table}"
+        );
+    }
+}
+
+/// Item 10: rows that two files of one host both hold cannot both be kept: exit 2 naming
+/// them, and nothing written.
+#[test]
+fn merge_refuses_rows_two_files_of_one_host_both_hold() {
+    let dir = TempDir::new("merge-clash");
+    let a = results_file(
+        &dir,
+        "a.json",
+        vec![ok_row("noclone", 1.0), ok_row("memfd", 2.0)],
+    );
+    let b = results_file(
+        &dir,
+        "b.json",
+        vec![
+            ok_row("noclone", 1.0),
+            ok_row("memfd", 3.0),
+            ok_row("tmpfile", 2.5),
+        ],
+    );
+    let out = dir.path("merged.json");
+    let (code, _, err) = run_bounded(
+        sealbench()
+            .arg("merge")
+            .arg(&a)
+            .arg(&b)
+            .arg("--export-json")
+            .arg(&out),
+        &dir,
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    for what in ["b.json", "a.json", "exec-true/noclone", "exec-true/memfd"] {
+        assert!(err.contains(what), "{what}: {err}");
+    }
+    assert!(!err.contains("tmpfile"), "{err}");
+    assert!(!out.exists());
+}
