@@ -246,3 +246,44 @@ fn merge_refuses_rows_two_files_of_one_host_both_hold() {
     assert!(!err.contains("tmpfile"), "{err}");
     assert!(!out.exists());
 }
+
+/// Item 11: `sweep --param concurrency … --runs 3` measures one round per cell, which a
+/// bootstrap over rounds cannot resample; it printed `×1.922 (1.160–1.160)`, an interval
+/// of zero width away from its own estimate. Now the cell says it has no interval, and
+/// the export holds none.
+#[test]
+fn a_sweep_of_one_round_says_it_has_no_interval() {
+    if !root_or_skip("the concurrency sweep") {
+        return;
+    }
+    let dir = TempDir::new("sweep-one-round");
+    let out = dir.path("sweep.json");
+    let (code, table, err) = run_bounded(
+        sealbench()
+            .args(["sweep", "--param", "concurrency", "--values", "1,4"])
+            .args([
+                "--strategies",
+                "noclone",
+                "--runs",
+                "3",
+                "--seed",
+                "1",
+                "-q",
+            ])
+            .arg("--export-json")
+            .arg(&out),
+        &dir,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let growth = table
+        .lines()
+        .find(|l| l.contains('×'))
+        .unwrap_or_else(|| panic!("no growth cell: {table}"));
+    assert!(growth.contains("no CI: 1 round"), "{table}");
+    assert!(table.contains("the same 1 interleaved round;"), "{table}");
+    let v: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    for cell in v["results"].as_array().unwrap() {
+        assert!(cell["ci95_median"].is_null(), "{cell}");
+        assert!(cell["growth"]["ci95"].is_null(), "{cell}");
+    }
+}

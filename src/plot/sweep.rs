@@ -64,7 +64,7 @@ impl super::Chart for SweepChart<'_> {
         panel(&top, param, &medians, "median start [ms]", None)?;
         let growth = series(&rows, param, |r| {
             let g = r.growth.as_ref()?;
-            Some((g.value, Some(g.ci95)))
+            Some((g.value, g.ci95))
         });
         let from = rows
             .iter()
