@@ -287,3 +287,139 @@ fn a_sweep_of_one_round_says_it_has_no_interval() {
         assert!(cell["growth"]["ci95"].is_null(), "{cell}");
     }
 }
+
+/// A gate-shaped results file: noclone and memfd on exec-true in `passes` passes of 30
+/// rounds, memfd `memfd` times noclone (each pass 0.5% off the next), made on `host`.
+fn gate_run(host: Value, passes: u32, memfd: f64, command: Option<&str>) -> Value {
+    let row = |strategy: &str, scale: f64| {
+        let (mut times, mut rounds, mut pass) = (Vec::new(), Vec::new(), Vec::new());
+        for p in 0..passes {
+            let shift = if strategy == "noclone" {
+                1.0
+            } else {
+                1.0 + 0.005 * (f64::from(p % 3) - 1.0)
+            };
+            for i in 0..30u32 {
+                times.push(scale * shift * 1e-3 * (1.0 + 0.01 * f64::from((i * 7) % 13) / 6.0));
+                rounds.push(p * 30 + i);
+                pass.push(p);
+            }
+        }
+        json!({"strategy": strategy, "workload": "exec-true", "status": "ok",
+               "runs": times.len(), "times": times, "rounds": rounds, "passes": pass})
+    };
+    let mut v = json!({"schema": "sealbench/1", "host": host,
+        "plan": {"warmup": 1, "runs": {"fixed": 30}, "block": 1, "seed": 5, "passes": passes},
+        "results": [row("noclone", 1.0), row("memfd", memfd)]});
+    if let Some(c) = command {
+        v["command"] = json!(c);
+    }
+    v
+}
+
+fn host(kernel: &str, exe_size: u64, cpu: &str) -> Value {
+    json!({"kernel": kernel, "cpus": 2, "exe_size_bytes": exe_size, "cpu_model": cpu})
+}
+
+/// Item 12: a current run made with other settings than its baseline was judged as if
+/// its code had changed: a 12 MiB memfd copy against a 1 MiB baseline "regressed
+/// +229.9%", exit 1. What changes what is measured must match, or exit 2 naming it.
+#[test]
+fn the_gate_refuses_runs_made_with_other_settings() {
+    let dir = TempDir::new("gate-settings");
+    let write = |name: &str, v: &Value| {
+        let p = dir.path(name);
+        std::fs::write(&p, serde_json::to_vec(v).unwrap()).unwrap();
+        p
+    };
+    let compare = "sealbench compare --strategies noclone,memfd --repeat 5 --seed 5";
+    let this = || host("6.18.0-test", 1 << 20, "Test CPU");
+    let base = write("base.json", &gate_run(this(), 5, 2.0, Some(compare)));
+    let gate = |current: &std::path::Path| {
+        run_bounded(
+            sealbench()
+                .args(["gate", "--baseline"])
+                .arg(&base)
+                .arg("--current")
+                .arg(current),
+            &dir,
+        )
+    };
+    // The same settings, the same ratios: a pass, as before.
+    let same = write("same.json", &gate_run(this(), 3, 2.0, Some(compare)));
+    let (code, out, err) = gate(&same);
+    assert_eq!(code, Some(0), "{out}{err}");
+
+    let with_bundle = format!("{compare} --bundle /srv/bundles/big");
+    let mut other_workload = gate_run(this(), 3, 2.0, Some(compare));
+    for row in other_workload["results"].as_array_mut().unwrap() {
+        row["workload"] = json!("container-start");
+    }
+    let cases = [
+        (
+            gate_run(
+                host("6.18.0-test", 12 << 20, "Test CPU"),
+                3,
+                6.6,
+                Some(compare),
+            ),
+            "exe size 12.0 MiB (baseline 1.0 MiB)",
+        ),
+        (
+            gate_run(
+                host("6.8.0-other", 1 << 20, "Test CPU"),
+                3,
+                2.0,
+                Some(compare),
+            ),
+            "kernel 6.8.0-other (baseline 6.18.0-test)",
+        ),
+        (
+            gate_run(
+                host("6.18.0-test", 1 << 20, "Other CPU"),
+                3,
+                2.0,
+                Some(compare),
+            ),
+            "CPU model Other CPU (baseline Test CPU)",
+        ),
+        (
+            gate_run(this(), 3, 2.0, Some(&with_bundle)),
+            "bundle /srv/bundles/big (baseline the run's own)",
+        ),
+        (
+            other_workload,
+            "workloads container-start (baseline exec-true)",
+        ),
+    ];
+    for (i, (current, difference)) in cases.iter().enumerate() {
+        let current = write(&format!("current-{i}.json"), current);
+        let (code, out, err) = gate(&current);
+        assert_eq!(code, Some(2), "{difference}: {out}{err}");
+        assert!(err.contains(difference), "{difference}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(out.is_empty(), "no verdicts: {out}");
+    }
+}
+
+/// Item 12, passes made now: a baseline of another kernel is refused before the run.
+#[test]
+fn the_gate_refuses_to_rerun_a_baseline_of_another_machine() {
+    let dir = TempDir::new("gate-rerun-settings");
+    let base = dir.path("base.json");
+    let other = host("2.6.32-elsewhere", 12 << 20, "Test CPU");
+    std::fs::write(
+        &base,
+        serde_json::to_vec(&gate_run(other, 5, 2.0, None)).unwrap(),
+    )
+    .unwrap();
+    let began = Instant::now();
+    let (code, _, err) = run_bounded(sealbench().args(["gate", "--baseline"]).arg(&base), &dir);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("kernel ") && err.contains("(baseline 2.6.32-elsewhere)"),
+        "{err}"
+    );
+    assert!(!err.contains("gate pass"), "refused before any pass: {err}");
+    assert!(began.elapsed() < HANG);
+}
