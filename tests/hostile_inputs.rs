@@ -423,3 +423,89 @@ fn the_gate_refuses_to_rerun_a_baseline_of_another_machine() {
     assert!(!err.contains("gate pass"), "refused before any pass: {err}");
     assert!(began.elapsed() < HANG);
 }
+
+/// Sets the terminal's title, then clears its screen; then a script tag, and a
+/// right-to-left override that shows `exe.png` as `gnp.exe`'s mirror.
+const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J<script>alert(1)</script>\u{202e}gnp.exe";
+
+/// What no text for a terminal, or for a Markdown page, may hold raw.
+fn raw_controls(text: &str) -> Vec<char> {
+    text.chars()
+        .filter(|c| (c.is_control() && !matches!(c, '\n' | '\t')) || *c == '\u{202e}')
+        .collect()
+}
+
+/// Item 15: names from a results file went raw to the terminal (a title set and the
+/// screen cleared), to Markdown (`<script>`, U+202E) and to CSV (`=HYPERLINK(…)`, a
+/// formula a spreadsheet runs). Now escaped for each, and the HTML report still escapes.
+#[test]
+fn hostile_names_are_shown_not_obeyed() {
+    let dir = TempDir::new("hostile-names");
+    let mut failed = ok_row("@SUM(1)", 1.0);
+    failed["status"] = json!("failed");
+    failed["reason"] = json!("+cmd|' /C calc'!A0\u{1b}[2J");
+    let rows = vec![
+        ok_row("noclone", 1.0),
+        ok_row(HOSTILE, 2.0),
+        ok_row("=HYPERLINK(\"http://x.example\",\"y\")", 1.5),
+        ok_row("-2+3", 1.2),
+        failed,
+    ];
+    let file = results_file(&dir, "hostile.json", rows.clone());
+    let (md, csv, html) = (dir.path("r.md"), dir.path("r.csv"), dir.path("r.html"));
+    let (code, out, err) = run_bounded(
+        sealbench()
+            .arg("report")
+            .arg(&file)
+            .arg("--export-markdown")
+            .arg(&md)
+            .arg("--export-csv")
+            .arg(&csv)
+            .arg("--export-html")
+            .arg(&html),
+        &dir,
+    );
+    assert_eq!(code, Some(0), "{err}");
+    for text in [&out, &err] {
+        assert!(raw_controls(text).is_empty(), "{text:?}");
+    }
+    assert!(out.contains(r"\u{1b}]0;pwned\u{7}\u{1b}[2J"), "{out}");
+    assert!(out.contains(r"\u{202e}gnp.exe"), "{out}");
+
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(raw_controls(&md).is_empty(), "{md:?}");
+    assert!(!md.contains("<script>"), "{md}");
+    assert!(md.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{md}");
+    assert!(md.contains(r"\u{202e}gnp.exe"), "{md}");
+
+    let mut reader = csv::Reader::from_path(&csv).unwrap();
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let formula = |s: &str| s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    for r in &records {
+        for col in [0, 1, r.len() - 1] {
+            assert!(!formula(&r[col]), "a formula cell: {:?}", &r[col]);
+        }
+    }
+    assert_eq!(&records[2][1], "'=HYPERLINK(\"http://x.example\",\"y\")");
+    assert_eq!(&records[3][1], "'-2+3");
+    assert_eq!(&records[4][1], "'@SUM(1)");
+    assert!(records[4][records[4].len() - 1].starts_with("'+cmd"));
+    // Numbers are numbers still, never quoted away.
+    assert!(records[1][4].parse::<f64>().is_ok(), "{:?}", &records[1]);
+
+    let html = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        !html.contains("<script>alert"),
+        "the HTML report escapes as before"
+    );
+
+    // A refusal that names a hostile row is escaped as well.
+    let mut twice = rows;
+    twice.push(ok_row(HOSTILE, 2.0));
+    let file = results_file(&dir, "twice.json", twice);
+    let (code, _, err) = run_bounded(sealbench().arg("report").arg(&file), &dir);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("appears twice"), "{err}");
+    assert!(raw_controls(&err).is_empty(), "{err:?}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
