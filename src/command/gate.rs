@@ -1,7 +1,7 @@
 use crate::cli::GateArgs;
 use crate::error::{Error, Result};
 use crate::export::parse_results;
-use crate::gate::{self, At, Design, Margins, Outcome, Sequence, Verdict};
+use crate::gate::{self, At, Design, Margins, Outcome, Sequence, Settings, Verdict};
 use crate::measure::{Injection, PlanSpec, Run};
 use crate::results::Results;
 
@@ -107,6 +107,21 @@ fn against_baseline(
         .as_ref()
         .map(|c| parse_results(c).map(|r| (c, r)))
         .transpose()?;
+    // Runs of other settings differ by their settings: refused before any judging or pass.
+    let now = match &current {
+        Some((c, r)) => (Settings::of(r), c.display().to_string()),
+        None => {
+            let here = crate::host::describe(baseline.host.exe_size_bytes);
+            (Settings::rerun(&baseline, &here), "a run made here".into())
+        }
+    };
+    now.0
+        .check(
+            &Settings::of(&baseline),
+            &now.1,
+            &path.display().to_string(),
+        )
+        .map_err(Error::usage)?;
     let baseline = crate::results::analyze(baseline, &args.reference);
     let k = gate::passes_in(&baseline);
     if k < MIN_BASELINE_PASSES {

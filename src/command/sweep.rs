@@ -82,11 +82,12 @@ pub fn run(args: &SweepArgs) -> Result<i32> {
             crate::output::emit::err(&format!("sealbench: wrote {}", path.display()));
         }
     }
+    let rounds = sweep.rounds();
     crate::output::emit::out(&format!(
-        "{}\nEvery value ran in the same {} interleaved rounds; ×: the median over the first \
-         value's, with its 95% CI (circular block bootstrap over rounds).\n",
+        "{}\nEvery value ran in the same {rounds} interleaved round{}; ×: the median over the \
+         first value's, with its 95% CI (circular block bootstrap over rounds).\n",
         table(&sweep),
-        args.runs
+        if rounds == 1 { "" } else { "s" }
     ))?;
     failed_cells(&sweep)
 }
@@ -143,13 +144,9 @@ fn table(sweep: &SweepResults) -> Table {
                     (Some(m), tp) => {
                         let tp = tp.map(|t| format!(", {t:.0}/s")).unwrap_or_default();
                         match &e.growth {
-                            Some(g) if g.from != e.value => format!(
-                                "{}{tp}\n×{:.3} ({:.3}–{:.3})",
-                                crate::output::duration(m),
-                                g.value,
-                                g.ci95[0],
-                                g.ci95[1]
-                            ),
+                            Some(g) if g.from != e.value => {
+                                format!("{}{tp}\n{}", crate::output::duration(m), g.text())
+                            }
                             _ => format!("{}{tp}", crate::output::duration(m)),
                         }
                     }

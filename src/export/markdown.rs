@@ -6,12 +6,19 @@ use std::fmt::Write;
 pub struct MarkdownExporter;
 
 /// Text from a results file made safe for one table cell: a `|` would end the cell and a
-/// line break the row, so the one is escaped and the other becomes a space.
+/// line break the row, so the one is escaped and the other becomes a space. Markdown
+/// passes HTML through, so `<`, `>` and `&` are written as entities (a `<script>` stays
+/// text), and what would act on the page (a bidi override) is shown as its escape.
 pub fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
+    let one_line = s
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace("\r\n", " ")
-        .replace(['\n', '\r'], " ")
+        .replace(['\n', '\r'], " ");
+    crate::output::shown(&one_line)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 fn ms(x: f64) -> String {

@@ -10,6 +10,7 @@ mod between_runs;
 mod boundaries;
 mod margins;
 mod sequential;
+mod settings;
 #[cfg(test)]
 mod simulation;
 mod spending;
@@ -19,6 +20,7 @@ pub use between_runs::{prior_sd, BetweenRuns};
 pub use boundaries::{nominal_levels, upper_boundaries};
 pub use margins::{MarginSpec, Margins, COPY_MARGIN, DEFAULT_MARGIN};
 pub use sequential::{look_ab, look_against_baseline, Decision, Design, Look, DEFAULT_SPENDING};
+pub use settings::Settings;
 pub use spending::Spending;
 pub use t_boundaries::t_boundaries;
 

@@ -2,13 +2,16 @@
 //! `/dev/full`, a closed pipe), which would lose a run's results; here a failed print is
 //! an error that says what happened, raised after the exports are written.
 
+use super::shown;
 use crate::error::{Error, Result};
 use crate::results::Analyzed;
 use std::fmt::Write as _;
 use std::io::Write;
 
-/// Write `text` to standard output, or say why it could not be.
+/// Write `text` to standard output, or say why it could not be. Names from files in it
+/// are shown, never obeyed (see `escape`): everything printed goes through here or `err`.
 pub fn out(text: &str) -> Result<()> {
+    let text = super::escape::for_terminal(text);
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())
@@ -21,6 +24,7 @@ pub fn out(text: &str) -> Result<()> {
 
 /// A line on standard error; if even that fails there is no one left to tell.
 pub fn err(line: &str) {
+    let line = super::escape::for_terminal(line);
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
@@ -56,9 +60,9 @@ pub fn results(results: &Analyzed, to_stderr: bool) -> Result<()> {
         let _ = writeln!(
             text,
             "{}/{}: {word}: {}",
-            e.workload,
-            e.strategy,
-            e.reason.as_deref().unwrap_or("no reason given")
+            shown(&e.workload),
+            shown(&e.strategy),
+            shown(e.reason.as_deref().unwrap_or("no reason given"))
         );
     }
     for e in results
@@ -67,12 +71,20 @@ pub fn results(results: &Analyzed, to_stderr: bool) -> Result<()> {
         .filter(|e| e.kind == crate::results::Kind::Runtime)
     {
         if let Some(line) = e.seal_summary() {
-            let _ = writeln!(text, "{}/{}: {line}", e.workload, e.strategy);
+            let _ = writeln!(
+                text,
+                "{}/{}: {}",
+                shown(&e.workload),
+                shown(&e.strategy),
+                shown(&line)
+            );
         } else if let Some(how) = &e.seals {
             let _ = writeln!(
                 text,
-                "{}/{}: not observed; its version says: {how}",
-                e.workload, e.strategy
+                "{}/{}: not observed; its version says: {}",
+                shown(&e.workload),
+                shown(&e.strategy),
+                shown(how)
             );
         }
     }
@@ -81,13 +93,16 @@ pub fn results(results: &Analyzed, to_stderr: bool) -> Result<()> {
             text,
             "{}/{}: {} start(s) timed out (--run-timeout) and were killed; their rounds have no \
              sample",
-            e.workload, e.strategy, e.timeouts
+            shown(&e.workload),
+            shown(&e.strategy),
+            e.timeouts
         );
     }
     for w in super::warnings(results).iter().chain(notes) {
         err(&format!("Warning: {w}"));
     }
     if to_stderr {
+        let text = super::escape::for_terminal(&text);
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
         Ok(())
     } else {

@@ -1,6 +1,7 @@
 //! What a person sees on the terminal.
 
 pub mod emit;
+pub mod escape;
 mod format;
 pub mod gate;
 pub mod phases;
@@ -8,6 +9,7 @@ mod progress;
 mod summary;
 mod table;
 
+pub use escape::shown;
 pub use format::duration;
 pub use progress::Progress;
 pub use summary::{summary, warnings};

@@ -1,3 +1,4 @@
+use super::shown;
 use super::table::ratio_text;
 use crate::results::Results;
 use crate::stats::{Verdict, EQUIVALENCE};
@@ -23,17 +24,21 @@ pub fn summary(results: &Results, reference: &str) -> String {
         if others.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "Summary ({w})\n  {reference} ran");
+        let _ = writeln!(out, "Summary ({})\n  {} ran", shown(w), shown(reference));
         for (e, r) in others {
             let line = if r.value >= 1.0 {
-                format!("{} times faster than {}", ratio_text(r), e.strategy)
+                format!("{} times faster than {}", ratio_text(r), shown(&e.strategy))
             } else {
                 let inv = crate::results::Ratio {
                     value: 1.0 / r.value,
                     ci95: [1.0 / r.ci95[1], 1.0 / r.ci95[0]],
                     ..r.clone()
                 };
-                format!("{} times slower than {}", ratio_text(&inv), e.strategy)
+                format!(
+                    "{} times slower than {}",
+                    ratio_text(&inv),
+                    shown(&e.strategy)
+                )
             };
             let mark = match r.verdict {
                 Some(v @ (Verdict::Same | Verdict::NoDifference | Verdict::Small)) => {

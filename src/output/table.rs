@@ -1,4 +1,4 @@
-use super::duration;
+use super::{duration, shown};
 use crate::results::{Entry, Ratio, Results, Spread};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 
@@ -56,10 +56,10 @@ pub fn results_table(results: &Results, reference: &str) -> Table {
     table.set_header(header);
     for e in &results.results {
         let name = match &e.used {
-            Some(used) => format!("{} → {used}", e.strategy),
-            None => e.strategy.clone(),
+            Some(used) => format!("{} → {}", shown(&e.strategy), shown(used)),
+            None => shown(&e.strategy).into_owned(),
         };
-        let mut row = vec![Cell::new(&e.workload), Cell::new(name)];
+        let mut row = vec![Cell::new(shown(&e.workload)), Cell::new(name)];
         if e.is_ok() {
             let Some(Spread {
                 median,

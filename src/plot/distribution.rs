@@ -39,7 +39,7 @@ impl super::Chart for Distribution<'_> {
                 .y_label_area_size(70)
                 .build_cartesian_2d(
                     (0..rows.len() - 1).into_segmented(),
-                    ((lo / 1.08) as f32..(hi * 1.08) as f32).log_scale(),
+                    super::axis::log_f32(lo / 1.08, hi * 1.08)?.log_scale(),
                 )
                 .map_err(e)?;
             chart

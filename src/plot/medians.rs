@@ -29,7 +29,10 @@ impl super::Chart for Medians<'_> {
                 .margin(12)
                 .x_label_area_size(40)
                 .y_label_area_size(70)
-                .build_cartesian_2d((0..rows.len() - 1).into_segmented(), 0.0..top * 1.22)
+                .build_cartesian_2d(
+                    (0..rows.len() - 1).into_segmented(),
+                    super::axis::linear(0.0, top * 1.22)?,
+                )
                 .map_err(e)?;
             chart
                 .configure_mesh()

@@ -45,7 +45,10 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, m: &Merged) -> Drawn 
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(60)
-            .build_cartesian_2d(0.0..strategies.len() as f64, 0.0..top * 1.15)
+            .build_cartesian_2d(
+                0.0..strategies.len() as f64,
+                super::axis::linear(0.0, top * 1.15)?,
+            )
             .map_err(e)?;
         let names: Vec<String> = strategies.iter().map(|s| s.to_string()).collect();
         chart

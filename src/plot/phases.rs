@@ -44,7 +44,10 @@ impl super::Chart for PhaseBars<'_> {
                 .margin_right(30)
                 .x_label_area_size(40)
                 .y_label_area_size(150)
-                .build_cartesian_2d(0.0..widest * 1.05, (0..rows.len() - 1).into_segmented())
+                .build_cartesian_2d(
+                    super::axis::linear(0.0, widest * 1.05)?,
+                    (0..rows.len() - 1).into_segmented(),
+                )
                 .map_err(e)?;
             chart
                 .configure_mesh()

@@ -44,7 +44,7 @@ impl super::Chart for Ratios<'_> {
                 .x_label_area_size(40)
                 .y_label_area_size(150)
                 .build_cartesian_2d(
-                    (x_lo..x_hi).log_scale(),
+                    super::axis::log(x_lo, x_hi)?.log_scale(),
                     (0..rows.len() - 1).into_segmented(),
                 )
                 .map_err(e)?;

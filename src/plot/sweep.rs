@@ -64,7 +64,7 @@ impl super::Chart for SweepChart<'_> {
         panel(&top, param, &medians, "median start [ms]", None)?;
         let growth = series(&rows, param, |r| {
             let g = r.growth.as_ref()?;
-            Some((g.value, Some(g.ci95)))
+            Some((g.value, g.ci95))
         });
         let from = rows
             .iter()
@@ -126,16 +126,16 @@ fn panel<DB: DrawingBackend>(
     let log_y = y_lo > 0.0 && y_hi / y_lo > 20.0;
     // Room either side, so the first and last value's labels are not cut at the edge.
     let x_range = if log_x {
-        x_lo / 1.25..x_hi * 1.25
+        super::axis::log(x_lo / 1.25, x_hi * 1.25)?
     } else {
         let pad = ((x_hi - x_lo) * 0.05).max(0.5);
-        x_lo - pad..x_hi + pad
+        super::axis::linear(x_lo - pad, x_hi + pad)?
     };
     let y_range = if log_y {
-        y_lo / 1.1..y_hi * 1.1
+        super::axis::log(y_lo / 1.1, y_hi * 1.1)?
     } else {
         let pad = ((y_hi - y_lo) * 0.08).max(y_hi.abs() * 0.01);
-        y_lo - pad..y_hi + pad
+        super::axis::linear(y_lo - pad, y_hi + pad)?
     };
     macro_rules! plot_on {
         ($chart:expr) => {{

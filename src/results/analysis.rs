@@ -1,6 +1,7 @@
 use super::{Entry, Ratio, Results};
 use crate::stats::{
-    block_for, intervals, median, row_seed, shared, ByRound, Outliers, PassRatios, Summary, Verdict,
+    block_for, intervals, median, row_seed, shared, ByRound, Outliers, PassRatios, Summary,
+    Verdict, MIN_ROUNDS,
 };
 
 /// The round of every start; a file without rounds (or a broken one) counts every start as
@@ -155,6 +156,7 @@ fn fill(results: &mut Results, reference: &str) -> Vec<String> {
         })
         .collect();
     let mut unequal: indexmap::IndexSet<String> = indexmap::IndexSet::new();
+    let mut one_round: indexmap::IndexSet<String> = indexmap::IndexSet::new();
     for e in results.results.iter_mut().filter(|e| e.is_ok()) {
         let rounds = rounds_of(e);
         let r = references
@@ -216,12 +218,17 @@ fn fill(results: &mut Results, reference: &str) -> Vec<String> {
             continue;
         }
         let block = block_for(&x, y.as_ref());
-        let iv = intervals(
+        let Some(iv) = intervals(
             &x,
             y.as_ref(),
             block,
             row_seed(seed, &e.workload, &e.strategy, "bootstrap"),
-        );
+        ) else {
+            // No interval rather than a zero-width one, and no ratio without its interval.
+            (e.analysis.ci95_median, e.analysis.ratio) = (None, None);
+            one_round.insert(e.workload.clone());
+            continue;
+        };
         e.analysis.ci95_median = Some(iv.median);
         e.analysis.ratio = match (r, &y, iv.ratio) {
             (Some(r), Some(y), Some(run_ci95)) => {
@@ -248,15 +255,20 @@ fn fill(results: &mut Results, reference: &str) -> Vec<String> {
             _ => None,
         };
     }
-    unequal
-        .into_iter()
-        .map(|w| {
-            format!(
-                "{w}: rows ran unequal numbers of rounds (a file from an older sealbench); \
-                 each row's statistics use only the rounds it shares with {reference}"
-            )
-        })
-        .collect()
+    let unequal = unequal.into_iter().map(|w| {
+        format!(
+            "{w}: rows ran unequal numbers of rounds (a file from an older sealbench); \
+             each row's statistics use only the rounds it shares with {reference}"
+        )
+    });
+    let one_round = one_round.into_iter().map(|w| {
+        format!(
+            "{w}: a row shares fewer than {MIN_ROUNDS} rounds with {reference}, which leaves a \
+             bootstrap over rounds nothing to resample: it has no interval and no ratio \
+             (--runs {MIN_ROUNDS} or more)"
+        )
+    });
+    unequal.chain(one_round).collect()
 }
 
 /// The phases of a typical start: each phase's mean over the starts (of the kept rounds)
@@ -312,6 +324,27 @@ mod tests {
         let rounds: Vec<u32> = (0..sums.len() as u32).collect();
         let p = typical_phases(&per_start, &rounds, None);
         p.seal + p.spawn + p.run + p.reap + p.teardown
+    }
+
+    /// Issue 29, item 11: `compare --runs 1 --block 3` gave each row the zero-width
+    /// interval of its first start, away from its median, and a verdict from it.
+    #[test]
+    fn a_row_of_one_round_has_no_interval_and_says_why() {
+        let mut r = crate::results::sample::sample();
+        r.results.iter_mut().for_each(|e| e.rounds.fill(0));
+        let a = analyze(r, "noclone");
+        for e in a.results.results.iter().filter(|e| e.is_ok()) {
+            assert_eq!(e.analysis.ci95_median, None, "{}", e.strategy);
+            assert_eq!(e.analysis.ratio, None, "{}", e.strategy);
+            assert!(e.analysis.median.is_some());
+        }
+        assert!(
+            a.notes()
+                .iter()
+                .any(|n| n.starts_with("exec-true: a row shares fewer than 2 rounds")),
+            "{:?}",
+            a.notes()
+        );
     }
 
     /// A copy that is sometimes slow: two modes, the median between them, as full-start
