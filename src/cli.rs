@@ -95,6 +95,41 @@ pub struct CompareArgs {
     pub run: RunArgs,
     #[command(flatten)]
     pub export: ExportArgs,
+    #[command(flatten)]
+    pub display: DisplayArgs,
+}
+
+/// How the results are shown on the terminal.
+#[derive(Args, Debug, Clone, Default)]
+pub struct DisplayArgs {
+    /// Every figure of a row (the CI of the median, mean ± σ, min, max, CPU times, this
+    /// run's own interval, outliers, faults, mount events, memory), not only the columns a
+    /// reader needs first.
+    #[arg(long)]
+    pub wide: bool,
+    /// Table style: `full` (Unicode, colour), `nocolor`, `basic` (ASCII), `none`; `auto`
+    /// is `full` on a terminal and `basic` otherwise. NO_COLOR turns colour off.
+    #[arg(long, value_enum, default_value_t = crate::output::table::StyleArg::Auto)]
+    pub style: crate::output::table::StyleArg,
+    /// The unit of times in the table [default: each time in its own readable unit].
+    #[arg(long, short = 'u', value_enum, default_value_t = crate::output::model::TimeUnit::Auto)]
+    pub time_unit: crate::output::model::TimeUnit,
+    /// The order of rows within each workload.
+    #[arg(long, value_enum, default_value_t = crate::output::model::Sort::Run)]
+    pub sort: crate::output::model::Sort,
+}
+
+impl DisplayArgs {
+    pub fn display(&self) -> crate::output::Display {
+        crate::output::Display {
+            view: crate::output::model::View {
+                wide: self.wide,
+                unit: self.time_unit,
+                sort: self.sort,
+            },
+            style: self.style,
+        }
+    }
 }
 
 /// How many starts, in what order.
@@ -195,10 +230,13 @@ impl ExportArgs {
 pub struct ReportArgs {
     /// A results file written by `compare --export-json`.
     pub file: PathBuf,
+    /// The row ratios are taken against.
     #[arg(long, default_value = strategies::DEFAULT_REFERENCE)]
     pub reference: String,
     #[command(flatten)]
     pub export: ExportArgs,
+    #[command(flatten)]
+    pub display: DisplayArgs,
 }
 
 #[derive(Args, Debug)]

@@ -19,6 +19,8 @@ fn compare_all_runs_every_strategy_and_leaves_the_host_as_it_was() {
                 "all",
                 "--runs",
                 "10",
+                "--repeat",
+                "1",
                 "--warmup",
                 "1",
                 "--seed",
@@ -111,6 +113,8 @@ fn every_row_runs_the_same_rounds_and_its_ratio_is_its_median_over_the_reference
                     "noclone,memfd,overlayfs,open-tree",
                 ])
                 .args([
+                    "--repeat",
+                    "1",
                     "--time-budget",
                     "0.3",
                     "--min-runs",

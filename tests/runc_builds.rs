@@ -94,6 +94,8 @@ fn v1_5_1_builds_seal_as_their_variants_say_and_the_audit_reaches_only_the_unsea
             &runtime("noclone"),
             "--reference",
             "runc-overlayfs",
+            "--repeat",
+            "1",
             "--runs",
             "20",
             "--warmup",

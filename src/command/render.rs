@@ -19,7 +19,12 @@ pub fn check_outputs(export: &ExportSpec, inputs: &[&Path]) -> Result<()> {
 /// What `compare` shows and writes after a run, and `report` from a saved run: the same
 /// code on the same data, so the two agree to the byte. The files come first, so that a
 /// terminal that cannot be printed to costs no results.
-pub fn render(results: Results, reference: &str, export: &ExportSpec) -> Result<Results> {
+pub fn render(
+    results: Results,
+    reference: &str,
+    export: &ExportSpec,
+    display: &output::Display,
+) -> Result<Results> {
     let results = crate::results::analyze(results, reference);
     let exports = Exports::new(export);
     exports.write(&results)?;
@@ -28,7 +33,7 @@ pub fn render(results: Results, reference: &str, export: &ExportSpec) -> Result<
             output::emit::err(&format!("sealbench: wrote {}", path.display()));
         }
     }
-    output::emit::results(&results, exports.to_stdout())?;
+    output::emit::results(&results, exports.to_stdout(), display)?;
     Ok(results.into_results())
 }
 

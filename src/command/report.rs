@@ -9,7 +9,7 @@ pub fn run(args: &ReportArgs) -> Result<i32> {
     super::render::check_reference(&results, &args.reference, &args.file)?;
     let export = args.export.spec();
     super::render::check_outputs(&export, &[&args.file])?;
-    super::render::render(results, &args.reference, &export)?;
+    super::render::render(results, &args.reference, &export, &args.display.display())?;
     Ok(0)
 }
 

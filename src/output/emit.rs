@@ -11,7 +11,20 @@ use std::io::Write;
 /// Write `text` to standard output, or say why it could not be. Names from files in it
 /// are shown, never obeyed (see `escape`): everything printed goes through here or `err`.
 pub fn out(text: &str) -> Result<()> {
-    let text = super::escape::for_terminal(text);
+    let text = crate::printable::for_terminal(text);
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|source| Error::Io {
+            what: "cannot print to standard output".into(),
+            source,
+        })
+}
+
+/// Write `text`, made here with every name from outside already [`shown`], as it is: the
+/// table's own colours must reach the terminal.
+fn out_styled(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())
@@ -24,17 +37,26 @@ pub fn out(text: &str) -> Result<()> {
 
 /// A line on standard error; if even that fails there is no one left to tell.
 pub fn err(line: &str) {
-    let line = super::escape::for_terminal(line);
+    let line = crate::printable::for_terminal(line);
     let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// How a run is shown on the terminal: which table view, in which style.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Display {
+    pub view: super::model::View,
+    pub style: super::table::StyleArg,
 }
 
 /// The results table, the summary under it, and one line per row that did not run
 /// (the same text `print_results` prints), on standard output, or on standard error when
 /// an export takes standard output.
-pub fn results(results: &Analyzed, to_stderr: bool) -> Result<()> {
+pub fn results(results: &Analyzed, to_stderr: bool, display: &Display) -> Result<()> {
     let (reference, notes) = (results.reference(), results.notes());
-    let mut text = format!("{}\n", super::results_table(results, reference));
-    text.push_str(&super::table::legend(reference));
+    let style = super::table::Style::resolve(display.style);
+    let model = super::model::results(results, reference, &display.view);
+    let table = format!("{}\n", super::table::render(&model, style));
+    let mut text = super::table::legend(reference);
     if let Some(t) = super::phases::table(results) {
         let _ = writeln!(
             text,
@@ -99,13 +121,16 @@ pub fn results(results: &Analyzed, to_stderr: bool) -> Result<()> {
         );
     }
     for w in super::warnings(results).iter().chain(notes) {
-        err(&format!("Warning: {w}"));
+        err(super::table::wrap(&format!("Warning: {w}"), style.width).trim_end());
     }
+    let text = format!(
+        "{table}{}",
+        super::table::wrap(&crate::printable::for_terminal(&text), style.width)
+    );
     if to_stderr {
-        let text = super::escape::for_terminal(&text);
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
         Ok(())
     } else {
-        out(&text)
+        out_styled(&text)
     }
 }

@@ -77,6 +77,6 @@ mod tests {
         assert!(w.write_all(&big).is_err());
         assert!(c.take().len() as u64 <= LIMIT);
         w.write_all(b"\x1b]0;title\x07\n").unwrap();
-        assert_eq!(c.last_line().as_deref(), Some("?]0;title?"));
+        assert_eq!(c.last_line().as_deref(), Some(r"\u{1b}]0;title\u{7}"));
     }
 }
