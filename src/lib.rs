@@ -50,6 +50,9 @@ pub fn main() -> i32 {
     };
     let outcome = match &cli.command {
         Command::List(a) => command::list::run(a),
+        Command::Doctor => command::doctor::run(),
+        Command::Completions { shell } => command::help::completions(*shell),
+        Command::Manpage => command::help::manpage(),
         Command::Compare(a) => command::compare::run(a),
         Command::Report(a) => command::report::run(a),
         Command::Bundle(a) => command::bundle::run(a),

@@ -25,7 +25,21 @@ pub fn render(
     export: &ExportSpec,
     display: &output::Display,
 ) -> Result<Results> {
-    let results = crate::results::analyze(results, reference);
+    render_against(results, None, reference, export, display)
+}
+
+/// [`render`], with every row's change against `baseline` when one is given.
+pub fn render_against(
+    results: Results,
+    baseline: Option<Results>,
+    reference: &str,
+    export: &ExportSpec,
+    display: &output::Display,
+) -> Result<Results> {
+    let mut results = crate::results::analyze(results, reference);
+    if let Some(b) = baseline {
+        results = results.against(b);
+    }
     let exports = Exports::new(export);
     exports.write(&results)?;
     if let Some(dir) = &export.plot {

@@ -7,9 +7,18 @@ use crate::export::parse_results;
 pub fn run(args: &ReportArgs) -> Result<i32> {
     let results = parse_results(&args.file)?;
     super::render::check_reference(&results, &args.reference, &args.file)?;
+    let baseline = args.baseline.as_ref().map(|b| parse_results(b)).transpose()?;
     let export = args.export.spec();
-    super::render::check_outputs(&export, &[&args.file])?;
-    super::render::render(results, &args.reference, &export, &args.display.display())?;
+    let mut inputs = vec![args.file.as_path()];
+    inputs.extend(args.baseline.as_deref());
+    super::render::check_outputs(&export, &inputs)?;
+    super::render::render_against(
+        results,
+        baseline,
+        &args.reference,
+        &export,
+        &args.display.display(),
+    )?;
     Ok(0)
 }
 

@@ -77,6 +77,7 @@ pub fn results(results: &Analyzed, to_stderr: bool, display: &Display) -> Result
         }
     }
     text.push_str(&super::summary(results, reference));
+    text.push_str(&super::summary::changes(results));
     for e in results.results.iter().filter(|e| !e.is_ok()) {
         let word = e.status.word().to_string();
         let _ = writeln!(

@@ -108,3 +108,36 @@ fn outlier_warning(results: &Results) -> Vec<String> {
         rows.join(", ")
     )]
 }
+
+/// Every row's change against the baseline run, when one was given: criterion's
+/// "change: … (p = …)" line, with an interval in place of the p-value.
+pub fn changes(results: &Analyzed) -> String {
+    let mut out = String::new();
+    if results.changes().is_empty() {
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "Against the baseline (ratio now over ratio then, 95% interval from both runs' intervals):"
+    );
+    let width = results
+        .changes()
+        .iter()
+        .map(|c| c.workload.len() + c.row.len() + 1)
+        .max()
+        .unwrap_or(0);
+    for c in results.changes() {
+        let name = format!("{}/{}", shown(&c.workload), shown(&c.row));
+        let _ = writeln!(
+            out,
+            "  {name:width$}  {:.3} → {:.3}  change {:+.1}% ({:+.1}%–{:+.1}%)  {}",
+            c.before,
+            c.after,
+            100.0 * (c.change - 1.0),
+            100.0 * (c.ci95[0] - 1.0),
+            100.0 * (c.ci95[1] - 1.0),
+            c.verdict.mark()
+        );
+    }
+    out
+}

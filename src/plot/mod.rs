@@ -112,6 +112,12 @@ pub fn ratios_svg(results: &Analyzed) -> Result<String, DrawError> {
     svg_of(run_size(results), &ratios::Ratios { results, reference })
 }
 
+/// The distribution chart (every row's starts, as box plots) as SVG text, for the HTML
+/// report.
+pub fn distribution_svg(results: &Analyzed) -> Result<String, DrawError> {
+    svg_of(run_size(results), &distribution::Distribution { results })
+}
+
 /// The phases chart of a run as SVG text, if it has phases.
 pub fn phases_svg(results: &Analyzed) -> Option<Result<String, DrawError>> {
     results

@@ -93,6 +93,7 @@ pub fn analyze(mut results: Results, reference: &str) -> Analyzed {
         results,
         reference: reference.to_string(),
         notes,
+        changes: Vec::new(),
     }
 }
 
@@ -104,9 +105,23 @@ pub struct Analyzed {
     results: Results,
     reference: String,
     notes: Vec<String>,
+    /// Against an earlier run, when one was given (`report NEW --baseline OLD`).
+    changes: Vec<super::Change>,
 }
 
 impl Analyzed {
+    /// This run with its changes against `before`, analysed against the same reference.
+    pub fn against(mut self, before: Results) -> Analyzed {
+        let before = analyze(before, &self.reference);
+        self.changes = super::changes(&self, &before);
+        self
+    }
+
+    /// How every row moved against the baseline run, if one was given.
+    pub fn changes(&self) -> &[super::Change] {
+        &self.changes
+    }
+
     pub fn reference(&self) -> &str {
         &self.reference
     }

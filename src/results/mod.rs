@@ -2,6 +2,7 @@
 
 mod absorb;
 mod analysis;
+mod change;
 pub mod merge;
 mod phases;
 mod plan;
@@ -11,6 +12,7 @@ pub mod sample;
 mod validate;
 
 pub use analysis::{analyze, rounds_of, Analyzed};
+pub use change::{changes, Change};
 pub use phases::Phases;
 pub use plan::{Plan, RunCount};
 pub use seal::{BuildVariant, Data, SealPath};
