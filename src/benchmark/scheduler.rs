@@ -16,8 +16,8 @@ pub trait Observer {
     fn pass(&self, _index: u32, _of: u32) {}
     /// `total` measured starts are about to run.
     fn start(&self, _total: u64) {}
-    /// One measured start of the row named `row` has run.
-    fn tick(&self, _row: &str) {}
+    /// One measured start of the row named `row` has run, in `seconds`.
+    fn tick(&self, _row: &str, _seconds: f64) {}
     fn finish(&self) {}
 }
 
@@ -55,7 +55,7 @@ fn round(
                     spent[i] += sample.wall;
                     if id.is_some() {
                         unit.samples.push(sample);
-                        progress.tick(&unit.name());
+                        progress.tick(&unit.name(), sample.wall);
                     }
                 }
                 Err(Missed::TimedOut(e)) => {
