@@ -8,11 +8,12 @@
 #   container-start.*    every strategy and the runc/crun peers on one bundle
 #   runc-2026*.*         real runc builds beside runc, crun and youki, and full-start
 #                        (scripts/runc-2026.sh, which builds runc first: cached after once)
-#   audit.*              the attack matrix
+#   audit.*              the attack matrix, with runc, crun and youki attacked from decoys
+#   peer-fidelity.*      runc on PATH, by path and copied under /tmp, in one run
 #   sweeps/*.json        exe-size, host-mounts and concurrency sweeps (charts in charts/)
 #   README.md            the tables of all of the above (and scripts/readme-tables.py fills
 #                        them into the top README.md and the manual, docs/src/)
-# Takes about twelve minutes. Run it on a quiet machine.
+# Takes about twenty minutes. Run it on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -35,7 +36,15 @@ $sb compare --strategies all --workload container-start --runtimes runc,crun,you
   --export-json "$out/container-start.json" --export-markdown "$out/container-start.md" --plot "$out/charts-container-start"
 scripts/seed-experiment.sh
 scripts/runc-2026.sh --time-budget 5
-$sb audit --export-json "$out/audit.json" --export-markdown "$out/audit.md"
+$sb audit --runtimes runc,crun,youki --export-json "$out/audit.json" --export-markdown "$out/audit.md"
+# The same runc three ways (on PATH, by path, a copy under /tmp): one seal path, one cost.
+fidelity=$(mktemp -d /tmp/peer-fidelity.XXXXXX)
+trap 'rm -rf "$fidelity"' EXIT
+cp "$(command -v runc)" "$fidelity/runc"
+$sb compare --strategies none --workload container-start --runtimes runc \
+  --runtime "by-path=$(command -v runc)" --runtime "copy-in-tmp=$fidelity/runc" --reference runc \
+  --time-budget 30 --repeat 5 --seed 23 -q \
+  --export-json "$out/peer-fidelity.json" --export-markdown "$out/peer-fidelity.md"
 $sb sweep --param exe-size --values 1M,4M,16M,64M --runs 40 --seed 11 -q \
   --export-json "$out/sweeps/exe-size.json" --plot "$out/charts"
 $sb sweep --param host-mounts --values 0,100,1000,5000 --workload exec-true,container-start --runs 40 --seed 12 -q \
@@ -110,6 +119,10 @@ $sb sweep --param concurrency --values 1,2,4,8 --runs 40 --seed 13 -q \
   echo "![medians](charts-container-start/medians.png)"
   echo
   cat "$out/container-start.md"
+  echo
+  echo "## The same runc on PATH, by path and copied under /tmp (\`peer-fidelity.json\`)"
+  echo
+  cat "$out/peer-fidelity.md"
   echo
   echo "## Audit"
   echo

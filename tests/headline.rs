@@ -39,7 +39,9 @@ fn rows(r: &Results, reference: &str) -> Vec<(String, Vec<PassEstimate>, [f64; 2
                 },
                 row_seed(seed, &e.workload, &e.strategy, "passes"),
             );
-            let single = e.analysis.ratio.as_ref().expect("a ratio").ci95;
+            // This run's own interval: all its rounds pooled (the headline is the answer).
+            let r = e.analysis.ratio.as_ref().expect("a ratio");
+            let single = r.run_ci95.unwrap_or(r.ci95);
             (e.strategy.clone(), est, single)
         })
         .collect()
