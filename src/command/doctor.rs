@@ -3,10 +3,8 @@ use crate::error::Result;
 /// `sealbench doctor`: what makes timings noisy or a strategy unsupported here. Strategies
 /// are probed for real, as `list` does, when run as root.
 pub fn run() -> Result<i32> {
-    let checks = crate::host::doctor::checks(
-        std::time::Duration::from_millis(500),
-        crate::peer::KNOWN,
-    );
+    let checks =
+        crate::host::doctor::checks(std::time::Duration::from_millis(500), crate::peer::KNOWN);
     let width = checks.iter().map(|c| c.what.len()).max().unwrap_or(0);
     let mut text = String::new();
     for c in &checks {

@@ -4,7 +4,12 @@ use clap::CommandFactory;
 /// `sealbench completions SHELL`: clap_complete's script for that shell.
 pub fn completions(shell: clap_complete::Shell) -> Result<i32> {
     let mut out = Vec::new();
-    clap_complete::generate(shell, &mut crate::cli::Cli::command(), "sealbench", &mut out);
+    clap_complete::generate(
+        shell,
+        &mut crate::cli::Cli::command(),
+        "sealbench",
+        &mut out,
+    );
     crate::output::emit::out(&String::from_utf8_lossy(&out))?;
     Ok(0)
 }

@@ -1,13 +1,17 @@
 use crate::cli::{PlotArgs, ReportArgs};
-use crate::export::ExportSpec;
 use crate::error::{Error, Result};
 use crate::export::parse_results;
+use crate::export::ExportSpec;
 
 /// `sealbench report FILE.json`: tables, exports and charts from a saved run.
 pub fn run(args: &ReportArgs) -> Result<i32> {
     let results = parse_results(&args.file)?;
     super::render::check_reference(&results, &args.reference, &args.file)?;
-    let baseline = args.baseline.as_ref().map(|b| parse_results(b)).transpose()?;
+    let baseline = args
+        .baseline
+        .as_ref()
+        .map(|b| parse_results(b))
+        .transpose()?;
     let export = args.export.spec();
     let mut inputs = vec![args.file.as_path()];
     inputs.extend(args.baseline.as_deref());

@@ -92,7 +92,10 @@ impl Exporter for HtmlExporter {
                     notes: rows
                         .iter()
                         .filter(|e| {
-                            !e.is_ok() || e.seals.is_some() || e.seal_observed.is_some() || e.timeouts > 0
+                            !e.is_ok()
+                                || e.seals.is_some()
+                                || e.seal_observed.is_some()
+                                || e.timeouts > 0
                         })
                         .map(|e| {
                             let mut n = format!("{}: ", e.strategy);

@@ -13,7 +13,9 @@ pub struct Check {
 }
 
 fn read(path: &str) -> Option<String> {
-    std::fs::read_to_string(path).ok().map(|s| s.trim().to_string())
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|s| s.trim().to_string())
 }
 
 fn check(what: &'static str, value: String, warn: bool, advice: &str) -> Check {
@@ -29,7 +31,11 @@ fn check(what: &'static str, value: String, warn: bool, advice: &str) -> Check {
 /// speed change during a run.
 fn cpu_frequency() -> Vec<Check> {
     let governors: std::collections::BTreeSet<String> = (0..1024)
-        .map_while(|i| read(&format!("/sys/devices/system/cpu/cpu{i}/cpufreq/scaling_governor")))
+        .map_while(|i| {
+            read(&format!(
+                "/sys/devices/system/cpu/cpu{i}/cpufreq/scaling_governor"
+            ))
+        })
         .collect();
     let mut out = vec![match governors.len() {
         0 => check(

@@ -10,8 +10,8 @@ mod summary;
 pub mod table;
 
 pub use crate::printable::shown;
+pub use emit::Display;
 pub use format::duration;
 pub use progress::Progress;
 pub use summary::{summary, warnings};
-pub use emit::Display;
 pub use table::ratio_text;

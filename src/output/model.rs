@@ -167,18 +167,26 @@ fn row(e: &Entry, reference: &str, view: &View) -> Row {
     if view.wide {
         let opt = |x: Option<String>| x.unwrap_or_else(|| "-".into());
         cells.extend([
-            opt(e.analysis.ci95_median.map(|[lo, hi]| format!("{}–{}", t(lo), t(hi)))),
+            opt(e
+                .analysis
+                .ci95_median
+                .map(|[lo, hi]| format!("{}–{}", t(lo), t(hi)))),
             format!("{} ± {}", t(mean), t(stddev)),
             t(min),
             t(max),
             opt(e.analysis.user.map(t)),
             opt(e.analysis.system.map(t)),
-            opt(ratio.and_then(|r| r.run_ci95).map(|c| format!("{:.3}–{:.3}", c[0], c[1]))),
+            opt(ratio
+                .and_then(|r| r.run_ci95)
+                .map(|c| format!("{:.3}–{:.3}", c[0], c[1]))),
             opt(e
                 .analysis
                 .tukey_outliers
                 .map(|o| format!("{}/{}", o.mild(), o.severe()))),
-            opt(e.analysis.counters.map(|c| format!("{:.0}", c.minor_faults))),
+            opt(e
+                .analysis
+                .counters
+                .map(|c| format!("{:.0}", c.minor_faults))),
             opt(e
                 .mount_events_per_start
                 .or(e.mountinfo_wakeups_per_start)

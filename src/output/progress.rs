@@ -18,7 +18,6 @@ impl Progress {
             so_far: Default::default(),
         }
     }
-
 }
 
 impl crate::benchmark::Observer for Progress {
@@ -46,7 +45,10 @@ impl crate::benchmark::Observer for Progress {
             *n += 1;
             *sum += seconds;
             let estimate = super::duration(*sum / *n as f64);
-            bar.set_message(format!("{}: current estimate {estimate}", crate::printable::shown(what)));
+            bar.set_message(format!(
+                "{}: current estimate {estimate}",
+                crate::printable::shown(what)
+            ));
             bar.inc(1);
         }
     }

@@ -47,8 +47,15 @@ fn block(results: &Analyzed, reference: &str, keep: impl Fn(&Entry) -> bool) -> 
             .find(|(e, _)| e.strategy != reference)
             .map(|(_, r)| r.scope_label())
             .unwrap_or_default();
-        let _ = writeln!(out, "Summary ({w}), times {reference}'s median ({scope}), fastest first:");
-        let width = rows.iter().map(|(e, _)| e.strategy.chars().count()).max().unwrap_or(0);
+        let _ = writeln!(
+            out,
+            "Summary ({w}), times {reference}'s median ({scope}), fastest first:"
+        );
+        let width = rows
+            .iter()
+            .map(|(e, _)| e.strategy.chars().count())
+            .max()
+            .unwrap_or(0);
         for (e, r) in rows {
             let name = shown(&e.strategy);
             if e.strategy == reference {

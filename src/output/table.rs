@@ -64,7 +64,9 @@ impl Style {
 
 /// `COLUMNS` when set, else the terminal's width; unbounded for a pipe.
 fn width(tty: bool) -> Option<u16> {
-    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse().ok());
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok());
     columns.or_else(|| {
         tty.then(|| {
             rustix::termios::tcgetwinsize(std::io::stdout())
@@ -118,7 +120,9 @@ fn workload_table(model: &Model, workload: &str, style: Style) -> String {
     }
     match style.width {
         Some(w) => {
-            table.set_width(w).set_content_arrangement(ContentArrangement::Dynamic);
+            table
+                .set_width(w)
+                .set_content_arrangement(ContentArrangement::Dynamic);
         }
         None => {
             table.set_content_arrangement(ContentArrangement::Disabled);
@@ -127,18 +131,24 @@ fn workload_table(model: &Model, workload: &str, style: Style) -> String {
     table.set_header(model.columns.iter().map(|c| Cell::new(c.header)));
     let verdict_column = model.columns.iter().position(|c| c.header.is_empty());
     for row in model.rows.iter().filter(|r| r.workload == workload) {
-        let cells = row.cells.iter().zip(&model.columns).enumerate().map(|(i, (text, c))| {
-            let mut cell = Cell::new(text);
-            if c.align == Align::Right {
-                cell = cell.set_alignment(CellAlignment::Right);
-            }
-            if let (true, Some(v), true) = (style.color, row.verdict, Some(i) == verdict_column) {
-                if let Some(color) = verdict_color(v) {
-                    cell = cell.fg(color).add_attribute(Attribute::Bold);
+        let cells = row
+            .cells
+            .iter()
+            .zip(&model.columns)
+            .enumerate()
+            .map(|(i, (text, c))| {
+                let mut cell = Cell::new(text);
+                if c.align == Align::Right {
+                    cell = cell.set_alignment(CellAlignment::Right);
                 }
-            }
-            cell
-        });
+                if let (true, Some(v), true) = (style.color, row.verdict, Some(i) == verdict_column)
+                {
+                    if let Some(color) = verdict_color(v) {
+                        cell = cell.fg(color).add_attribute(Attribute::Bold);
+                    }
+                }
+                cell
+            });
         table.add_row(cells);
     }
     table.to_string()

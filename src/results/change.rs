@@ -29,7 +29,10 @@ fn log_se(ci: [f64; 2]) -> f64 {
 }
 
 fn of(before: &Entry, after: &Entry) -> Option<Change> {
-    let (b, a) = (before.analysis.ratio.as_ref()?, after.analysis.ratio.as_ref()?);
+    let (b, a) = (
+        before.analysis.ratio.as_ref()?,
+        after.analysis.ratio.as_ref()?,
+    );
     let log = a.value.ln() - b.value.ln();
     // Two independent runs: their log ratios' errors add in quadrature.
     let se = log_se(a.ci95).hypot(log_se(b.ci95));
