@@ -94,6 +94,13 @@ impl Session<'_> {
     }
 }
 
+/// The file whose existence tells the attacker that the exec has returned.
+pub fn done_marker(report: &Path) -> std::path::PathBuf {
+    let mut name = report.as_os_str().to_owned();
+    name.push(".exec-done");
+    name.into()
+}
+
 fn wait_for(report: &Path, line: impl Fn(&str) -> bool) -> bool {
     let start = Instant::now();
     while start.elapsed() < PATIENCE {
@@ -127,6 +134,7 @@ fn attacked(
     let b = bundle(sb)?;
     let report = b.reports.join("report");
     let _ = std::fs::remove_file(&report);
+    let _ = std::fs::remove_file(done_marker(&report));
     let root = sb.subdir(&format!("audit-peer-state/{}", spec.name))?;
     let id = format!(
         "{}audit-{}",
@@ -158,6 +166,12 @@ fn attacked(
         // The exec itself fails (the runtime, run as `/entry`'s interpreter, does not know
         // the subcommand "/entry"): what counts is that its image ran in the container.
         .and_then(|()| session.run(&["exec", &id, ENTRY], "exec /entry").map(drop))
+        // Once the exec is over, an attacker that saw nothing stops looking.
+        .and_then(|()| {
+            std::fs::write(done_marker(&report), b"")
+                .ctx(|| "mark the exec done".into())
+                .map_err(Error::from)
+        })
         .and_then(|()| {
             if wait_for(&report, |l| l.starts_with("attack ") || l == "caught none") {
                 Ok(())
@@ -204,9 +218,8 @@ pub fn audit_peer(sb: &Sandbox, spec: &RuntimeSpec) -> Result<(Vec<Finding>, boo
     // The attacker races the runtime's process in the container: a report that lacks an
     // attack's line (it missed that process) is made again, up to three times in all.
     let complete = |r: &Result<(BTreeMap<String, String>, Option<Observed>)>| {
-        r.as_ref().is_ok_and(|(r, _)| {
-            r.contains_key("caught") || (r.contains_key("write-running") && r.contains_key("attack"))
-        })
+        r.as_ref()
+            .is_ok_and(|(r, _)| r.contains_key("write-running") && r.contains_key("attack"))
     };
     let mut report = attacked(sb, spec, &decoy_path);
     for _ in 0..2 {

@@ -29,9 +29,12 @@ fn errno_number<T>(r: rustix::io::Result<T>) -> i32 {
 }
 
 /// A process other than this one, and its image held O_PATH, as soon as one appears.
-fn catch(me: &str) -> Option<(i32, OwnedFd)> {
+fn catch(me: &str, done: &std::path::Path) -> Option<(i32, OwnedFd)> {
     let start = Instant::now();
-    while start.elapsed() < WAIT {
+    // After the audit marks the exec done, one more look, then none was caught.
+    let mut last_look = false;
+    while start.elapsed() < WAIT && !last_look {
+        last_look = done.exists();
         for pid in std::fs::read_dir("/proc")
             .into_iter()
             .flatten()
@@ -73,7 +76,8 @@ pub fn run(report: &str) -> i32 {
     .map(|fd| dev_ino(&fd))
     .unwrap_or_default();
     let _ = writeln!(out, "ready");
-    let Some((pid, held)) = catch(&me) else {
+    let done = crate::audit::peers::done_marker(std::path::Path::new(report));
+    let Some((pid, held)) = catch(&me, &done) else {
         let _ = writeln!(out, "caught none");
         return 0;
     };
