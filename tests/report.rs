@@ -42,10 +42,17 @@ fn report_reproduces_every_export_of_a_compare_run() {
     }
     report.arg("--plot").arg(dir.path("report-plots"));
     let out = run_ok(&mut report);
-    assert!(
-        String::from_utf8_lossy(&out.stdout).contains("noclone ran"),
-        "hyperfine-style summary"
-    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let summary = stdout
+        .split("Summary (exec-true)")
+        .nth(1)
+        .unwrap_or_else(|| panic!("a hyperfine-style summary: {stdout}"));
+    // Fastest first: the reference, then the overlay, then the copy.
+    let order: Vec<usize> = ["noclone", "overlayfs", "memfd"]
+        .iter()
+        .map(|n| summary.find(&format!("  {n} ")).expect(n))
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{summary}");
 
     for (_, file) in EXPORTS {
         let a = std::fs::read(dir.path(&format!("run-{file}"))).unwrap();
