@@ -15,6 +15,7 @@ mod dmz;
 mod fallback;
 mod memfd;
 mod memfd_bind;
+mod memfd_pool;
 mod noclone;
 mod open_tree;
 mod overlayfs;
@@ -167,6 +168,7 @@ pub fn registry() -> Vec<&'static dyn SealStrategy> {
         &noclone::NoClone,
         &memfd::Memfd,
         &memfd_bind::MemfdBind,
+        &memfd_pool::MemfdPool,
         &bind_ro::BindRo,
         &overlayfs::Overlayfs,
         &tmpfile::Tmpfile,
