@@ -19,6 +19,7 @@ mod memfd_pool;
 mod noclone;
 mod open_tree;
 mod overlayfs;
+mod reflink;
 mod tmpfile;
 
 use std::os::fd::OwnedFd;
@@ -178,6 +179,7 @@ pub fn registry() -> Vec<&'static dyn SealStrategy> {
             chain: &[&overlayfs::Overlayfs, &memfd::Memfd],
         },
         &bind_ro_host::BindRoHost,
+        &reflink::Reflink,
     ]
 }
 
