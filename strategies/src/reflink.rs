@@ -1,9 +1,17 @@
 use crate::expect;
 use crate::{sys, Error, Exec, Result, ResultExt, SealStrategy, Sealed, Sealer, Target};
-use rustix::fd::{AsRawFd, OwnedFd};
+use rustix::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 use rustix::fs::{IFlags, Mode, OFlags};
 use rustix::ioctl::{Ioctl, IoctlOutput, Opcode};
 use rustix::mount::{FsMountFlags, FsOpenFlags, MountAttrFlags};
+use rustix::net::{
+    AddressFamily, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, SendAncillaryBuffer,
+    SendAncillaryMessage, SendFlags, SocketFlags, SocketType,
+};
+use rustix::thread::UnshareFlags;
+use std::ffi::CString;
+use std::io::{IoSlice, IoSliceMut};
+use std::mem::MaybeUninit;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -68,27 +76,54 @@ impl SealStrategy for Reflink {
     }
 
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
-        let mkfs = find_mkfs()?;
-        let src = sys::open_binary(target.exe())?;
+        let set_up = SetUp {
+            mkfs: find_mkfs()?,
+            exe: target.exe().to_owned(),
+            scratch: target.scratch().to_path_buf(),
+        };
+        let cloner = Cloner::spawn(set_up)?;
+        Ok(Box::new(ReflinkSealer {
+            cloner: Some(cloner),
+            starts: 0,
+        }))
+    }
+}
+
+/// What the cloner needs to make the filesystem and its master copy.
+struct SetUp {
+    mkfs: PathBuf,
+    exe: CString,
+    scratch: PathBuf,
+}
+
+/// The filesystem of a run, as the cloner holds it.
+struct Mounted {
+    mnt: OwnedFd,
+    master: OwnedFd,
+    device: Watch,
+    /// The image file, unlinked: its allocated size is the memory the run's tmpfs holds.
+    image: OwnedFd,
+}
+
+impl SetUp {
+    fn mount(self) -> Result<Mounted> {
+        let src = sys::open_binary(&self.exe)?;
         let size = rustix::fs::fstat(&src)
             .ctx(|| "fstat(runtime binary)".into())?
             .st_size as u64;
-        let image = Image::make(&mkfs, target.scratch(), size)?;
+        let image = Image::make(&self.mkfs, &self.scratch, size)?;
         let loopdev = LoopDevice::attach(&image.file)?;
         // The loop device holds the image open from now on; no path is left to it. Our fd
         // on it only tells how much memory it holds.
         let image = image.unlink()?;
         let mnt = mount_xfs(&loopdev)?;
         let master = master_copy(&mnt, &src)?;
-        Ok(Box::new(ReflinkSealer {
-            state: Some(Mounted {
-                mnt,
-                master,
-                device: loopdev.watch(),
-                image,
-            }),
-            starts: 0,
-        }))
+        Ok(Mounted {
+            mnt,
+            master,
+            device: loopdev.watch(),
+            image,
+        })
     }
 }
 
@@ -451,23 +486,264 @@ fn master_copy(mnt: &OwnedFd, src: &OwnedFd) -> Result<OwnedFd> {
     reopen(&writer, OFlags::RDONLY)
 }
 
-/// A new open file description of the file behind `fd`, through its /proc/self/fd link.
+/// A new open file description of the file behind `fd`, through its fd link. The cloner
+/// has an fd table of its own, which /proc/self (the thread group's leader) does not show:
+/// /proc/thread-self does.
 fn reopen(fd: &OwnedFd, flags: OFlags) -> Result<OwnedFd> {
-    let link = format!("/proc/self/fd/{}", fd.as_raw_fd());
+    let link = format!("/proc/thread-self/fd/{}", fd.as_raw_fd());
     rustix::fs::open(link.as_str(), flags | OFlags::CLOEXEC, Mode::empty())
         .ctx(|| format!("open({link}, {flags:?})"))
 }
 
-struct Mounted {
-    mnt: OwnedFd,
-    master: OwnedFd,
+/// The thread that makes every clone, in an fd table of its own.
+///
+/// Why: a clone has to be open for writing while FICLONE fills it, and exec refuses a file
+/// that any process has open for writing (ETXTBSY). In a process whose other threads fork
+/// (the concurrency sweep's starters, a multi-threaded runtime), a child forked in that
+/// moment inherits the writable fd and holds it until its own exec closes it, and a start
+/// that execs the clone meanwhile fails, as tmpfile's do there. Go's runtimes take
+/// syscall.ForkLock around such a window; a strategy cannot lock its driver's forks, so the
+/// writable fd is kept out of the table they copy: the cloner `unshare(CLONE_FILES)`s, and
+/// hands each clone's O_PATH fd over a socket pair (SCM_RIGHTS). That round trip, two
+/// wake-ups and a few microseconds, is part of every start's seal.
+///
+/// Protocol: one byte from the sealer ([`CLONE`] or [`STATS`]); the answer is a status byte
+/// ([`OK`] or [`FAILED`]) and its payload: the clone's fd, or the image's allocated bytes,
+/// or the error's text. The cloner's first message says whether its set-up worked.
+struct Cloner {
+    sock: OwnedFd,
+    thread: Option<std::thread::JoinHandle<()>>,
     device: Watch,
-    /// The image file, unlinked: its allocated size is the memory the run's tmpfs holds.
-    image: OwnedFd,
+}
+
+const CLONE: u8 = 1;
+const STATS: u8 = 2;
+const OK: u8 = 0;
+const FAILED: u8 = 1;
+
+impl Cloner {
+    fn spawn(set_up: SetUp) -> Result<Cloner> {
+        let (ours, theirs) = rustix::net::socketpair(
+            AddressFamily::UNIX,
+            SocketType::SEQPACKET,
+            SocketFlags::CLOEXEC,
+            None,
+        )
+        .ctx(|| "socketpair(AF_UNIX, SOCK_SEQPACKET)".into())?;
+        let raw = theirs.as_raw_fd();
+        let thread = std::thread::Builder::new()
+            .name("reflink-cloner".into())
+            .spawn(move || cloner(raw, set_up))
+            .ctx(|| "spawn the reflink cloner".into())?;
+        // Our copy of the cloner's end goes only once the cloner has a table of its own
+        // (its first message is sent from there): closing it before would close its too.
+        let first = recv(&ours);
+        drop(theirs);
+        let ready = first.and_then(|(status, payload, _)| {
+            if status == OK && payload.len() >= 4 {
+                Ok(payload)
+            } else {
+                Err(Error::msg(String::from_utf8_lossy(&payload).into_owned()))
+            }
+        });
+        let payload = match ready {
+            Ok(p) => p,
+            Err(e) => {
+                // The cloner has returned (or will, on EOF): it failed its set-up.
+                drop(ours);
+                let _ = thread.join();
+                return Err(e);
+            }
+        };
+        let device = Watch {
+            number: u32::from_le_bytes([payload[0], payload[1], payload[2], payload[3]]),
+            backing: payload[4..].to_vec(),
+        };
+        Ok(Cloner {
+            sock: ours,
+            thread: Some(thread),
+            device,
+        })
+    }
+
+    fn ask(&self, what: u8) -> Result<(Vec<u8>, Option<OwnedFd>)> {
+        rustix::io::write(&self.sock, &[what]).ctx(|| "write(reflink cloner)".into())?;
+        match recv(&self.sock)? {
+            (OK, payload, fd) => Ok((payload, fd)),
+            (_, text, _) => Err(Error::msg(String::from_utf8_lossy(&text).into_owned())),
+        }
+    }
+
+    /// Close the socket (the cloner's EOF), join it, and wait for the loop device to go.
+    fn stop(mut self) -> Result<()> {
+        drop(self.sock);
+        if let Some(t) = self.thread.take() {
+            t.join()
+                .map_err(|_| Error::msg("reflink cloner panicked"))?;
+        }
+        let since = Instant::now();
+        while self.device.attached() {
+            if since.elapsed() > DETACH_WAIT {
+                return Err(Error::msg(format!(
+                    "reflink: /dev/loop{} still attached {}s after teardown (a start still holds its clone?)",
+                    self.device.number,
+                    DETACH_WAIT.as_secs()
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        Ok(())
+    }
+}
+
+/// The largest message: an error's text, or the image's path.
+const MESSAGE: usize = 4096;
+
+/// One message: its status byte, the rest, and the fd it carried.
+fn recv(sock: &OwnedFd) -> Result<(u8, Vec<u8>, Option<OwnedFd>)> {
+    let mut buf = vec![0u8; MESSAGE];
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = RecvAncillaryBuffer::new(&mut space);
+    let got = loop {
+        match rustix::net::recvmsg(
+            sock,
+            &mut [IoSliceMut::new(&mut buf)],
+            &mut control,
+            RecvFlags::CMSG_CLOEXEC,
+        ) {
+            Err(rustix::io::Errno::INTR) => {}
+            other => break other.ctx(|| "recvmsg(reflink cloner)".into())?,
+        }
+    };
+    let mut fd = None;
+    for message in control.drain() {
+        if let RecvAncillaryMessage::ScmRights(fds) = message {
+            for f in fds {
+                fd.get_or_insert(f);
+            }
+        }
+    }
+    if got.bytes == 0 {
+        return Err(Error::msg("reflink cloner: gone (its socket closed)"));
+    }
+    buf.truncate(got.bytes);
+    Ok((buf[0], buf.split_off(1), fd))
+}
+
+fn send(sock: &OwnedFd, status: u8, payload: &[u8], fd: Option<&OwnedFd>) -> Result<()> {
+    let mut message = Vec::with_capacity(1 + payload.len());
+    message.push(status);
+    message.extend_from_slice(&payload[..payload.len().min(MESSAGE - 1)]);
+    let fds: Vec<BorrowedFd<'_>> = fd.iter().map(|f| f.as_fd()).collect();
+    let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+    let mut control = SendAncillaryBuffer::new(&mut space);
+    if !fds.is_empty() {
+        control.push(SendAncillaryMessage::ScmRights(&fds));
+    }
+    loop {
+        match rustix::net::sendmsg(
+            sock,
+            &[IoSlice::new(&message)],
+            &mut control,
+            SendFlags::NOSIGNAL,
+        ) {
+            Err(rustix::io::Errno::INTR) => {}
+            other => return other.map(drop).ctx(|| "sendmsg(reflink cloner)".into()),
+        }
+    }
+}
+
+/// The cloner's thread: a table of its own, the set-up, then one clone per request until
+/// the sealer closes its end.
+fn cloner(raw: RawFd, set_up: SetUp) {
+    // SAFETY: FS unshares only this thread's root, cwd and umask (so that the thread that
+    // spawned it alone holds its own, and may still setns(CLONE_NEWNS), as bind-ro's does);
+    // FILES gives this thread a copy of the fd table, shared with no other thread.
+    if let Err(e) =
+        unsafe { rustix::thread::unshare_unsafe(UnshareFlags::FS | UnshareFlags::FILES) }
+    {
+        // SAFETY: the table is still the process's, where the sealer keeps `raw` open
+        // until this first message arrives.
+        let sock = unsafe { BorrowedFd::borrow_raw(raw) };
+        let text = format!("unshare(CLONE_FS|CLONE_FILES): {}", crate::errno_name(e));
+        let _ = rustix::net::send(
+            sock,
+            &[&[FAILED], text.as_bytes()].concat(),
+            SendFlags::NOSIGNAL,
+        );
+        return;
+    }
+    // SAFETY: after unshare(CLONE_FILES), `raw` in this table is a copy that nothing in this
+    // thread owns yet; the sealer's OwnedFd is in the other table.
+    let sock = unsafe { OwnedFd::from_raw_fd(raw) };
+    // The copied table holds everything the process had open (other units' pipes, say):
+    // a reference kept here would stop those pipes from reporting EOF.
+    sys::close_all_except(&mut [raw]);
+    let mounted = match set_up.mount() {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = send(&sock, FAILED, e.to_string().as_bytes(), None);
+            return;
+        }
+    };
+    let mut ready = mounted.device.number.to_le_bytes().to_vec();
+    ready.extend_from_slice(&mounted.device.backing);
+    if send(&sock, OK, &ready, None).is_err() {
+        return;
+    }
+    let mut request = [0u8];
+    loop {
+        match rustix::io::read(&sock, &mut request) {
+            Ok(1) => {}
+            Err(rustix::io::Errno::INTR) => continue,
+            // EOF (teardown), or the sealer is gone: drop the filesystem with this thread.
+            _ => break,
+        }
+        let sent = match request[0] {
+            CLONE => match clone(&mounted) {
+                Ok(exe) => send(&sock, OK, &[], Some(&exe)),
+                Err(e) => send(&sock, FAILED, e.to_string().as_bytes(), None),
+            },
+            STATS => {
+                let held =
+                    rustix::fs::fstat(&mounted.image).map_or(0, |st| st.st_blocks as u64 * 512);
+                send(&sock, OK, &held.to_le_bytes(), None)
+            }
+            other => send(
+                &sock,
+                FAILED,
+                format!("unknown request {other}").as_bytes(),
+                None,
+            ),
+        };
+        if sent.is_err() {
+            break;
+        }
+    }
+    // Closed here, in this thread's table, before it exits: the mount (once no start holds
+    // a clone), then the filesystem, then the loop device.
+    drop(mounted);
+}
+
+/// One start's clone: an O_TMPFILE filled by FICLONE from the master, as an O_PATH fd.
+fn clone(m: &Mounted) -> Result<OwnedFd> {
+    let clone = rustix::fs::openat(
+        &m.mnt,
+        c".",
+        OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o700),
+    )
+    .ctx(|| "openat(XFS, O_TMPFILE)".into())?;
+    rustix::fs::ioctl_ficlone(&clone, &m.master).ctx(|| "ioctl(FICLONE, master)".into())?;
+    // 0555, not tmpfile's 0500: libcontainer execs a container's program only if others
+    // may execute it, and the audit's full start runs the runtime's own image.
+    rustix::fs::fchmod(&clone, Mode::from_raw_mode(0o555)).ctx(|| "fchmod(clone)".into())?;
+    // Exec refuses a file that is open for writing (ETXTBSY): keep only an O_PATH view.
+    reopen(&clone, OFlags::PATH)
 }
 
 struct ReflinkSealer {
-    state: Option<Mounted>,
+    cloner: Option<Cloner>,
     starts: u64,
 }
 
@@ -476,24 +752,12 @@ const DETACH_WAIT: Duration = Duration::from_secs(5);
 
 impl Sealer for ReflinkSealer {
     fn seal(&mut self) -> Result<Sealed> {
-        let m = self
-            .state
+        let cloner = self
+            .cloner
             .as_ref()
             .ok_or_else(|| Error::msg("reflink used after teardown"))?;
-        let clone = rustix::fs::openat(
-            &m.mnt,
-            c".",
-            OFlags::TMPFILE | OFlags::RDWR | OFlags::CLOEXEC,
-            Mode::from_raw_mode(0o700),
-        )
-        .ctx(|| "openat(XFS, O_TMPFILE)".into())?;
-        rustix::fs::ioctl_ficlone(&clone, &m.master).ctx(|| "ioctl(FICLONE, master)".into())?;
-        // 0555, not tmpfile's 0500: libcontainer execs a container's program only if others
-        // may execute it, and the audit's full start runs the runtime's own image.
-        rustix::fs::fchmod(&clone, Mode::from_raw_mode(0o555)).ctx(|| "fchmod(clone)".into())?;
-        // Exec refuses a file that is open for writing (ETXTBSY): keep only an O_PATH view.
-        let exe = reopen(&clone, OFlags::PATH)?;
-        drop(clone);
+        let (_, fd) = cloner.ask(CLONE)?;
+        let exe = fd.ok_or_else(|| Error::msg("reflink cloner: an answer without its clone"))?;
         self.starts += 1;
         Ok(Exec::Fd(exe).into())
     }
@@ -502,10 +766,11 @@ impl Sealer for ReflinkSealer {
     /// runs in kernel workers, which cannot be told apart from other filesystems' here.
     fn background(&self) -> Option<crate::Background> {
         let held_bytes = self
-            .state
+            .cloner
             .as_ref()
-            .and_then(|m| rustix::fs::fstat(&m.image).ok())
-            .map_or(0, |st| st.st_blocks as u64 * 512);
+            .and_then(|c| c.ask(STATS).ok())
+            .and_then(|(p, _)| Some(u64::from_le_bytes(p.get(..8)?.try_into().ok()?)))
+            .unwrap_or(0);
         Some(crate::Background {
             cpu: None,
             held_bytes,
@@ -516,32 +781,7 @@ impl Sealer for ReflinkSealer {
     }
 
     fn teardown(&mut self) -> Result<()> {
-        let Some(Mounted {
-            mnt,
-            master,
-            device,
-            image,
-        }) = self.state.take()
-        else {
-            return Ok(());
-        };
-        drop(image);
-        drop(master);
-        // The last fd on the detached mount: the filesystem goes with it (once no start
-        // holds a clone), and the loop device with the filesystem.
-        drop(mnt);
-        let since = Instant::now();
-        while device.attached() {
-            if since.elapsed() > DETACH_WAIT {
-                return Err(Error::msg(format!(
-                    "reflink: /dev/loop{} still attached {}s after teardown (a start still holds its clone?)",
-                    device.number,
-                    DETACH_WAIT.as_secs()
-                )));
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        Ok(())
+        self.cloner.take().map_or(Ok(()), Cloner::stop)
     }
 }
 
