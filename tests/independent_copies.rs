@@ -304,3 +304,33 @@ fn interrupted_runs_of_the_new_copies_leave_nothing() {
         "only {with_loop} of 8 runs were interrupted with a loop device attached"
     );
 }
+
+/// Many starts at once: a start's exec never meets ETXTBSY from a clone still open for
+/// writing in a child another starter forked (reflink makes its clones in an fd table of
+/// its own), and the pool's starts carry on when its keeper falls behind.
+#[test]
+fn the_new_copies_run_in_the_concurrency_and_exe_size_sweeps() {
+    if !root_or_skip("independent copies in sweeps") {
+        return;
+    }
+    let _serial = serial();
+    let before = footprint();
+    for (param, values) in [("concurrency", "1,4"), ("exe-size", "1M,16M")] {
+        let dir = TempDir::new("independent-sweep");
+        let json = dir.path("sweep.json");
+        run_ok(
+            sealbench()
+                .args(["sweep", "--param", param, "--values", values])
+                .args(["--strategies", "memfd-pool,reflink", "--runs", "5", "-q"])
+                .arg("--export-json")
+                .arg(&json),
+        );
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+        let rows = v["results"].as_array().unwrap();
+        assert_eq!(rows.len(), 4, "{param}: {rows:?}");
+        for r in rows {
+            assert_eq!(r["status"], "ok", "{param}: {r}");
+        }
+    }
+    settles_to(&before, Duration::from_secs(5)).unwrap();
+}
