@@ -84,6 +84,7 @@ impl SealStrategy for Reflink {
         let cloner = Cloner::spawn(set_up)?;
         Ok(Box::new(ReflinkSealer {
             cloner: Some(cloner),
+            spent: None,
             starts: 0,
         }))
     }
@@ -507,9 +508,12 @@ fn reopen(fd: &OwnedFd, flags: OFlags) -> Result<OwnedFd> {
 /// hands each clone's O_PATH fd over a socket pair (SCM_RIGHTS). That round trip, two
 /// wake-ups and a few microseconds, is part of every start's seal.
 ///
-/// Protocol: one byte from the sealer ([`CLONE`] or [`STATS`]); the answer is a status byte
-/// ([`OK`] or [`FAILED`]) and its payload: the clone's fd, or the image's allocated bytes,
-/// or the error's text. The cloner's first message says whether its set-up worked.
+/// Protocol: one byte from the sealer ([`CLONE`] or [`STATS`]), a [`CLONE`] with the last
+/// start's clone if the sealer still has it (the cloner closes it once it has answered, so
+/// that its last close, the inode's eviction, is not in a start's timed span, as
+/// memfd-pool's keeper frees spent copies); the answer is a status byte ([`OK`] or
+/// [`FAILED`]) and its payload: the clone's fd, or the image's allocated bytes, or the
+/// error's text. The cloner's first message says whether its set-up worked.
 struct Cloner {
     sock: OwnedFd,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -566,8 +570,10 @@ impl Cloner {
         })
     }
 
-    fn ask(&self, what: u8) -> Result<(Vec<u8>, Option<OwnedFd>)> {
-        rustix::io::write(&self.sock, &[what]).ctx(|| "write(reflink cloner)".into())?;
+    /// Send request `what`, with `give` if any (a spent clone, for the cloner to close),
+    /// and wait for the answer.
+    fn ask(&self, what: u8, give: Option<&OwnedFd>) -> Result<(Vec<u8>, Option<OwnedFd>)> {
+        send(&self.sock, what, &[], give)?;
         match recv(&self.sock)? {
             (OK, payload, fd) => Ok((payload, fd)),
             (_, text, _) => Err(Error::msg(String::from_utf8_lossy(&text).into_owned())),
@@ -691,15 +697,12 @@ fn cloner(raw: RawFd, set_up: SetUp) {
     if send(&sock, OK, &ready, None).is_err() {
         return;
     }
-    let mut request = [0u8];
     loop {
-        match rustix::io::read(&sock, &mut request) {
-            Ok(1) => {}
-            Err(rustix::io::Errno::INTR) => continue,
-            // EOF (teardown), or the sealer is gone: drop the filesystem with this thread.
-            _ => break,
-        }
-        let sent = match request[0] {
+        // EOF (teardown), or the sealer is gone: drop the filesystem with this thread.
+        let Ok((request, _, spent)) = recv(&sock) else {
+            break;
+        };
+        let sent = match request {
             CLONE => match clone(&mounted) {
                 Ok(exe) => send(&sock, OK, &[], Some(&exe)),
                 Err(e) => send(&sock, FAILED, e.to_string().as_bytes(), None),
@@ -716,6 +719,9 @@ fn cloner(raw: RawFd, set_up: SetUp) {
                 None,
             ),
         };
+        // The last start's clone, handed back: its last close (the inode's eviction, and
+        // its pages') happens here, after this start has its answer.
+        drop(spent);
         if sent.is_err() {
             break;
         }
@@ -744,6 +750,10 @@ fn clone(m: &Mounted) -> Result<OwnedFd> {
 
 struct ReflinkSealer {
     cloner: Option<Cloner>,
+    /// A second fd on the last start's clone, handed back to the cloner at the next start,
+    /// so that closing the sealed object after a start (part of its timed span) is not the
+    /// clone's last close.
+    spent: Option<OwnedFd>,
     starts: u64,
 }
 
@@ -756,8 +766,11 @@ impl Sealer for ReflinkSealer {
             .cloner
             .as_ref()
             .ok_or_else(|| Error::msg("reflink used after teardown"))?;
-        let (_, fd) = cloner.ask(CLONE)?;
+        let spent = self.spent.take();
+        let (_, fd) = cloner.ask(CLONE, spent.as_ref())?;
+        drop(spent);
         let exe = fd.ok_or_else(|| Error::msg("reflink cloner: an answer without its clone"))?;
+        self.spent = Some(rustix::io::fcntl_dupfd_cloexec(&exe, 0).ctx(|| "dup(clone)".into())?);
         self.starts += 1;
         Ok(Exec::Fd(exe).into())
     }
@@ -768,7 +781,7 @@ impl Sealer for ReflinkSealer {
         let held_bytes = self
             .cloner
             .as_ref()
-            .and_then(|c| c.ask(STATS).ok())
+            .and_then(|c| c.ask(STATS, None).ok())
             .and_then(|(p, _)| Some(u64::from_le_bytes(p.get(..8)?.try_into().ok()?)))
             .unwrap_or(0);
         Some(crate::Background {
@@ -781,6 +794,7 @@ impl Sealer for ReflinkSealer {
     }
 
     fn teardown(&mut self) -> Result<()> {
+        self.spent = None;
         self.cloner.take().map_or(Ok(()), Cloner::stop)
     }
 }
