@@ -73,6 +73,13 @@ impl SealStrategy for MemfdPool {
         expect::lookup(AUDIT, kernel)
     }
 
+    /// A whole copy is still made per start, by the keeper or, when the pool is empty, by
+    /// the start itself, and which of the two a start pays depends on how much idle CPU
+    /// the machine had: its time drifts between runs at least as memfd's does.
+    fn copies_per_start(&self) -> bool {
+        true
+    }
+
     fn prepare(&self, target: &Target) -> Result<Box<dyn Sealer>> {
         let exe = target.exe().to_owned();
         let size = rustix::fs::fstat(sys::open_binary(&exe)?)
