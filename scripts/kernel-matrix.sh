@@ -131,10 +131,13 @@ resolve() { # SERIES -> "package version"
     /^[^ ]/ { pkg = $1; sub(":$", "", pkg) }
     $1 == "Candidate:" && $2 != "(none)" { print $2, pkg }' | sort -V | tail -1 | awk '{print $2, $1}'
 }
-declare -A image release package
+declare -A image release package moddir
 for k in ${kernels//,/ }; do
   read -r pkg ver < <(resolve "$k") || { echo "kernel-matrix: no Debian image of Linux $k" >&2; exit 1; }
-  dir=$cache/kernels/${pkg}_$ver
+  # No '~' in the directory's name (backports' versions have one): vng refuses it in the
+  # --rodir that shares the image's modules with the guest.
+  name=${pkg}_${ver//\~/_}
+  dir=$cache/kernels/$name
   if ! ls "$dir"/boot/vmlinuz-* >/dev/null 2>&1; then
     say "fetching $pkg $ver"
     mkdir -p "$cache/debs"
@@ -150,10 +153,21 @@ for k in ${kernels//,/ }; do
   for old in "$cache"/kernels/linux-image-*; do
     [ -e "$old" ] || continue
     b=${old##*/}
-    [ "$b" = "${pkg}_$ver" ] && continue
+    [ "$b" = "$name" ] && continue
     [[ $b =~ ^linux-image-${k//./\\.}(\.0-[0-9]+|\.[0-9]+\+deb[0-9.]+)-amd64_ ]] && rm -rf "$old"
   done
   image[$k]=$(ls "$dir"/boot/vmlinuz-*)
+  # The image's modules, for the guest's modprobe (loop and xfs, for reflink). vng links
+  # the guest's /lib/modules/<release> to this directory, which the guest's tmpfs over
+  # /var/cache hides: it is shared with the guest at its own path (--rodir below). A
+  # Debian package ships no modules.dep (its postinst makes one): made here, in the cache.
+  # Debian 13's packages have them under usr/ (merged /usr), 12's under lib/.
+  mods=
+  for m in "$dir"/lib/modules/* "$dir"/usr/lib/modules/*; do
+    if [ -d "$m" ]; then mods=$m; break; fi
+  done
+  [ -e "$mods/modules.dep" ] || depmod -b "${mods%/lib/modules/*}" "${mods##*/}"
+  moddir[$k]=$mods
   release[$k]=${image[$k]##*/vmlinuz-}
   package[$k]="$pkg $ver"
   say "Linux $k: $pkg $ver (uname -r: ${release[$k]})"
@@ -179,6 +193,10 @@ cat > "$stage/guest.sh" <<'EOF'
 # rest the steps.
 dir=$1 sb=$2; shift 2
 uname -r > "$dir/uname"
+# A Debian host has /dev/loop-control from the start (kmod's static nodes; opening it loads
+# the module); a guest without udev or systemd-tmpfiles has not, so the loop module (for
+# reflink's image) is loaded as the host would, and xfs with it.
+modprobe -q loop 2>/dev/null; modprobe -q xfs 2>/dev/null
 for step in "$@"; do
   case $step in
     list) "$sb" list > "$dir/list.txt" 2> "$dir/list.log" ;;
@@ -207,6 +225,7 @@ for k in ${kernels//,/ }; do
   t0=$(date +%s)
   # vng exits 255 whatever the guest did; the files in $work are the answer.
   locked timeout 3600 vng --run "${image[$k]}" $accel \
+    --rodir "${moddir[$k]}" \
     --cpus 2 --memory 4G --rwdir "$work" --cwd "$repo" \
     --exec "COMPARE_ARGS='$compare_args' sh $work/guest.sh $work $work/sealbench ${steps//,/ }" \
     > "$work/vng.log" 2>&1 || true

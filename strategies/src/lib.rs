@@ -15,9 +15,11 @@ mod dmz;
 mod fallback;
 mod memfd;
 mod memfd_bind;
+mod memfd_pool;
 mod noclone;
 mod open_tree;
 mod overlayfs;
+mod reflink;
 mod tmpfile;
 
 use std::os::fd::OwnedFd;
@@ -74,9 +76,11 @@ pub trait SealStrategy: Sync {
     /// strategy only overrides it when it can tell for certain without touching the kernel.
     fn probe(&self, target: &Target) -> std::result::Result<(), Unsupported> {
         let mut sealer = self.prepare(target).map_err(Unsupported::from)?;
-        let sealed = sealer.seal().map_err(Unsupported::from);
+        // The sealed object goes before the set-up, as after a real start: what it holds
+        // can pin the set-up (a reflink clone, its filesystem).
+        let sealed = sealer.seal().map(drop).map_err(Unsupported::from);
         sealer.teardown().map_err(Unsupported::from)?;
-        sealed.map(drop)
+        sealed
     }
 
     /// Whether every start copies the whole binary (memfd, tmpfile). Such a cost follows
@@ -115,6 +119,32 @@ pub trait Sealer: Send {
     fn teardown(&mut self) -> Result<()> {
         Ok(())
     }
+
+    /// The work this strategy does outside the starts it serves (a pool refilled in the
+    /// background), so far: `None` for a strategy that does all its work in [`Sealer::seal`].
+    /// Still answers after [`Sealer::teardown`], with the final figures.
+    fn background(&self) -> Option<Background> {
+        None
+    }
+}
+
+/// What a strategy's background work has cost, and done, since its set-up: what the time
+/// of its starts does not show. A driver reads it before and after the measured starts and
+/// reports the difference per start.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Background {
+    /// CPU time (user and system) of the background work, where the strategy can count it
+    /// (a process of its own); `None` where the work is the kernel's (a filesystem's
+    /// worker threads), which cannot be told apart from other work.
+    pub cpu: Option<std::time::Duration>,
+    /// Memory held for starts to come, now (a pool's copies at rest, a filesystem image).
+    pub held_bytes: u64,
+    /// Starts served by work done ahead (a pool's copy, a master copy cloned).
+    pub served: u64,
+    /// Starts that found nothing ready and did the work themselves.
+    pub inline: u64,
+    /// Ready work thrown away (made from a binary that has changed since).
+    pub discarded: u64,
 }
 
 /// Why a strategy cannot run here: `unsupported: <reason>`.
@@ -139,6 +169,7 @@ pub fn registry() -> Vec<&'static dyn SealStrategy> {
         &noclone::NoClone,
         &memfd::Memfd,
         &memfd_bind::MemfdBind,
+        &memfd_pool::MemfdPool,
         &bind_ro::BindRo,
         &overlayfs::Overlayfs,
         &tmpfile::Tmpfile,
@@ -148,6 +179,7 @@ pub fn registry() -> Vec<&'static dyn SealStrategy> {
             chain: &[&overlayfs::Overlayfs, &memfd::Memfd],
         },
         &bind_ro_host::BindRoHost,
+        &reflink::Reflink,
     ]
 }
 

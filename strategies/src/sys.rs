@@ -29,14 +29,20 @@ pub fn open_binary(exe: &CStr) -> Result<OwnedFd> {
 
 /// A new memfd that can be sealed and executed.
 pub fn executable_memfd(name: &CStr) -> Result<OwnedFd> {
+    executable_memfd_errno(name).ctx(|| "memfd_create".into())
+}
+
+/// [`executable_memfd`] with the kernel's answer alone: allocation-free, for a forked child
+/// that may make raw syscalls only (see [`fork_with`]).
+pub fn executable_memfd_errno(name: &CStr) -> std::result::Result<OwnedFd, Errno> {
     let base = MemfdFlags::CLOEXEC | MemfdFlags::ALLOW_SEALING;
     if !MFD_EXEC_REFUSED.load(Ordering::Relaxed) {
         match rustix::fs::memfd_create(name, base | MemfdFlags::EXEC) {
             Err(Errno::INVAL) => MFD_EXEC_REFUSED.store(true, Ordering::Relaxed),
-            other => return other.ctx(|| "memfd_create(MFD_EXEC)".into()),
+            other => return other,
         }
     }
-    rustix::fs::memfd_create(name, base).ctx(|| "memfd_create".into())
+    rustix::fs::memfd_create(name, base)
 }
 
 /// Copy all of `src` into `dst` with sendfile: copy_file_range from ext4 into a memfd is
