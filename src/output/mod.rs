@@ -6,6 +6,7 @@ pub mod gate;
 pub mod phases;
 mod progress;
 mod summary;
+pub mod sweep;
 mod table;
 
 pub use format::duration;

@@ -323,7 +323,9 @@ pub fn remove(dir: &Path) -> Result<()> {
             Ok(()) => return Ok(()),
             Err(e) if e.raw_os_error() == Some(libc::ENOENT) => return Ok(()),
             Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
-                for pid in crate::sandbox::janitor::procs(dir) {
+                let me = std::process::id() as i32;
+                // Never this process: it may be stranded there (a failed move home).
+                for pid in crate::sandbox::janitor::procs(dir).into_iter().filter(|p| *p != me) {
                     // SAFETY: kill(2) of a process in one of the run's own cgroups, which
                     // holds only what a start made once the worker has left it.
                     unsafe { libc::kill(pid, libc::SIGKILL) };
@@ -339,6 +341,70 @@ pub fn remove(dir: &Path) -> Result<()> {
     }
     std::fs::remove_dir(dir).ctx(|| format!("rmdir {} (still busy)", dir.display()))?;
     Ok(())
+}
+
+/// Remove every cgroup named `base…` in every hierarchy (deepest first), and the plain
+/// directories of that name a runtime made beside them: with the v2 mount of a hybrid host
+/// detached in the run's namespace (`sandbox`), crun still makes `unified/<its cgroup
+/// path>` there (with a `cgroup.procs` file in it), on the tmpfs that holds the mount
+/// points, where the host never sees it.
+pub fn remove_named(base: &str) -> Result<()> {
+    let mut first = Ok(());
+    for dir in crate::sandbox::janitor::cgroups(base) {
+        let removed = remove(&dir);
+        if first.is_ok() {
+            first = removed;
+        }
+    }
+    for dir in shadows(base) {
+        // Plain files and directories on a tmpfs: nothing to kill, only to remove.
+        if let Err(e) = std::fs::remove_dir_all(&dir) {
+            if first.is_ok() && e.raw_os_error() != Some(libc::ENOENT) {
+                first = Err(e).ctx(|| format!("rm -r {}", dir.display())).map_err(Into::into);
+            }
+        }
+    }
+    first
+}
+
+fn is_cgroup_fs(path: &Path) -> bool {
+    rustix::fs::statfs(path)
+        .is_ok_and(|fs| [CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC].contains(&(fs.f_type as i64)))
+}
+
+/// Directories named `base…` in the directories beside the cgroup mount points that are
+/// not cgroup filesystems themselves (and are not one either).
+fn shadows(base: &str) -> Vec<PathBuf> {
+    let points: Vec<PathBuf> = Process::myself()
+        .and_then(|me| me.mountinfo())
+        .map(|m| {
+            m.into_iter()
+                .filter(|m| m.fs_type == "cgroup" || m.fs_type == "cgroup2")
+                .map(|m| m.mount_point)
+                .collect()
+        })
+        .unwrap_or_default();
+    let parents: std::collections::BTreeSet<PathBuf> =
+        points.iter().filter_map(|p| p.parent().map(Path::to_path_buf)).collect();
+    let mut out = Vec::new();
+    for parent in parents {
+        for e in std::fs::read_dir(&parent).into_iter().flatten().flatten() {
+            let path = e.path();
+            if !e.file_type().is_ok_and(|t| t.is_dir()) || is_cgroup_fs(&path) {
+                continue;
+            }
+            // Only the run's own names are entered: others' are none of its business.
+            for named in std::fs::read_dir(&path).into_iter().flatten().flatten() {
+                if named.file_name().to_string_lossy().starts_with(base)
+                    && named.file_type().is_ok_and(|t| t.is_dir())
+                    && !is_cgroup_fs(&named.path())
+                {
+                    out.push(named.path());
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Every OOM kill on the machine so far (`/proc/vmstat`): the evidence left when the
