@@ -392,10 +392,14 @@ fn record(cell: &mut Cell, start: Start, round: u32) {
             cell.failed += 1;
             cell.oom_kills += u32::from(start.oom);
             // Reasons that differ only in numbers (pids, container ids) are one reason.
-            let key: String = why
-                .chars()
-                .map(|c| if c.is_ascii_digit() { '#' } else { c })
-                .collect();
+            let mut key = String::with_capacity(why.len());
+            for c in why.chars() {
+                match (c.is_ascii_digit(), key.ends_with('#')) {
+                    (true, true) => {}
+                    (true, false) => key.push('#'),
+                    (false, _) => key.push(c),
+                }
+            }
             match cell.reasons.iter_mut().find(|r| r.0 == key) {
                 Some(r) => {
                     r.2 += 1;
