@@ -140,8 +140,13 @@ fn memory_limit(sweep: &SweepResults) -> String {
             });
         if let Some(e) = roomiest {
             let o = e.memory_limit.as_ref().expect("filtered");
+            let cramped = if e.value_num > 0.0 && e.value_num < o.binary_bytes as f64 {
+                ": no value leaves room for a copy, add none"
+            } else {
+                ""
+            };
             out.push_str(&format!(
-                "{w}/{s}: a copy of its {} binary would be charged to: {} (at {} = {})\n",
+                "{w}/{s}: a copy of its {} binary would be charged to: {} (at {} = {}{cramped})\n",
                 mib(o.binary_bytes),
                 o.copy_charged_to,
                 sweep.param,

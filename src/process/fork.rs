@@ -28,27 +28,34 @@ pub struct ForkSafe(());
 
 impl ForkSafe {
     pub fn check() -> Result<ForkSafe> {
-        let me = rustix::thread::gettid().as_raw_nonzero().get();
-        let tasks = std::fs::read_dir("/proc/self/task").ctx(|| "read /proc/self/task".into())?;
-        for task in tasks {
-            let task = task.ctx(|| "read /proc/self/task".into())?;
-            let Some(tid) = task.file_name().to_str().and_then(|t| t.parse::<i32>().ok()) else {
-                continue;
-            };
-            if tid == me {
-                continue;
-            }
-            let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
-            if comm.trim_end() != super::watchdog::THREAD {
-                return Err(Error::failure(format!(
-                    "internal: thread {tid} ({}) is running: a child that seals cannot be \
-                     forked safely beside it",
-                    comm.trim_end()
-                )));
-            }
+        match others().into_iter().next() {
+            None => Ok(ForkSafe(())),
+            Some(thread) => Err(Error::failure(format!(
+                "internal: thread {thread} is running: a child that seals cannot be forked \
+                 safely beside it"
+            ))),
         }
-        Ok(ForkSafe(()))
     }
+}
+
+/// The threads of this process other than the calling one and the watchdog, as
+/// `tid (name)`: those a fork would copy in whatever state they were.
+pub fn others() -> Vec<String> {
+    let me = rustix::thread::gettid().as_raw_nonzero().get();
+    let mut out = Vec::new();
+    for task in std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten() {
+        let Some(tid) = task.file_name().to_str().and_then(|t| t.parse::<i32>().ok()) else {
+            continue;
+        };
+        if tid == me {
+            continue;
+        }
+        let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+        if comm.trim_end() != super::watchdog::THREAD {
+            out.push(format!("{tid} ({})", comm.trim_end()));
+        }
+    }
+    out
 }
 
 /// Record tags on a forked child's report pipe.

@@ -164,6 +164,12 @@ impl Hierarchy {
             if !parent.exists() {
                 std::fs::create_dir_all(parent).ctx(|| format!("mkdir {}", parent.display()))?;
             }
+            // v2 gives a child the memory controller only if its parent hands it down.
+            if self.version == Version::V2 && parent != self.mount {
+                let control = parent.join("cgroup.subtree_control");
+                std::fs::write(&control, "+memory")
+                    .ctx(|| format!("write +memory to {}", control.display()))?;
+            }
         }
         Cgroup::make(dir, self.version)
     }

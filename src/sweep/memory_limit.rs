@@ -32,7 +32,7 @@
 //! counted as one, and its reason says so.
 
 use super::{MemoryOutcomes, SweepEntry};
-use crate::benchmark::{units_for, Plan, Row, RunCount, Unit, UnitState};
+use crate::benchmark::{unit_for, Plan, Row, RunCount, Unit, UnitState};
 use crate::error::{Error, Result};
 use crate::peer::RuntimeSpec;
 use crate::process::fork::ForkSafe;
@@ -191,7 +191,23 @@ fn rows(sb: &Sandbox, s: &Setup) -> Vec<RowUnit> {
         } else {
             Kind::Own
         };
-        for unit in units_for(sb, s.strategies, &[*w], "ml-") {
+        for st in s.strategies {
+            let owner = format!("ml-{}-{}", w.name(), st.name());
+            let before = thread_names();
+            let mut unit = unit_for(sb, *st, *w, &owner);
+            // A sealer that works on a thread of its own (bind-ro's namespace thread)
+            // cannot seal in a forked child, which has no such thread; and while that
+            // thread runs, no child that allocates may be forked at all.
+            let new: Vec<String> = thread_names().difference(&before).cloned().collect();
+            if s.copy_in == CopyIn::Container && !new.is_empty() && unit.is_ready() {
+                unit.finish();
+                unit.state = UnitState::Unsupported(format!(
+                    "{} seals on a thread of its own ({}), which a child forked to seal in \
+                     the container's cgroup would not have: run it with --copy-in caller",
+                    st.name(),
+                    new.join(", ")
+                ));
+            }
             rows.push(RowUnit {
                 unit,
                 kind,
@@ -212,6 +228,17 @@ fn rows(sb: &Sandbox, s: &Setup) -> Vec<RowUnit> {
         });
     }
     rows
+}
+
+/// The names of the threads a fork would copy (see `process::fork::others`).
+fn thread_names() -> std::collections::BTreeSet<String> {
+    crate::process::fork::others()
+        .into_iter()
+        .map(|t| {
+            let name = t.split_once(' ').map_or(t.as_str(), |(_, name)| name);
+            name.trim_start_matches('(').trim_end_matches(')').to_string()
+        })
+        .collect()
 }
 
 /// The cgroups of one start, removed when dropped (their every hierarchy's, for a
@@ -296,13 +323,15 @@ fn one(
     let UnitState::Ready(contender) = &mut row.unit.state else {
         unreachable!("only ready rows start");
     };
-    let fork_safe = ForkSafe::check()?;
+    // Only a strategy's seal in the container's cgroup forks a child that allocates.
+    let forks = copy_in == CopyIn::Container && !row.unit.row.is_runtime();
+    let fork_safe = forks.then(ForkSafe::check).transpose()?;
     let confined = Confined {
         copy_in,
         container: groups.container.as_ref().map(Cgroup::procs),
         caller: caller.procs(),
         bundle: &bundle,
-        fork_safe: &fork_safe,
+        fork_safe: fork_safe.as_ref(),
     };
     let system_ooms = memcg::system_oom_kills();
     let kills = crate::process::watchdog::kills();

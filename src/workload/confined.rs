@@ -30,11 +30,19 @@ pub struct Confined<'a> {
     /// For a whole runtime: a bundle whose config.json puts the container's cgroup where
     /// the sweep reads it and limits it (`linux.resources.memory.limit`).
     pub bundle: &'a Path,
-    /// Checked right before the start: a child that seals may be forked now.
-    pub fork_safe: &'a ForkSafe,
+    /// Checked right before the start when the copy is made in the container: a child
+    /// that seals may be forked now.
+    pub fork_safe: Option<&'a ForkSafe>,
 }
 
 impl Confined<'_> {
+    /// The proof a container-side seal needs before it forks.
+    pub fn fork_safe(&self) -> crate::error::Result<&ForkSafe> {
+        self.fork_safe.ok_or_else(|| {
+            crate::error::Error::failure("internal: no check that a sealing child may be forked")
+        })
+    }
+
     /// The container's cgroup, which a start that makes its own container needs.
     pub fn container(&self) -> crate::error::Result<BorrowedFd<'_>> {
         self.container.ok_or_else(|| {

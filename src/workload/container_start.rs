@@ -110,7 +110,7 @@ impl Starter for ContainerStarter {
             }
             CopyIn::Container => {
                 let pid = process::fork::fork_exec(
-                    c.fork_safe,
+                    c.fork_safe()?,
                     self.plan.clone_flags,
                     "the container's sealing child",
                     |report| {

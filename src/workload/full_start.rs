@@ -128,7 +128,7 @@ impl Starter for FullStarter {
             CopyIn::Container => {
                 let container = c.container()?;
                 let pid = process::fork::fork_exec(
-                    c.fork_safe,
+                    c.fork_safe()?,
                     0,
                     "the runtime's sealing child",
                     |report| {
