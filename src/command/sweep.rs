@@ -108,6 +108,7 @@ pub fn run(args: &SweepArgs) -> Result<i32> {
         schema: sweep::SCHEMA.into(),
         param,
         host: crate::host::describe(args.exe_size),
+        command: Some(crate::measure::reproduce(plan.seed)),
         plan,
         memory,
         results,
@@ -180,6 +181,7 @@ mod tests {
             param: Param::ExeSize,
             host: crate::results::sample::sample().host,
             plan: crate::results::sample::sample().plan.unwrap(),
+            command: None,
             memory: None,
             results: vec![
                 cell(Status::Ok, None),

@@ -26,6 +26,9 @@ pub struct SweepResults {
     pub param: Param,
     pub host: Host,
     pub plan: Plan,
+    /// The command line that made it, with its seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
     /// How memory was measured (memory-limit, concurrency): which cgroup version and
     /// files, and what the figures are.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -76,8 +79,8 @@ pub struct MemoryOutcomes {
     /// The binary a copy copies.
     pub binary_bytes: u64,
     /// `container`, `caller`, `neither` or `too small to tell` (a binary under 4 MiB):
-    /// whose peak reaches the binary's size (read it where there is no limit; a limit below
-    /// the binary caps the container's peak).
+    /// whose peak reaches three quarters of the binary's size (read it where there is no
+    /// limit; a limit below the binary caps the container's peak).
     pub copy_charged_to: String,
 }
 
