@@ -18,7 +18,14 @@ they always show the numbers of the last real run. Three kinds of block:
         a hand-written table whose first column reads `A` / `B` and whose column headed
         "... (95% CI)" is rewritten with A's ratio to B and its CI, from results/X.json or
         the first results/X-*.json (a `sealbench report --reference B` of it) whose
-        reference is B.
+        reference is B;
+    <!-- begin results/X.json outcomes -->  ... <!-- end results/X.json -->
+        a memory-limit sweep: per row and limit, the starts that succeeded out of all and
+        the OOM kills, then the peaks of the container's and the caller's cgroups without a
+        limit and where a copy was charged, then the line saying where they come from;
+    <!-- begin results/X.json burst -->     ... <!-- end results/X.json -->
+        a concurrency sweep's memory: per row and starter count, the peak of the cgroup that
+        held the burst, then the growth per extra starter in MiB and in binaries.
 """
 import json
 import pathlib
@@ -187,6 +194,83 @@ def pairs(json_name, block):
     return "\n".join(out)
 
 
+def mib(n):
+    return f"{n / (1 << 20):.1f}"
+
+
+def sweep_rows(run):
+    rows, values = [], []
+    for r in run["results"]:
+        key = (r["workload"], r["strategy"])
+        if key not in rows:
+            rows.append(key)
+        if r["value"] not in values:
+            values.append(r["value"])
+    cells = {(r["workload"], r["strategy"], r["value"]): r for r in run["results"]}
+    return rows, values, cells
+
+
+def outcomes(json_name):
+    run = json.loads((root / json_name).read_text())
+    rows, values, cells = sweep_rows(run)
+    roomiest = "none" if "none" in values else values[-1]
+    head = ["workload", "row"] + [f"{v}: ok (OOM)" for v in values] + [
+        f"container peak at {roomiest} [MiB]",
+        f"caller peak at {roomiest} [MiB]",
+        "binary [MiB]",
+        "copy charged to",
+    ]
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join([":---"] * 2 + ["---:"] * (len(head) - 3) + [":---"]) + "|"]
+    for w, s in rows:
+        line = [w, s]
+        for v in values:
+            r = cells.get((w, s, v))
+            m = (r or {}).get("memory_limit")
+            if m is None:
+                line.append((r or {}).get("status", ""))
+                continue
+            total = m["succeeded"] + m["failed"]
+            text = f"{m['succeeded']}/{total}"
+            if m["oom_kills"]:
+                text += f" ({m['oom_kills']})"
+            line.append(text)
+        m = (cells.get((w, s, roomiest)) or {}).get("memory_limit")
+        if m:
+            peak = lambda k: mib(m[k]) if m.get(k) is not None else "–"
+            line += [peak("container_peak_bytes"), peak("caller_peak_bytes"), mib(m["binary_bytes"]), m["copy_charged_to"]]
+        else:
+            line += ["–", "–", "–", "–"]
+        out.append("| " + " | ".join(line) + " |")
+    memory = run.get("memory") or {}
+    cg = memory.get("cgroups") or {}
+    how = f"cgroup {cg.get('version', '?')} ({cg.get('limit_file', '?')})"
+    if memory.get("copy_in"):
+        how += f", strategies' copies made in the {memory['copy_in']}'s cgroup"
+    made = provenance(json_name)
+    return "\n".join(out) + f"\n\nLimits set with {how}. " + made
+
+
+def burst(json_name):
+    run = json.loads((root / json_name).read_text())
+    rows, values, cells = sweep_rows(run)
+    binary = run["host"]["exe_size_bytes"]
+    head = ["workload", "strategy"] + [f"{v} at once [MiB]" for v in values] + ["per extra starter [MiB]", "in binaries"]
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join([":---"] * 2 + ["---:"] * (len(head) - 2)) + "|"]
+    for w, s in rows:
+        peaks = []
+        for v in values:
+            b = (cells.get((w, s, v)) or {}).get("burst_memory")
+            peaks.append((float(v), b["peak_bytes"]) if b else None)
+        line = [w, s] + [mib(p[1]) if p else "–" for p in peaks]
+        if peaks and peaks[0] and peaks[-1] and peaks[-1][0] > peaks[0][0]:
+            slope = (peaks[-1][1] - peaks[0][1]) / (peaks[-1][0] - peaks[0][0])
+            line += [mib(slope), f"{slope / binary:.2f}"]
+        else:
+            line += ["–", "–"]
+        out.append("| " + " | ".join(line) + " |")
+    return "\n".join(out) + "\n\n" + provenance(json_name)
+
+
 def fill(match):
     name, kind, body = match.group(1), match.group(2), match.group(3) or ""
     if kind == "table":
@@ -197,6 +281,10 @@ def fill(match):
         new = seals(name)
     elif kind == "pairs":
         new = pairs(name, body.rstrip("\n"))
+    elif kind == "outcomes":
+        new = outcomes(name)
+    elif kind == "burst":
+        new = burst(name)
     else:
         new = (root / name).read_text().rstrip("\n")
     head = f"<!-- begin {name}{' ' + kind if kind else ''} -->"
@@ -206,7 +294,7 @@ def fill(match):
 # The body may be empty (a file that was empty once): it must still be found and filled.
 # Lazy (??), so that an empty body ends at its own end line, not at that of a later block
 # of the same file on the page.
-block = re.compile(r"<!-- begin (\S+)(?: (table|ratios|seals|pairs))? -->\n(.*?\n)??<!-- end \1 -->", re.S)
+block = re.compile(r"<!-- begin (\S+)(?: (table|ratios|seals|pairs|outcomes|burst))? -->\n(.*?\n)??<!-- end \1 -->", re.S)
 for page in pages:
     text = page.read_text()
     new = block.sub(fill, text)

@@ -11,6 +11,11 @@
 #   audit.*              the attack matrix, with runc, crun and youki attacked from decoys
 #   peer-fidelity.*      runc on PATH, by path and copied under /tmp, in one run
 #   sweeps/*.json        exe-size, host-mounts and concurrency sweeps (charts in charts/)
+#   sweeps/memory-limit*.{json,txt}, sweeps/concurrency-memory.{json,txt}
+#                        what an independent copy costs in memory: starts under memory
+#                        limits with the copy in the container's cgroup (runc 1.1) and in
+#                        the caller's (runc 1.2), with the peers and real runc builds; the
+#                        memory peak of up to 64 simultaneous starts
 #   README.md            the tables of all of the above (and scripts/readme-tables.py fills
 #                        them into the top README.md and the manual, docs/src/)
 # Takes about twenty minutes. Run it on a quiet machine.
@@ -53,6 +58,26 @@ $sb sweep --param host-mounts --values 0,100,1000,5000 --workload exec-true,cont
 $sb sweep --param concurrency --values 1,2,4,8 --runs 40 --seed 13 -q \
   --strategies noclone,memfd,bind-ro,overlayfs,open-tree \
   --export-json "$out/sweeps/concurrency.json" --plot "$out/charts"
+# What an independent copy costs: who pays for it, and who is killed for it (runc 1.1.15
+# copies in `runc init`, runc 1.5.1's memfd variant in `runc run`, its overlayfs none).
+runc_builds=()
+for b in "1.1.15 shipped" "1.5.1 memfd" "1.5.1 overlayfs"; do
+  read -r version variant <<<"$b"
+  path=$(scripts/build-runc.sh --source "v$version" --variant "$variant" | tail -n 1)
+  runc_builds+=(--runtime "runc-$version-$variant=$path")
+done
+$sb sweep --param memory-limit --values 8M,16M,32M,none --workload container-start,full-start \
+  --strategies all --runtimes runc,crun,youki "${runc_builds[@]}" --runs 20 --seed 14 -q \
+  --export-json "$out/sweeps/memory-limit.json" > "$out/sweeps/memory-limit.txt"
+$sb sweep --param memory-limit --copy-in caller --values 8M,16M,32M,none \
+  --workload container-start,full-start --strategies noclone,memfd,tmpfile,bind-ro,overlayfs \
+  --runs 20 --seed 15 -q \
+  --export-json "$out/sweeps/memory-limit-caller.json" > "$out/sweeps/memory-limit-caller.txt"
+# (tmpfile is not in it: with several starters in one process, a starter's child inherits
+# another's tmpfile while it is still open for writing, and that one's exec fails ETXTBSY.)
+$sb sweep --param concurrency --values 1,4,16,64 --runs 10 --seed 16 -q \
+  --strategies noclone,memfd,overlayfs \
+  --export-json "$out/sweeps/concurrency-memory.json" > "$out/sweeps/concurrency-memory.txt"
 
 {
   echo "# Reference results"
@@ -127,6 +152,26 @@ $sb sweep --param concurrency --values 1,2,4,8 --runs 40 --seed 13 -q \
   echo "## Audit"
   echo
   cat "$out/audit.md"
+  echo
+  echo "## What an independent copy costs (\`sweeps/memory-limit*.json\`, \`sweeps/concurrency-memory.json\`)"
+  echo
+  echo "Starts under a memory limit on the container's cgroup, the copy made in the container's cgroup (runc 1.1):"
+  echo
+  echo '```'
+  cat "$out/sweeps/memory-limit.txt"
+  echo '```'
+  echo
+  echo "The same, the copy made by the caller (runc 1.2):"
+  echo
+  echo '```'
+  cat "$out/sweeps/memory-limit-caller.txt"
+  echo '```'
+  echo
+  echo "Memory peak of simultaneous starts:"
+  echo
+  echo '```'
+  cat "$out/sweeps/concurrency-memory.txt"
+  echo '```'
   echo
   echo "## Sweeps"
   echo

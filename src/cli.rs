@@ -330,16 +330,34 @@ pub struct MergeArgs {
 
 #[derive(Args, Debug)]
 pub struct SweepArgs {
-    /// exe-size, host-mounts or concurrency.
+    /// exe-size, host-mounts, concurrency or memory-limit.
     #[arg(long)]
     pub param: crate::sweep::Param,
-    /// The values, comma-separated: sizes (1M,16M), mount counts (0,1000) or starters (1,4).
+    /// The values, comma-separated: sizes (1M,16M), mount counts (0,1000), starters (1,4)
+    /// or memory limits (8M,32M,none).
     #[arg(long)]
     pub values: String,
     #[arg(long, default_value = "all")]
     pub strategies: StrategyList,
-    #[arg(long, default_value = "exec-true")]
-    pub workload: WorkloadList,
+    /// `all`, or a comma-separated list of workload names [default: exec-true;
+    /// container-start for memory-limit].
+    #[arg(long)]
+    pub workload: Option<WorkloadList>,
+    /// memory-limit: where a strategy's copy is made, so which cgroup pays for it:
+    /// `container` (runc 1.1 and earlier: inside the container's cgroup) or `caller` (runc
+    /// 1.2 and later: before the container's process joins it) [default: container].
+    #[arg(long, value_name = "WHERE")]
+    pub copy_in: Option<crate::workload::CopyIn>,
+    /// memory-limit: real runtimes on PATH to run as peers (`runc,crun,youki`), each
+    /// limited through its bundle.
+    #[arg(long, value_name = "LIST")]
+    pub runtimes: Option<crate::peer::KnownList>,
+    /// memory-limit: any OCI runtime binary as a peer, named NAME (repeatable).
+    #[arg(long, value_name = "NAME=PATH")]
+    pub runtime: Vec<crate::peer::RuntimeArg>,
+    /// A global argument for runtime NAME, passed before its subcommand (repeatable).
+    #[arg(long, value_name = "NAME=ARG")]
+    pub runtime_arg: Vec<crate::peer::RuntimeExtraArg>,
     /// Measured rounds: every (value, strategy) starts once per round (for concurrency,
     /// about this many kept starts per starter, in blocks).
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..))]

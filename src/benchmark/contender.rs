@@ -2,7 +2,7 @@ use crate::error::Result;
 use crate::observe::Observed;
 use crate::process::ChildExit;
 pub use crate::results::Phases;
-use crate::workload::{Channel, Starter};
+use crate::workload::{Channel, Confined, Starter};
 use rustix::fd::{AsFd, OwnedFd};
 use rustix::process::Pid;
 use std::time::Instant;
@@ -12,6 +12,14 @@ use strategies::Sealer;
 pub trait Contender: Send {
     /// One start. The timed span is this call: for a strategy, seal to reap.
     fn start(&mut self) -> Result<ChildExit>;
+
+    /// One start of the memory-limit sweep, in the cgroups and with the bundle `c` names;
+    /// the timed span is this call. A failed start is an outcome there, not an error of
+    /// the run: `Err` says why it failed.
+    fn start_confined(&mut self, c: &Confined) -> Result<ChildExit> {
+        let _ = c;
+        Err(crate::error::Error::failure("this row cannot be confined to a memory cgroup"))
+    }
 
     /// Work between starts that is not part of a start's cost (deleting a peer's
     /// container, say).
@@ -120,6 +128,10 @@ impl Contender for SealedStart {
         // of the cost a runtime pays, so it happens inside the timed span.
         drop(sealed);
         exit
+    }
+
+    fn start_confined(&mut self, c: &Confined) -> Result<ChildExit> {
+        self.starter.run_confined(&mut *self.sealer, c)
     }
 
     fn used(&self) -> Option<&'static str> {

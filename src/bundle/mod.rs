@@ -86,3 +86,49 @@ fn static_true() -> Result<Vec<u8>> {
         )
     })
 }
+
+/// A bundle for one confined start of the memory-limit sweep, written into `dir`: the
+/// config.json of `from` with its rootfs named by absolute path (so that the bundle is a
+/// config alone), `linux.cgroupsPath` set to `cgroups_path` (where the runtime makes the
+/// container's cgroup, relative to each hierarchy's root) and the container's memory
+/// limited to `limit` (`linux.resources.memory.limit`: how a user limits a container),
+/// or not limited. Returns the bundle's directory.
+pub fn confined(
+    from: &Path,
+    dir: &Path,
+    cgroups_path: &str,
+    limit: Option<u64>,
+) -> Result<std::path::PathBuf> {
+    use oci_spec::runtime::{LinuxMemoryBuilder, LinuxResourcesBuilder};
+    let mut spec = config::load_spec(&from.join("config.json"))?;
+    let bad = |e: oci_spec::OciSpecError| Error::failure(format!("confined bundle: {e}"));
+    if let Some(mut root) = spec.root().clone() {
+        if !root.path().is_absolute() {
+            root.set_path(from.join(root.path()));
+        }
+        spec.set_root(Some(root));
+    }
+    let mut linux = spec.linux().clone().unwrap_or_default();
+    linux.set_cgroups_path(Some(cgroups_path.into()));
+    let resources = match limit {
+        Some(bytes) => Some(
+            LinuxResourcesBuilder::default()
+                .memory(
+                    LinuxMemoryBuilder::default()
+                        .limit(i64::try_from(bytes).unwrap_or(i64::MAX))
+                        .build()
+                        .map_err(bad)?,
+                )
+                .build()
+                .map_err(bad)?,
+        ),
+        None => None,
+    };
+    linux.set_resources(resources);
+    spec.set_linux(Some(linux));
+    std::fs::create_dir_all(dir).ctx(|| format!("mkdir {}", dir.display()))?;
+    let bytes = serde_json::to_vec_pretty(&spec)
+        .map_err(|e| Error::failure(format!("config.json: {e}")))?;
+    crate::safe_fs::write_atomic(&dir.join("config.json"), &bytes)?;
+    Ok(dir.to_path_buf())
+}

@@ -2,10 +2,9 @@ use crate::benchmark::{Plan, RunCount};
 use crate::cli::SweepArgs;
 use crate::error::{Error, Result};
 use crate::export::write_atomic;
-use crate::sandbox::{in_sandbox, Options};
+use crate::sandbox::in_sandbox;
 use crate::sweep::{self, Param, SweepResults};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
-use indexmap::IndexSet;
+use crate::workload::CopyIn;
 
 /// `sealbench sweep`: one measurement per value of a parameter.
 pub fn run(args: &SweepArgs) -> Result<i32> {
@@ -20,7 +19,50 @@ pub fn run(args: &SweepArgs) -> Result<i32> {
             )));
         }
     }
-    let (strategies, workloads) = (args.strategies.0.clone(), args.workload.0.clone());
+    let limits = param == Param::MemoryLimit;
+    if args.copy_in.is_some() && !limits {
+        return Err(Error::usage(format!(
+            "--copy-in is for --param memory-limit (this sweep is {param})"
+        )));
+    }
+    let known = args.runtimes.as_ref().map_or(&[][..], |l| &l.0[..]);
+    if (!known.is_empty() || !args.runtime.is_empty()) && !limits {
+        return Err(Error::usage(format!(
+            "--runtimes and --runtime are for --param memory-limit (this sweep is {param})"
+        )));
+    }
+    if limits && args.plot.is_some() {
+        return Err(Error::usage(
+            "--plot: a memory-limit sweep's figures are counts of starts; see its table and --export-json",
+        ));
+    }
+    let runtimes = crate::peer::resolve(known, &args.runtime, &args.runtime_arg)?;
+    if args.rootless && !runtimes.is_empty() {
+        return Err(Error::usage(
+            "--runtimes is not run with --rootless: the peers need real root for their cgroups",
+        ));
+    }
+    if args.rootless && limits {
+        return Err(Error::usage(
+            "--param memory-limit is not run with --rootless: it makes memory cgroups, which takes real root",
+        ));
+    }
+    let strategies = args.strategies.0.clone();
+    let workloads = match &args.workload {
+        Some(w) => w.0.clone(),
+        None => {
+            let default = if limits { "container-start" } else { "exec-true" };
+            default
+                .parse::<crate::selection::WorkloadList>()
+                .map_err(Error::usage)?
+                .0
+        }
+    };
+    if strategies.is_empty() && runtimes.is_empty() {
+        return Err(Error::usage(
+            "nothing to run: --strategies none and no --runtimes or --runtime",
+        ));
+    }
     let export = crate::export::ExportSpec {
         json: args.export_json.clone(),
         plot: args.plot.clone(),
@@ -46,30 +88,29 @@ pub fn run(args: &SweepArgs) -> Result<i32> {
         "sealbench: seed {} (repeat with --seed {})",
         plan.seed, plan.seed
     );
-    let options = Options {
+    let spec = sweep::Spec {
+        param,
+        values: &values,
+        strategies: &strategies,
+        workloads: &workloads,
+        runtimes: &runtimes,
+        copy_in: args.copy_in.unwrap_or(CopyIn::Container),
+        plan: &plan,
         exe_size: args.exe_size,
         rootless: args.rootless,
-        ..Options::default()
     };
-    let quiet = args.quiet;
     let timeout = std::time::Duration::from_secs_f64(args.run_timeout);
-    let results = in_sandbox(options, |sb| {
+    let (results, memory) = in_sandbox(spec.options(), |sb| {
         crate::process::watchdog::start(timeout);
-        sweep::run(
-            sb,
-            param,
-            &values,
-            &strategies,
-            &workloads,
-            &plan,
-            &crate::output::Progress::new(quiet),
-        )
+        sweep::measure(sb, &spec, &crate::output::Progress::new(args.quiet))
     })?;
     let sweep = SweepResults {
         schema: sweep::SCHEMA.into(),
         param,
         host: crate::host::describe(args.exe_size),
+        command: Some(crate::measure::reproduce(plan.seed)),
         plan,
+        memory,
         results,
     };
     if let Some(p) = &args.export_json {
@@ -82,13 +123,7 @@ pub fn run(args: &SweepArgs) -> Result<i32> {
             crate::output::emit::err(&format!("sealbench: wrote {}", path.display()));
         }
     }
-    let rounds = sweep.rounds();
-    crate::output::emit::out(&format!(
-        "{}\nEvery value ran in the same {rounds} interleaved round{}; ×: the median over the \
-         first value's, with its 95% CI (circular block bootstrap over rounds).\n",
-        table(&sweep),
-        if rounds == 1 { "" } else { "s" }
-    ))?;
+    crate::output::emit::out(&crate::output::sweep::text(&sweep))?;
     failed_cells(&sweep)
 }
 
@@ -117,49 +152,6 @@ fn failed_cells(sweep: &SweepResults) -> Result<i32> {
     }
 }
 
-/// Medians per (workload, strategy) across the values; throughput too when measured.
-fn table(sweep: &SweepResults) -> Table {
-    let values: IndexSet<&str> = sweep.results.iter().map(|e| e.value.as_str()).collect();
-    let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED);
-    t.set_header(
-        ["workload", "strategy"]
-            .into_iter()
-            .map(String::from)
-            .chain(values.iter().map(|v| format!("{} = {v}", sweep.param))),
-    );
-    let rows: IndexSet<(&str, &str)> = sweep
-        .results
-        .iter()
-        .map(|e| (e.workload.as_str(), e.strategy.as_str()))
-        .collect();
-    for (w, s) in rows {
-        let cells = values.iter().map(|v| {
-            let e = sweep
-                .results
-                .iter()
-                .find(|e| e.workload == w && e.strategy == s && e.value == *v);
-            match e {
-                Some(e) => match (e.median, e.throughput) {
-                    (Some(m), tp) => {
-                        let tp = tp.map(|t| format!(", {t:.0}/s")).unwrap_or_default();
-                        match &e.growth {
-                            Some(g) if g.from != e.value => {
-                                format!("{}{tp}\n{}", crate::output::duration(m), g.text())
-                            }
-                            _ => format!("{}{tp}", crate::output::duration(m)),
-                        }
-                    }
-                    _ => e.status.word().to_string(),
-                },
-                None => String::new(),
-            }
-        });
-        t.add_row([w.to_string(), s.to_string()].into_iter().chain(cells));
-    }
-    t
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,12 +173,16 @@ mod tests {
             rounds: Vec::new(),
             throughput: None,
             growth: None,
+            memory_limit: None,
+            burst_memory: None,
         };
         let mut sweep = SweepResults {
             schema: sweep::SCHEMA.into(),
             param: Param::ExeSize,
             host: crate::results::sample::sample().host,
             plan: crate::results::sample::sample().plan.unwrap(),
+            command: None,
+            memory: None,
             results: vec![
                 cell(Status::Ok, None),
                 cell(Status::Unsupported, Some("no")),

@@ -9,6 +9,7 @@ mod passes;
 mod plan;
 
 pub use inject::Injection;
+pub use pass::reproduce;
 pub use passes::join_pass;
 pub use plan::{rerun_of, PlanSpec};
 

@@ -139,7 +139,7 @@ fn clock_read_ns() -> f64 {
 }
 
 /// This process's command line, shell-quoted, with `--seed` added when it was not given.
-fn reproduce(seed: u64) -> String {
+pub fn reproduce(seed: u64) -> String {
     let mut args: Vec<String> = std::env::args().collect();
     if let Some(first) = args.first_mut() {
         *first = "sealbench".into();

@@ -7,6 +7,7 @@ pub mod model;
 pub mod phases;
 mod progress;
 mod summary;
+pub mod sweep;
 pub mod table;
 
 pub use crate::printable::shown;

@@ -187,10 +187,11 @@ fn own_group_blocking_sigchld() -> std::result::Result<(), (u8, rustix::io::Errn
     block_sigchld().map_err(|e| (1, e))
 }
 
-impl Contender for Peer {
-    fn start(&mut self) -> Result<ChildExit> {
+impl Peer {
+    /// `run` from `bundle`, reaped; a failure says why in the runtime's own words.
+    fn run_from(&mut self, bundle: &std::path::Path) -> Result<ChildExit> {
         let id = self.next_id();
-        let bundle = self.bundle.display().to_string();
+        let bundle = bundle.display().to_string();
         let argv = Argv::new(self.argv(&["run", "--bundle", &bundle, &id]))?;
         let fds = [(self.stderr.fd(), 2)];
         let spec = Spawn {
@@ -213,6 +214,20 @@ impl Contender for Peer {
         } else {
             Err(Error::failure(self.failure(&exit)))
         }
+    }
+}
+
+impl Contender for Peer {
+    fn start(&mut self) -> Result<ChildExit> {
+        let bundle = self.bundle.clone();
+        self.run_from(&bundle)
+    }
+
+    /// From the sweep's bundle, which limits the container's memory and names its cgroup;
+    /// run from the caller's cgroup, where the worker is. Where the runtime makes its copy
+    /// (if it makes one) is its own affair: `copy_in` does not apply.
+    fn start_confined(&mut self, c: &crate::workload::Confined) -> Result<ChildExit> {
+        self.run_from(c.bundle)
     }
 
     /// Outside the timed span: kill what the start left running, delete a container

@@ -166,6 +166,11 @@ pub fn write_sweep_charts(
     sweep: &crate::sweep::SweepResults,
     dir: &Path,
 ) -> crate::error::Result<Vec<PathBuf>> {
+    if sweep.param == crate::sweep::Param::MemoryLimit {
+        return Err(crate::error::Error::usage(
+            "a memory-limit sweep's figures are counts of starts, not a curve: see its table and JSON",
+        ));
+    }
     let workloads: indexmap::IndexSet<&str> =
         sweep.results.iter().map(|r| r.workload.as_str()).collect();
     let mut written = Vec::new();

@@ -5,7 +5,7 @@ use plotters::prelude::*;
 
 fn x_of(param: Param, v: f64) -> f64 {
     match param {
-        Param::ExeSize => v / f64::from(1 << 20),
+        Param::ExeSize | Param::MemoryLimit => v / f64::from(1 << 20),
         _ => v,
     }
 }

@@ -205,6 +205,56 @@ pub fn spawn(exec: &Exec, spec: &Spawn) -> Result<Pid> {
     Err(strategies::Error::Sys { what, errno }.into())
 }
 
+/// Between fork and exec, in a child with memory and descriptors of its own (see
+/// [`super::fork`]): place `spec`'s descriptors, run its pre-exec steps and exec `exec`, as
+/// [`spawn`]'s child does. Returns only on failure, with what failed.
+pub fn exec_placed(exec: &Exec, spec: &Spawn) -> String {
+    let failed = |what: String, errno: Errno| strategies::Error::Sys { what, errno }.to_string();
+    // Everything still needed goes above every target number first, so that placing one
+    // descriptor never clobbers another or the program to exec.
+    let above = |fd: BorrowedFd| rustix::io::fcntl_dupfd_cloexec(fd, FIRST_FREE);
+    let mut high = Vec::with_capacity(spec.fds.len());
+    for &(src, dst) in spec.fds {
+        match above(src) {
+            Ok(fd) => high.push((fd, dst)),
+            Err(e) => return failed("child dup".into(), e),
+        }
+    }
+    let exec_high;
+    let exec = match exec {
+        Exec::Fd(fd) if !spec.fds.is_empty() => match above(fd.as_fd()) {
+            Ok(fd) => {
+                exec_high = Exec::Fd(fd);
+                &exec_high
+            }
+            Err(e) => return failed("child dup".into(), e),
+        },
+        other => other,
+    };
+    for (src, dst) in &high {
+        // SAFETY: dup2 onto a number of this child's own table; the source is a CLOEXEC
+        // copy above every target, so the placed copy alone survives the exec.
+        if unsafe { libc::dup2(src.as_raw_fd(), *dst) } < 0 {
+            return failed(format!("child dup2 onto {dst}"), last_errno());
+        }
+    }
+    if let Some(pre) = spec.pre_exec {
+        if let Err((sub, e)) = pre() {
+            let step = spec.pre_exec_steps.get(sub as usize).copied().unwrap_or("set-up");
+            return failed(format!("child pre-exec: {step}"), e);
+        }
+    }
+    // SAFETY: both vectors are Argv's: NULL-terminated arrays of C strings, alive (borrowed
+    // by `spec`) until the exec.
+    let e = unsafe {
+        match exec {
+            Exec::Fd(fd) => sys::execveat_fd(fd, spec.argv.as_ptr(), spec.envp.as_ptr()),
+            Exec::Path(p) => execve_path(p, spec.argv.as_ptr(), spec.envp.as_ptr()),
+        }
+    };
+    failed("child exec".into(), e)
+}
+
 fn last_errno() -> Errno {
     Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
 }

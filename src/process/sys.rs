@@ -123,3 +123,48 @@ pub unsafe fn execve_path(
     unsafe { libc::execve(path.as_ptr(), argv, envp) };
     Errno::from_raw_os_error(std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
 }
+
+/// Fork: a raw clone without `CLONE_VM` (`flags` may add `CLONE_NEW*` namespaces), so the
+/// child has its own copy of this process's memory and its own `mm`. That matters for
+/// memory cgroups: the kernel charges a process's pages to the cgroup of its `mm`'s
+/// owner, so a `CLONE_VM` child (as [`spawn_with`] makes) that joins a cgroup still
+/// charges this process's; a forked one charges the cgroup it joined. The child runs
+/// `child` and `_exit`s with its return value, its death signal armed as every child's.
+///
+/// # Safety
+/// `child` runs in a copy of this process in which every other thread has vanished
+/// wherever it was: it must take no lock (the allocator's included) that another thread
+/// could have held at the fork. `super::fork::ForkSafe` checks that no such thread
+/// exists.
+pub unsafe fn fork_into<F: FnOnce() -> i32>(
+    flags: libc::c_int,
+    child: F,
+) -> Result<rustix::process::Pid> {
+    let parent = rustix::process::getpid();
+    // SAFETY: a raw clone with no new stack behaves as fork(2): the child continues on a
+    // copy of this stack, runs `child` (as the caller promised) and leaves by `_exit`.
+    let pid = unsafe {
+        libc::syscall(
+            libc::SYS_clone,
+            (flags | libc::SIGCHLD) as libc::c_ulong,
+            std::ptr::null_mut::<libc::c_void>(),
+            std::ptr::null_mut::<libc::c_int>(),
+            std::ptr::null_mut::<libc::c_int>(),
+            0 as libc::c_ulong,
+        )
+    };
+    if pid < 0 {
+        return Err(Errno::from_raw_os_error(
+            std::io::Error::last_os_error().raw_os_error().unwrap_or(0),
+        ))
+        .ctx(|| "clone (fork)".into())
+        .map_err(Into::into);
+    }
+    if pid == 0 {
+        let code = armed_child(parent, flags, child);
+        // SAFETY: _exit skips atexit handlers and stdio flushing, which belong to the parent.
+        unsafe { libc::_exit(code) }
+    }
+    // SAFETY: clone returned a positive pid.
+    Ok(unsafe { rustix::process::Pid::from_raw_unchecked(pid as i32) })
+}

@@ -8,6 +8,11 @@ use std::time::{Duration, Instant};
 
 const SLOTS: usize = 256;
 
+/// The watchdog thread's name. Once [`start`] has returned, that thread only sleeps,
+/// reads and writes atomics and calls kill(2): it never holds a lock or allocates, which
+/// is what lets [`super::fork::ForkSafe`] fork a child that does.
+pub const THREAD: &str = "run-timeout";
+
 /// A slot's pid while the watchdog is signalling it: the reaper waits for the signal to be
 /// sent before it frees the slot, so the pid cannot be reaped (and recycled) in between.
 const SIGNALLING: i32 = -2;
@@ -46,7 +51,7 @@ pub fn start(timeout: Duration) {
     let tick = (dog.timeout / 4).clamp(Duration::from_millis(10), Duration::from_millis(200));
     let (ready, wait) = std::sync::mpsc::sync_channel(0);
     let spawned = std::thread::Builder::new()
-        .name("run-timeout".into())
+        .name(THREAD.into())
         .spawn(move || {
             // A root and cwd of its own, so that the main thread alone holds the run's:
             // setns(CLONE_NEWNS) (the host-mounts sweep) refuses a thread sharing them.

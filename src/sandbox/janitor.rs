@@ -173,8 +173,21 @@ fn hierarchies() -> Vec<PathBuf> {
 }
 
 /// The run's cgroups, deepest first, anywhere a runtime may have put them (a few levels
-/// down from each hierarchy's root).
+/// down from each hierarchy's root), with everything below them: a runtime killed
+/// mid-start leaves its container's cgroup under one of the run's (the memory-limit
+/// sweep names a runtime's container `<prefix>…-rt/ctr`), and a cgroup with a child
+/// cannot be removed.
 pub fn cgroups(prefix: &str) -> Vec<PathBuf> {
+    fn below(dir: &Path, depth: u32, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                if depth < 4 {
+                    below(&e.path(), depth + 1, out);
+                }
+                out.push(e.path());
+            }
+        }
+    }
     fn walk(dir: &Path, prefix: &str, depth: u32, out: &mut Vec<PathBuf>) {
         let Ok(entries) = std::fs::read_dir(dir) else {
             return;
@@ -184,16 +197,16 @@ pub fn cgroups(prefix: &str) -> Vec<PathBuf> {
                 continue;
             }
             let path = e.path();
-            if depth < 4 {
-                walk(&path, prefix, depth + 1, out);
-            }
             // libcontainer names its cgroups `:youki:<id>`; runc and crun use the id.
             if e.file_name()
                 .to_string_lossy()
                 .trim_start_matches(":youki:")
                 .starts_with(prefix)
             {
+                below(&path, 0, out);
                 out.push(path);
+            } else if depth < 4 {
+                walk(&path, prefix, depth + 1, out);
             }
         }
     }

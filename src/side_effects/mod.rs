@@ -3,6 +3,7 @@
 //! memory a start charges to the container's cgroup.
 
 mod charge;
+pub mod memcg;
 mod memory;
 mod mount_events;
 

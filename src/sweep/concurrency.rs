@@ -4,9 +4,20 @@
 //! the first [`SETTLE`] of each starter are left out, so that what is kept was measured with
 //! all n running (steady state), and the block's throughput is all its starts over its wall
 //! time. Latency is the median of the kept starts; throughput the median over blocks.
+//!
+//! Memory: each measured block runs with the worker (and so every starter thread and
+//! every child it spawns) in a fresh memory cgroup of its own, and the block's figure is
+//! that cgroup's peak charge (`memory.max_usage_in_bytes` on v1, `memory.peak` on v2):
+//! the most the burst held at once, copies included, counted by the kernel page by page
+//! (in batches of up to 64 pages per CPU), with no sample to miss a copy that lives a
+//! millisecond, and nothing of the rest of the machine in it. Sampling MemAvailable or
+//! Shmem would see both the machine's other work and only the moments it sampled.
+//! Containers that a runtime moves into cgroups of its own elsewhere are not in it; the
+//! copies are, since the caller makes them.
 
-use super::SweepEntry;
+use super::{BurstMemory, MemorySetup, SweepEntry};
 use crate::benchmark::{time_one, units_for, Missed, Plan, RunCount, Unit};
+use crate::side_effects::memcg::Hierarchy;
 use crate::error::{Error, Result};
 use crate::results::Status;
 use crate::sandbox::Sandbox;
@@ -24,7 +35,38 @@ struct Cell {
     times: Vec<f64>,
     rounds: Vec<u32>,
     throughputs: Vec<f64>,
+    /// Each measured block's peak charge.
+    peaks: Vec<u64>,
     failure: Option<(Status, String)>,
+}
+
+/// What the memory figures are.
+const NOTE: &str = "concurrency: per block, the peak charge of a fresh memory cgroup that held \
+the worker, its starter threads and every child they spawned for the block (the kernel's own \
+watermark: exact to a batch of pages, and nothing of the rest of the machine); per cell the \
+median over its blocks. Containers a runtime moves into cgroups elsewhere are not in it; \
+copies, made by the caller, are.";
+
+/// Run `f` with this whole process in a fresh memory cgroup `name`: its result, and the
+/// cgroup's peak charge or why there is none (then `f` ran outside any).
+fn held<T>(memory: &Hierarchy, name: &str, f: impl FnOnce() -> T) -> (T, std::result::Result<u64, String>) {
+    let cgroup = memory.make(name);
+    let joined = match &cgroup {
+        Ok(c) => c.enter(&memory.own).map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    let out = f();
+    let peak = match (joined, cgroup) {
+        (Ok(joined), Ok(c)) => {
+            let peak = joined.leave().and_then(|()| c.peak());
+            let removed = c.remove();
+            peak.and_then(|p| removed.map(|()| p))
+                .map_err(|e| e.to_string())
+        }
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(e)) => Err(e.to_string()),
+    };
+    (out, peak)
 }
 
 /// One block of round `round`: every unit of `starters` starts `BLOCK` times, all at once.
@@ -72,7 +114,7 @@ pub fn measure(
     strategies: &[&'static dyn SealStrategy],
     workloads: &[&dyn Workload],
     plan: &Plan,
-) -> Result<Vec<SweepEntry>> {
+) -> Result<(Vec<SweepEntry>, MemorySetup)> {
     let runs = match plan.runs {
         RunCount::Fixed(r) => r,
         RunCount::Budget { min, .. } => min,
@@ -97,6 +139,7 @@ pub fn measure(
                     times: Vec::new(),
                     rounds: Vec::new(),
                     throughputs: Vec::new(),
+                    peaks: Vec::new(),
                     failure: units.iter().find_map(|u| match u.state.status() {
                         (Status::Ok, _) => None,
                         (status, why) => Some((status, why.unwrap_or_default())),
@@ -105,6 +148,12 @@ pub fn measure(
                 .collect()
         })
         .collect();
+    // A run without memory cgroups (rootless, or a v2 host that delegates none) measures
+    // the rest, and says why it has no memory figures.
+    let mut memory: std::result::Result<Hierarchy, String> =
+        Hierarchy::find().map_err(|e| e.to_string());
+    let prefix = crate::sandbox::janitor::own_prefix();
+    let mut blocks = 0u64;
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(plan.seed);
     let mut order: Vec<(usize, usize)> = (0..groups.len())
         .flat_map(|g| (0..values.len()).map(move |v| (g, v)))
@@ -118,11 +167,30 @@ pub fn measure(
             if cell.failure.is_some() {
                 continue;
             }
-            match block(&mut groups[g][..values[v].1 as usize], round) {
+            let starters = &mut groups[g][..values[v].1 as usize];
+            let (result, peak) = match (&memory, measured) {
+                (Ok(m), true) => {
+                    blocks += 1;
+                    let (result, peak) =
+                        held(m, &format!("{prefix}burst-{blocks}"), || block(starters, round));
+                    (result, Some(peak))
+                }
+                _ => (block(starters, round), None),
+            };
+            let peak = match peak {
+                Some(Ok(p)) => Some(p),
+                Some(Err(why)) => {
+                    memory = Err(format!("a block's cgroup: {why}"));
+                    None
+                }
+                None => None,
+            };
+            match result {
                 Ok((times, tp)) if measured => {
                     cell.rounds.extend(std::iter::repeat_n(round, times.len()));
                     cell.times.extend(times);
                     cell.throughputs.push(tp);
+                    cell.peaks.extend(peak);
                 }
                 Ok(_) => {}
                 Err(e) => cell.failure = Some((Status::Failed, format!("round {r}: {e}"))),
@@ -130,6 +198,8 @@ pub fn measure(
         }
     }
     groups.iter_mut().flatten().for_each(Unit::finish);
+    // Peaks of some blocks and not others would compare nothing: all or none.
+    let have_memory = memory.is_ok();
     let mut out = Vec::new();
     for (g, units) in groups.iter().enumerate() {
         for (v, (value, num)) in values.iter().enumerate() {
@@ -161,9 +231,31 @@ pub fn measure(
                 throughput: (ok && !cell.throughputs.is_empty())
                     .then(|| crate::stats::median(&cell.throughputs)),
                 growth: None,
+                memory_limit: None,
+                burst_memory: (have_memory && ok && !cell.peaks.is_empty()).then(|| {
+                    let mut p = cell.peaks.clone();
+                    p.sort_unstable();
+                    BurstMemory {
+                        peak_bytes: p[p.len() / 2],
+                        max_peak_bytes: p[p.len() - 1],
+                        blocks: p.len() as u32,
+                    }
+                }),
             });
         }
     }
     super::analyze(&mut out, plan.seed);
-    Ok(out)
+    let setup = match memory {
+        Ok(m) => MemorySetup {
+            cgroups: Some(m.method()),
+            copy_in: None,
+            note: NOTE.into(),
+        },
+        Err(why) => MemorySetup {
+            cgroups: None,
+            copy_in: None,
+            note: format!("concurrency: no memory figures: {why}"),
+        },
+    };
+    Ok((out, setup))
 }

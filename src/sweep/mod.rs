@@ -1,16 +1,19 @@
 //! `sealbench sweep`: how each strategy's cost grows with one parameter.
 
 mod concurrency;
+pub mod memory_limit;
 mod param;
 
-pub use param::Param;
+pub use param::{Param, MIN_LIMIT};
 
 use crate::benchmark::{self, units_for, Plan, Unit};
 use crate::error::Result;
+use crate::peer::RuntimeSpec;
 use crate::results::Host;
 use crate::sandbox::Sandbox;
+use crate::side_effects::memcg;
 use crate::stats;
-use crate::workload::Workload;
+use crate::workload::{CopyIn, Workload};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use strategies::SealStrategy;
@@ -23,7 +26,72 @@ pub struct SweepResults {
     pub param: Param,
     pub host: Host,
     pub plan: Plan,
+    /// The command line that made it, with its seed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// How memory was measured (memory-limit, concurrency): which cgroup version and
+    /// files, and what the figures are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<MemorySetup>,
     pub results: Vec<SweepEntry>,
+}
+
+/// How a sweep measured memory.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MemorySetup {
+    /// The memory cgroups: v1 or v2, where, and which files were written and read; `None`
+    /// where there is no memory cgroup to use (then `note` says why).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cgroups: Option<memcg::Method>,
+    /// memory-limit: where the strategies' copies were made (`--copy-in`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy_in: Option<CopyIn>,
+    /// What the memory figures are, and why that measure.
+    pub note: String,
+}
+
+/// One failure reason of a memory-limit cell.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Failure {
+    /// The first start's words (others differed at most in numbers: pids, ids).
+    pub reason: String,
+    pub count: u32,
+    /// How many of them were OOM kills.
+    pub oom_kills: u32,
+}
+
+/// What the starts of one memory-limit cell came to: failures are outcomes here.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MemoryOutcomes {
+    pub succeeded: u32,
+    pub failed: u32,
+    /// Failed starts whose process the OOM killer killed.
+    pub oom_kills: u32,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<Failure>,
+    /// Median over the starts of the container's cgroup's peak charge.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_peak_bytes: Option<u64>,
+    /// Median over the starts of the caller's cgroup's peak charge (the worker, and for a
+    /// whole runtime the runtime's own process, outside the container).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_peak_bytes: Option<u64>,
+    /// The binary a copy copies.
+    pub binary_bytes: u64,
+    /// `container`, `caller`, `neither` or `too small to tell` (a binary under 4 MiB):
+    /// whose peak reaches three quarters of the binary's size (read it where there is no
+    /// limit; a limit below the binary caps the container's peak).
+    pub copy_charged_to: String,
+}
+
+/// Memory over the simultaneous starts of a concurrency cell.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BurstMemory {
+    /// Median over the cell's blocks of the peak charge of the cgroup that held the block.
+    pub peak_bytes: u64,
+    /// The largest block's.
+    pub max_peak_bytes: u64,
+    pub blocks: u32,
 }
 
 /// One strategy at one value of the parameter.
@@ -53,6 +121,12 @@ pub struct SweepEntry {
     /// both ran, with its block-bootstrap 95% CI.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub growth: Option<Growth>,
+    /// memory-limit: the outcomes of its starts (only the successful ones are timed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_limit: Option<MemoryOutcomes>,
+    /// concurrency: the memory peak over its simultaneous starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burst_memory: Option<BurstMemory>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -109,6 +183,8 @@ impl SweepEntry {
             rounds: e.rounds,
             throughput: None,
             growth: None,
+            memory_limit: None,
+            burst_memory: None,
         }
     }
 }
@@ -161,12 +237,90 @@ pub fn analyze(entries: &mut [SweepEntry], seed: u64) {
     }
 }
 
+/// What a sweep measures.
+pub struct Spec<'a> {
+    pub param: Param,
+    pub values: &'a [(String, f64)],
+    pub strategies: &'a [&'static dyn SealStrategy],
+    pub workloads: &'a [&'static dyn Workload],
+    /// Runtime peers (memory-limit only).
+    pub runtimes: &'a [RuntimeSpec],
+    /// memory-limit: where the strategies' copies are made.
+    pub copy_in: CopyIn,
+    pub plan: &'a Plan,
+    pub exe_size: u64,
+    pub rootless: bool,
+}
+
+impl Spec<'_> {
+    /// The sandbox the sweep needs. Memory cgroups (memory-limit, concurrency's peaks) and
+    /// whole runtimes want v1 alone on a hybrid host and a janitor for what an interrupted
+    /// run leaves; peers' binaries stay at their paths inside the run.
+    pub fn options(&self) -> crate::sandbox::Options {
+        let cgroups = matches!(self.param, Param::MemoryLimit | Param::Concurrency)
+            || !self.runtimes.is_empty()
+            || self
+                .workloads
+                .iter()
+                .any(|w| w.binary() == crate::workload::Binary::Runtime);
+        crate::sandbox::Options {
+            exe_size: self.exe_size,
+            rootless: self.rootless,
+            cgroup_v1_only: cgroups && !self.rootless,
+            expose: self
+                .runtimes
+                .iter()
+                .filter_map(|r| r.exec_path().map(std::path::Path::to_path_buf))
+                .collect(),
+            ..crate::sandbox::Options::default()
+        }
+    }
+}
+
+/// Run the sweep `spec` inside the sandbox: its entries, and how memory was measured.
+pub fn measure(
+    sb: &Sandbox,
+    spec: &Spec,
+    observer: &dyn benchmark::Observer,
+) -> Result<(Vec<SweepEntry>, Option<MemorySetup>)> {
+    match spec.param {
+        Param::MemoryLimit => {
+            let setup = memory_limit::Setup {
+                values: spec.values,
+                strategies: spec.strategies,
+                workloads: spec.workloads,
+                runtimes: spec.runtimes,
+                copy_in: spec.copy_in,
+                plan: spec.plan,
+            };
+            let (entries, method) = memory_limit::measure(sb, &setup)?;
+            Ok((
+                entries,
+                Some(MemorySetup {
+                    cgroups: Some(method),
+                    copy_in: Some(spec.copy_in),
+                    note: memory_limit::NOTE.into(),
+                }),
+            ))
+        }
+        Param::Concurrency => {
+            let (entries, setup) =
+                concurrency::measure(sb, spec.values, spec.strategies, spec.workloads, spec.plan)?;
+            Ok((entries, Some(setup)))
+        }
+        _ => Ok((
+            run(sb, spec.param, spec.values, spec.strategies, spec.workloads, spec.plan, observer)?,
+            None,
+        )),
+    }
+}
+
 /// Measure every (value, workload, strategy) in the same interleaved rounds, so that drift
 /// in the machine hits every value alike: one runtime binary per value (exe-size), or one
 /// mount namespace per value, prepared once and entered for that value's starts
 /// (host-mounts). Concurrency alternates its starter counts in blocks (see
 /// [`concurrency`]).
-pub fn run(
+fn run(
     sb: &Sandbox,
     param: Param,
     values: &[(String, f64)],
@@ -175,9 +329,6 @@ pub fn run(
     plan: &Plan,
     observer: &dyn benchmark::Observer,
 ) -> Result<Vec<SweepEntry>> {
-    if param == Param::Concurrency {
-        return concurrency::measure(sb, values, strategies, workloads, plan);
-    }
     let mut units = Vec::new();
     let mut labels = Vec::new();
     for (value, num) in values {
@@ -233,6 +384,8 @@ mod tests {
             rounds: vec![0; times.len()],
             throughput: None,
             growth: None,
+            memory_limit: None,
+            burst_memory: None,
         }
     }
 

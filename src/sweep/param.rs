@@ -2,6 +2,11 @@
 /// so large that a sweep runs for many minutes and measures little but the copy.
 pub const MAX_HOST_MOUNTS: u32 = 10_000;
 
+/// The smallest memory limit accepted: below it even a start that copies nothing cannot
+/// run (page tables, kernel stacks, the container's mounts), and the sweep would measure
+/// little but that.
+pub const MIN_LIMIT: u64 = 1 << 20;
+
 use crate::named::named_enum;
 
 named_enum! {
@@ -13,6 +18,8 @@ named_enum! {
         HostMounts = "host-mounts",
         /// Starters running in parallel.
         Concurrency = "concurrency",
+        /// A memory limit on the container's cgroup (`none`: no limit).
+        MemoryLimit = "memory-limit",
     }
 }
 
@@ -23,12 +30,21 @@ impl Param {
             Param::ExeSize => "runtime binary size [MiB]",
             Param::HostMounts => "extra mounts in the host namespace",
             Param::Concurrency => "parallel starters",
+            Param::MemoryLimit => "memory limit of the container's cgroup [MiB]",
         }
     }
 
-    /// A value as a number: bytes, a count of mounts, a count of starters.
+    /// A value as a number: bytes, a count of mounts, a count of starters; a memory limit
+    /// in bytes, `none` as 0.
     pub fn value(&self, v: &str) -> Result<f64, String> {
         match self {
+            Param::MemoryLimit if v.trim() == "none" => Ok(0.0),
+            Param::MemoryLimit => match crate::size::parse_size(v) {
+                Ok(b) if b >= MIN_LIMIT => Ok(b as f64),
+                _ => Err(format!(
+                    "{v:?} is not a memory limit of at least 1M, or none"
+                )),
+            },
             Param::ExeSize => crate::size::parse_size(v).map(|b| b as f64),
             Param::HostMounts => match v.trim().parse::<u32>() {
                 Ok(n) if n <= MAX_HOST_MOUNTS => Ok(f64::from(n)),
@@ -82,8 +98,12 @@ mod tests {
         assert!(Param::ExeSize.values("1M,,2M").is_err());
         let e = "speed".parse::<Param>().unwrap_err();
         assert!(
-            e.contains("\"speed\" (one of exe-size, host-mounts, concurrency)"),
+            e.contains("\"speed\" (one of exe-size, host-mounts, concurrency, memory-limit)"),
             "{e}"
         );
+        let v = Param::MemoryLimit.values("8M,none").unwrap();
+        assert_eq!(v, vec![("8M".to_string(), 8388608.0), ("none".to_string(), 0.0)]);
+        assert!(Param::MemoryLimit.values("512K").is_err());
+        assert!(Param::MemoryLimit.values("lots").is_err());
     }
 }

@@ -62,7 +62,11 @@ pub const STEPS: &[&str] = &[
     "open the rootfs",
     "resolve a mount point inside the rootfs",
     "setsid",
+    "join the container's memory cgroup",
 ];
+
+/// The index in [`STEPS`] of joining the container's memory cgroup (a confined start).
+pub const JOIN_STEP: u8 = 14;
 
 fn c(bytes: &[u8]) -> Result<CString> {
     CString::new(bytes)

@@ -1,13 +1,13 @@
-use super::container::{ContainerPlan, STEPS};
-use super::{Channel, Stage2Argv, Starter, Workload};
+use super::container::{ContainerPlan, JOIN_STEP, STEPS};
+use super::{Channel, Confined, CopyIn, Stage2Argv, Starter, Workload};
 use crate::error::Result;
-use crate::process::{self, Argv, Spawn};
+use crate::process::{self, Argv, ChildExit, Spawn};
 use crate::sandbox::Sandbox;
 use rustix::fd::OwnedFd;
 use rustix::fs::{Mode, OFlags};
 use rustix::process::Pid;
 use std::sync::atomic::{AtomicI32, Ordering};
-use strategies::{Exec, ResultExt, Sealed};
+use strategies::{Exec, ResultExt, Sealed, Sealer};
 
 /// `runc run` without the runtime around it: seal, clone into new namespaces, make the
 /// bundle's rootfs the root (pivot_root), mount /proc and /dev, set the hostname, exec the
@@ -46,37 +46,111 @@ struct ContainerStarter {
     last: AtomicI32,
 }
 
-impl Starter for ContainerStarter {
-    fn spawn(&self, sealed: &Sealed, channel: Channel) -> Result<Pid> {
-        let exec = &sealed.exec;
-        // The container cannot see the host's paths once it has pivoted, so a strategy
-        // that hands over a path is opened here, as runc holds /proc/self/exe.
-        let opened: Exec;
-        let exec_ref = match exec {
-            Exec::Fd(_) => exec,
-            Exec::Path(p) => {
-                let fd: OwnedFd =
-                    rustix::fs::open(p.as_c_str(), OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
-                        .ctx(|| format!("open({p:?}, O_PATH)"))?;
-                opened = Exec::Fd(fd);
-                &opened
-            }
-        };
+/// A path a strategy hands over, opened `O_PATH` here: the container cannot see the
+/// host's paths once it has pivoted, as runc holds /proc/self/exe.
+fn opened(exec: &Exec) -> strategies::Result<Option<Exec>> {
+    match exec {
+        Exec::Fd(_) => Ok(None),
+        Exec::Path(p) => {
+            let fd: OwnedFd =
+                rustix::fs::open(p.as_c_str(), OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
+                    .ctx(|| format!("open({p:?}, O_PATH)"))?;
+            Ok(Some(Exec::Fd(fd)))
+        }
+    }
+}
+
+impl ContainerStarter {
+    /// Spawn `sealed` as the container's init, `pre` making the container between clone and
+    /// exec.
+    fn spawn_with(&self, sealed: &Sealed, channel: Channel, pre: process::PreExec) -> Result<Pid> {
+        let opened = opened(&sealed.exec)?;
+        let exec_ref = opened.as_ref().unwrap_or(&sealed.exec);
         let fds = channel.fds(sealed);
         let argv = self.argv.pick(sealed, channel.mode())?;
-        let enter = || self.plan.enter();
         let spec = Spawn {
             argv: &argv,
             envp: &self.envp,
             clone_flags: self.plan.clone_flags,
             fds: &fds,
-            pre_exec: Some(&enter),
+            pre_exec: Some(pre),
             pre_exec_steps: STEPS,
         };
         let pid = process::spawn(exec_ref, &spec)?;
         self.last
             .store(pid.as_raw_nonzero().get(), Ordering::Relaxed);
         Ok(pid)
+    }
+}
+
+impl Starter for ContainerStarter {
+    fn spawn(&self, sealed: &Sealed, channel: Channel) -> Result<Pid> {
+        self.spawn_with(sealed, channel, &|| self.plan.enter())
+    }
+
+    /// Copy in the caller: sealed here, the child joins the container's cgroup first
+    /// thing after the clone (a runtime's `runc init` is put there before it runs), so
+    /// that everything it does from then on is charged there. Copy in the container: the
+    /// child is forked (not cloned sharing this memory, whose charges would stay this
+    /// process's) into the container's namespaces, joins the container's cgroup, seals
+    /// there, makes the container and execs its own sealed copy, as runc 1.1's `runc
+    /// init` did; an OOM kill while it seals kills that child alone.
+    fn run_confined(&self, sealer: &mut dyn Sealer, c: &Confined) -> Result<ChildExit> {
+        let container = c.container()?;
+        match c.copy_in {
+            CopyIn::Caller => {
+                let sealed = sealer.seal()?;
+                let enter = || {
+                    process::join_cgroup(container).map_err(|e| (JOIN_STEP, e))?;
+                    self.plan.enter()
+                };
+                let exit = process::reap(self.spawn_with(&sealed, Channel::None, &enter)?);
+                drop(sealed);
+                exit
+            }
+            CopyIn::Container => {
+                let pid = process::fork::fork_exec(
+                    c.fork_safe()?,
+                    self.plan.clone_flags,
+                    "the container's sealing child",
+                    |report| {
+                        if let Err(e) = process::join_cgroup(container) {
+                            return format!(
+                                "join the container's memory cgroup: {}",
+                                strategies::errno_name(e)
+                            );
+                        }
+                        let sealed = match sealer.seal() {
+                            Ok(s) => s,
+                            Err(e) => return format!("seal: {e}"),
+                        };
+                        report.milestone();
+                        let opened = match opened(&sealed.exec) {
+                            Ok(o) => o,
+                            Err(e) => return e.to_string(),
+                        };
+                        let argv = match self.argv.pick(&sealed, super::Mode::Run) {
+                            Ok(a) => a,
+                            Err(e) => return e.to_string(),
+                        };
+                        let fds = Channel::None.fds(&sealed);
+                        let enter = || self.plan.enter();
+                        let spec = Spawn {
+                            argv: &argv,
+                            envp: &self.envp,
+                            clone_flags: 0,
+                            fds: &fds,
+                            pre_exec: Some(&enter),
+                            pre_exec_steps: STEPS,
+                        };
+                        process::exec_placed(opened.as_ref().unwrap_or(&sealed.exec), &spec)
+                    },
+                )?;
+                self.last
+                    .store(pid.as_raw_nonzero().get(), Ordering::Relaxed);
+                process::reap(pid)
+            }
+        }
     }
 
     /// Without a pid namespace, kill whatever the start left running: a leftover would

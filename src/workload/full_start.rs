@@ -1,12 +1,12 @@
-use super::{Binary, Channel, Starter, Workload};
+use super::{Binary, Channel, Confined, CopyIn, Starter, Workload};
 use crate::error::{Error, Result};
-use crate::process::{self, Argv, Spawn};
+use crate::process::{self, Argv, ChildExit, Spawn};
 use crate::sandbox::Sandbox;
 use rustix::process::Pid;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use crate::observe::Observed;
-use strategies::Sealed;
+use strategies::{Sealed, Sealer};
 
 /// A whole `runc run`: the sealed object is sealbench's own OCI runtime on youki's
 /// libcontainer (`runtime/`), which creates a real container (cgroups, namespaces, mounts,
@@ -58,7 +58,23 @@ impl FullStarter {
     fn id(n: u32) -> String {
         format!("sealbench-{}-{n}", std::process::id())
     }
+
+    /// `sealbench-runtime --root R run --bundle B ID` for the next start.
+    fn run_argv(&self, bundle: &std::path::Path) -> Result<Argv> {
+        let n = self.starts.fetch_add(1, Ordering::Relaxed) + 1;
+        Argv::new([
+            "sealbench-runtime".to_string(),
+            "--root".into(),
+            self.root.display().to_string(),
+            "run".into(),
+            "--bundle".into(),
+            bundle.display().to_string(),
+            Self::id(n),
+        ])
+    }
 }
+
+const NO_HOPS: &str = "a sealed hop is for stage 2 to exec; the libcontainer runtime execs the container's process itself";
 
 impl Starter for FullStarter {
     /// The runtime runs its container to the end and deletes it: nothing stays alive to
@@ -69,20 +85,9 @@ impl Starter for FullStarter {
 
     fn spawn(&self, sealed: &Sealed, _channel: Channel) -> Result<Pid> {
         if !sealed.hops.is_empty() {
-            return Err(Error::failure(
-                "a sealed hop is for stage 2 to exec; the libcontainer runtime execs the container's process itself",
-            ));
+            return Err(Error::failure(NO_HOPS));
         }
-        let n = self.starts.fetch_add(1, Ordering::Relaxed) + 1;
-        let argv = Argv::new([
-            "sealbench-runtime".to_string(),
-            "--root".into(),
-            self.root.display().to_string(),
-            "run".into(),
-            "--bundle".into(),
-            self.bundle.display().to_string(),
-            Self::id(n),
-        ])?;
+        let argv = self.run_argv(&self.bundle)?;
         let spec = Spawn {
             argv: &argv,
             envp: &self.envp,
@@ -92,6 +97,66 @@ impl Starter for FullStarter {
             pre_exec_steps: &[],
         };
         Ok(process::spawn(&sealed.exec, &spec)?)
+    }
+
+    /// The runtime runs from the confined bundle, which names the container's cgroup and
+    /// its limit, in the caller's cgroup as a runtime does. Copy in the caller: sealed
+    /// here. Copy in the container: a forked child joins the container's cgroup (made
+    /// ahead, where the runtime will take it over), seals there, goes back to the
+    /// caller's cgroup, the copy's charge staying behind with the container, and execs the
+    /// sealed runtime; an OOM kill while it seals kills that child alone.
+    fn run_confined(&self, sealer: &mut dyn Sealer, c: &Confined) -> Result<ChildExit> {
+        let argv = self.run_argv(c.bundle)?;
+        let spec = Spawn {
+            argv: &argv,
+            envp: &self.envp,
+            clone_flags: 0,
+            fds: &[],
+            pre_exec: None,
+            pre_exec_steps: &[],
+        };
+        match c.copy_in {
+            CopyIn::Caller => {
+                let sealed = sealer.seal()?;
+                if !sealed.hops.is_empty() {
+                    return Err(Error::failure(NO_HOPS));
+                }
+                let exit = process::reap(process::spawn(&sealed.exec, &spec)?);
+                drop(sealed);
+                exit
+            }
+            CopyIn::Container => {
+                let container = c.container()?;
+                let pid = process::fork::fork_exec(
+                    c.fork_safe()?,
+                    0,
+                    "the runtime's sealing child",
+                    |report| {
+                        let join = |procs, which: &str| {
+                            process::join_cgroup(procs).map_err(|e| {
+                                format!("join the {which}'s memory cgroup: {}", strategies::errno_name(e))
+                            })
+                        };
+                        if let Err(why) = join(container, "container") {
+                            return why;
+                        }
+                        let sealed = match sealer.seal() {
+                            Ok(s) => s,
+                            Err(e) => return format!("seal: {e}"),
+                        };
+                        report.milestone();
+                        if !sealed.hops.is_empty() {
+                            return NO_HOPS.into();
+                        }
+                        if let Err(why) = join(c.caller, "caller") {
+                            return why;
+                        }
+                        process::exec_placed(&sealed.exec, &spec)
+                    },
+                )?;
+                process::reap(pid)
+            }
+        }
     }
 
     /// `run` deletes its container; a failed start may leave state (and cgroups) behind,

@@ -1,5 +1,6 @@
 //! What one timed start does with the sealed runtime binary.
 
+mod confined;
 pub mod container;
 mod container_start;
 mod exec_true;
@@ -14,6 +15,7 @@ use crate::sandbox::Sandbox;
 use rustix::fd::BorrowedFd;
 use strategies::Sealed;
 
+pub use confined::{Confined, CopyIn};
 pub use stage2::{hop_args, hop_fds, Mode, Stage2Argv, REPORT_FD};
 
 /// A kind of start. Like strategies, workloads are listed in [`registry`] and the driver
@@ -61,6 +63,17 @@ pub trait Starter: Send {
     /// Clean up after a start, outside the timed span.
     fn after_start(&self) -> Result<()> {
         Ok(())
+    }
+
+    /// One start of the memory-limit sweep, confined as `c` says, and reaped: `sealer`
+    /// seals here, in the caller (copy in the caller), or in a forked child that has
+    /// joined the container's cgroup first (copy in the container). A workload that makes
+    /// no container cannot.
+    fn run_confined(&self, sealer: &mut dyn strategies::Sealer, c: &Confined) -> Result<ChildExit> {
+        let _ = (sealer, c);
+        Err(crate::error::Error::failure(
+            "this workload makes no container whose memory cgroup could be limited",
+        ))
     }
 
     /// Start `sealed` outside any timing, keep a process of its image alive while it is
