@@ -1,10 +1,14 @@
 //! Charts of a results file, each written as SVG and as PNG with plotters. Text is drawn
 //! with a bundled DejaVu Sans through ab_glyph, so PNGs render on machines with no fonts.
+//! A strategy has one colour in every chart, from colour-blind-safe palettes
+//! ([`palette`]); ticks, axis breaks and text that fits come from [`axis`].
 
+mod axis;
 mod distribution;
 mod font;
 mod medians;
 mod merge;
+mod palette;
 mod panel;
 mod phases;
 mod ratios;
