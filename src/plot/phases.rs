@@ -135,26 +135,27 @@ fn draw_panel<DB: DrawingBackend>(
         center(VPos::Top, HPos::Center, 15.0),
     ))
     .map_err(e)?;
-    // The table's header: each phase's name under its colour, the key to the bars.
+    // The table's header: each phase's name over a bar of its colour, the key to the
+    // bars (a bar across the column is unambiguous in any font).
     let table_x = w - table_w;
     for (k, name) in Phases::NAMES.iter().enumerate() {
         let right = (table_x + col_w * (k as f64 + 1.0)) as i32;
-        let tw = axis::text_width(name, 14.0) as i32;
-        area.draw(&Rectangle::new(
-            [(right - tw - 18, 9), (right - tw - 6, 21)],
-            COLORS[k].filled(),
-        ))
-        .map_err(e)?;
+        let left = (table_x + col_w * k as f64) as i32 + 12;
         area.draw(&Text::new(
             name.to_string(),
-            (right, 15),
+            (right, 12),
             center(VPos::Center, HPos::Right, 14.0),
+        ))
+        .map_err(e)?;
+        area.draw(&Rectangle::new(
+            [(left, 21), (right, 26)],
+            COLORS[k].filled(),
         ))
         .map_err(e)?;
     }
     area.draw(&Text::new(
-        "ms".to_string(),
-        ((table_x - 4.0) as i32, 15),
+        "ms per phase".to_string(),
+        ((table_x + 4.0) as i32, 12),
         center(VPos::Center, HPos::Right, 13.0),
     ))
     .map_err(e)?;

@@ -178,8 +178,8 @@ fn draw_mark<DB: DrawingBackend>(
     let ink = palette::ink(color);
     match m {
         Mark::Own => {
-            area.draw(&Circle::new(at, 5, color.filled())).map_err(e)?;
-            area.draw(&Circle::new(at, 5, ink.stroke_width(2)))
+            area.draw(&Circle::new(at, 6, color.filled())).map_err(e)?;
+            area.draw(&Circle::new(at, 6, ink.stroke_width(1)))
                 .map_err(e)?;
         }
         Mark::Shared => {
