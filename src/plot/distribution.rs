@@ -171,11 +171,14 @@ impl super::Chart for Distribution<'_> {
                     ink.stroke_width(1),
                 ))
                 .map_err(e)?;
-                plot.draw(&PathElement::new(
-                    vec![(x - half, clamp(b.median)), (x + half, clamp(b.median))],
-                    BLACK.stroke_width(2),
-                ))
-                .map_err(e)?;
+                // The median: black on a white halo, seen on a dark box as on a light one.
+                for style in [WHITE.stroke_width(5), BLACK.stroke_width(2)] {
+                    plot.draw(&PathElement::new(
+                        vec![(x - half, clamp(b.median)), (x + half, clamp(b.median))],
+                        style,
+                    ))
+                    .map_err(e)?;
+                }
                 // Starts past the axis: counted at its edge.
                 let above = b.outliers.iter().filter(|&&v| v > hi).count();
                 let below = b.outliers.iter().filter(|&&v| v < lo).count();
