@@ -159,10 +159,12 @@ pub fn tick_label(v: f64) -> String {
     format!("{v:.3}")
 }
 
-/// The stretches of a ratio axis: one, or two when the intervals fall into a group near
-/// 1 and a group far from it with a gap between them that would take more than a third
-/// of a single log axis (memfd near 8× among rows at 1.0-1.4×). Each stretch is padded
-/// on a log scale and at least a factor of `min_span` wide.
+/// The stretches of a ratio axis: one, or more where the intervals fall into groups with
+/// a gap between them that would take more than a third of a single log axis over the
+/// group it splits (memfd near 8× among rows at 1.0-1.4×), splitting again only the group
+/// that holds 1 (a runtime at 0.1× on one side, copies at 8× on the other). At most
+/// [`MAX_STRETCHES`]. Each stretch is padded on a log scale and at least a factor of
+/// `min_span` wide.
 pub fn ratio_stretches(intervals: &[[f64; 2]], min_span: f64) -> Vec<[f64; 2]> {
     let mut ivs: Vec<[f64; 2]> = intervals
         .iter()
@@ -179,22 +181,31 @@ pub fn ratio_stretches(intervals: &[[f64; 2]], min_span: f64) -> Vec<[f64; 2]> {
             _ => clusters.push(iv),
         }
     }
-    let (lo, hi) = (clusters[0][0], clusters[clusters.len() - 1][1]);
-    let total = (hi / lo).ln();
-    let widest = clusters
-        .windows(2)
-        .enumerate()
-        .map(|(i, w)| (i, (w[1][0] / w[0][1]).ln()))
-        .max_by(|a, b| a.1.total_cmp(&b.1));
-    let parts = match widest {
-        Some((i, gap)) if gap > total / 3.0 && gap > 1.5f64.ln() => {
-            vec![[lo, clusters[i][1]], [clusters[i + 1][0], hi]]
-        }
-        _ => vec![[lo, hi]],
-    };
+    // Parts as ranges of clusters; split the part with the widest qualifying gap, again.
+    let mut parts: Vec<(usize, usize)> = vec![(0, clusters.len() - 1)];
+    while parts.len() < MAX_STRETCHES {
+        let best = parts
+            .iter()
+            .enumerate()
+            // Only the part that holds 1 splits again: the rows near the reference are
+            // the ones that need the room; far groups share a stretch.
+            .filter(|(_, &(a, b))| clusters[a][0] <= 1.0 && 1.0 <= clusters[b][1])
+            .filter_map(|(k, &(a, b))| {
+                let total = (clusters[b][1] / clusters[a][0]).ln();
+                (a..b)
+                    .map(|i| (k, i, (clusters[i + 1][0] / clusters[i][1]).ln()))
+                    .filter(|&(_, _, gap)| gap > total / 3.0 && gap > 1.5f64.ln())
+                    .max_by(|x, y| x.2.total_cmp(&y.2))
+            })
+            .max_by(|x, y| x.2.total_cmp(&y.2));
+        let Some((k, i, _)) = best else { break };
+        let (a, b) = parts[k];
+        parts.splice(k..=k, [(a, i), (i + 1, b)]);
+    }
     parts
         .into_iter()
-        .map(|[a, b]| {
+        .map(|(a, b)| {
+            let (a, b) = (clusters[a][0], clusters[b][1]);
             let span = (b / a).ln().max(min_span.ln());
             let mid = (a * b).sqrt().ln();
             let half = span / 2.0 * 1.12;
@@ -202,6 +213,9 @@ pub fn ratio_stretches(intervals: &[[f64; 2]], min_span: f64) -> Vec<[f64; 2]> {
         })
         .collect()
 }
+
+/// The most stretches a ratio axis breaks into.
+pub const MAX_STRETCHES: usize = 3;
 
 /// The largest font size, from `size` down to `min` in half points, at which `text` is
 /// at most `width` pixels wide (`min` when none is).
@@ -294,6 +308,15 @@ mod tests {
         let s = ratio_stretches(&peers, 1.25);
         assert_eq!(s.len(), 2);
         assert!(s[1][1] > 19.71 && s[1][0] < 5.68, "{s:?}");
+        // A runtime at 40× and one at 0.1× beside these: three stretches, 1.0-1.4× alone.
+        let mut odd = exec_true.to_vec();
+        odd.extend([[41.8, 42.0], [0.1, 0.1]]);
+        let s = ratio_stretches(&odd, 1.25);
+        assert_eq!(s.len(), 3, "{s:?}");
+        assert!(s[1][0] < 0.998 && s[1][1] > 1.439 && s[1][1] < 2.0, "{s:?}");
+        for w in s.windows(2) {
+            assert!(w[0][1] < w[1][0], "{s:?}");
+        }
         // No wide gap, one axis.
         let near = [[0.99, 1.03], [1.08, 1.12], [1.2, 1.45]];
         let s = ratio_stretches(&near, 1.25);

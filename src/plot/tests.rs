@@ -195,3 +195,29 @@ fn the_committed_results_draw() {
     std::fs::remove_dir_all(&dir).ok();
     assert!(drawn > 0 || !root.exists());
 }
+
+/// Odd shapes draw too: the reference alone, a row 40 times slower and one 10 times faster
+/// (the axis breaks on both sides of 1), a one-value sweep.
+#[test]
+fn odd_runs_draw() {
+    let dir = temp_dir("odd");
+    let mut alone = sample();
+    alone.results.truncate(1);
+    super::write_charts(&analyze(alone, "noclone"), &dir).unwrap();
+    let mut wide = sample();
+    let mut slow = wide.results[1].clone();
+    slow.strategy = "slow".into();
+    slow.kind = Kind::Runtime;
+    slow.times.iter_mut().for_each(|t| *t *= 16.0);
+    let mut fast = wide.results[1].clone();
+    fast.strategy = "fast".into();
+    fast.kind = Kind::Runtime;
+    fast.times.iter_mut().for_each(|t| *t /= 25.0);
+    wide.results.extend([slow, fast]);
+    super::write_charts(&analyze(wide, "noclone"), &dir).unwrap();
+    let ratios = svg(&dir, "ratios");
+    for n in ["slow", "fast", "memfd"] {
+        assert!(has_text(&ratios, n), "ratios.svg lacks {n}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
