@@ -73,12 +73,12 @@ fn benches(c: &mut Criterion) {
             {
                 eprintln!(
                     "skipping {}/{}: unsupported: {why}",
-                    unit.workload, unit.strategy
+                    unit.workload, unit.name()
                 );
                 continue;
             }
             // A whole start, seal to reap, timed as `compare` times it.
-            let name = unit.strategy.clone();
+            let name = unit.name();
             group.bench_function(name, |b| {
                 b.iter_custom(|iters| {
                     (0..iters)

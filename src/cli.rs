@@ -22,6 +22,13 @@ pub struct Cli {
 pub enum Command {
     /// List the strategies and whether this kernel can run them.
     List(ListArgs),
+    /// Shell completions, for bash, zsh, fish, elvish or powershell, on standard output.
+    Completions { shell: clap_complete::Shell },
+    /// The manual page (roff), on standard output: `sealbench manpage > sealbench.1`.
+    Manpage,
+    /// What on this machine makes timings noisy or a strategy unsupported (frequency
+    /// scaling, load, steal time, THP, ASLR, cgroups, kernel support, installed peers).
+    Doctor,
     /// Measure starts of every selected strategy, interleaved, and report them.
     Compare(CompareArgs),
     /// Re-render the tables, exports and charts of a saved results file without re-running.
@@ -62,11 +69,12 @@ pub struct CompareArgs {
     #[arg(long, default_value = "all")]
     pub strategies: StrategyList,
     /// `all`, or a comma-separated list of workload names.
-    #[arg(long, default_value = "exec-true")]
+    #[arg(long, alias = "workloads", default_value = "exec-true")]
     pub workload: WorkloadList,
-    /// The strategy, or runtime, ratios are taken against.
-    #[arg(long, default_value = strategies::DEFAULT_REFERENCE)]
-    pub reference: String,
+    /// The strategy, or runtime, ratios are taken against [default: noclone when it is in
+    /// the run, else the first row].
+    #[arg(long, value_name = "ROW")]
+    pub reference: Option<String>,
     /// Real runtimes on PATH to run on the same bundle as peers (`runc,crun,youki`),
     /// interleaved with everything else.
     #[arg(long, value_name = "LIST")]
@@ -94,48 +102,87 @@ pub struct CompareArgs {
     pub run: RunArgs,
     #[command(flatten)]
     pub export: ExportArgs,
+    #[command(flatten)]
+    pub display: DisplayArgs,
+}
+
+/// How the results are shown on the terminal.
+#[derive(Args, Debug, Clone, Default)]
+pub struct DisplayArgs {
+    /// Every figure of a row (the CI of the median, mean ± σ, min, max, CPU times, this
+    /// run's own interval, outliers, faults, mount events, memory), not only the columns a
+    /// reader needs first.
+    #[arg(long)]
+    pub wide: bool,
+    /// Table style: `full` (Unicode, colour), `nocolor`, `basic` (ASCII), `none`; `auto`
+    /// is `full` on a terminal and `basic` otherwise. NO_COLOR turns colour off.
+    #[arg(long, value_enum, default_value_t = crate::output::table::StyleArg::Auto)]
+    pub style: crate::output::table::StyleArg,
+    /// The unit of times in the table [default: each time in its own readable unit].
+    #[arg(long, short = 'u', value_enum, default_value_t = crate::output::model::TimeUnit::Auto)]
+    pub time_unit: crate::output::model::TimeUnit,
+    /// The order of rows within each workload.
+    #[arg(long, value_enum, default_value_t = crate::output::model::Sort::Run)]
+    pub sort: crate::output::model::Sort,
+}
+
+impl DisplayArgs {
+    pub fn display(&self) -> crate::output::Display {
+        crate::output::Display {
+            view: crate::output::model::View {
+                wide: self.wide,
+                unit: self.time_unit,
+                sort: self.sort,
+            },
+            style: self.style,
+        }
+    }
 }
 
 /// How many starts, in what order.
 #[derive(Args, Debug, Clone)]
 pub struct RunArgs {
-    /// Measured rounds (every strategy starts once per round, --block times). Without it,
-    /// the count comes from --time-budget.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["min_runs", "max_runs", "time_budget"])]
+    /// Measured rounds per pass (every row starts once per round, --block times). Without
+    /// it, the count comes from --time-budget.
+    #[arg(long, short = 'r', value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["min_runs", "max_runs", "time_budget"])]
     pub runs: Option<u32>,
-    /// With a time budget: at least this many rounds.
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    /// With a time budget: at least this many rounds per pass.
+    #[arg(long, short = 'm', default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub min_runs: u32,
-    /// With a time budget: at most this many rounds.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    /// With a time budget: at most this many rounds per pass.
+    #[arg(long, short = 'M', value_parser = clap::value_parser!(u32).range(1..))]
     pub max_runs: Option<u32>,
-    /// Seconds of measured starts per strategy, as hyperfine's default of 3: the run lasts
-    /// about this times the number of strategies, in equal rounds for all.
-    #[arg(long, default_value_t = 3.0, value_parser = parse_seconds)]
+    /// Seconds of measured starts per row, over all passes: the run lasts about this times
+    /// the number of rows, in equal rounds for all. Beyond what the spread between runs
+    /// allows, more rounds in one run narrow nothing that holds for the next.
+    #[arg(long, default_value_t = 1.5, value_parser = parse_seconds)]
     pub time_budget: f64,
-    /// Interleaved rounds of unmeasured starts before measuring.
-    #[arg(long, default_value_t = 5)]
+    /// Interleaved rounds of unmeasured starts before measuring, in every pass.
+    #[arg(long, short = 'w', default_value_t = 5)]
     pub warmup: u32,
     /// Starts of one strategy in a row within each interleaved round.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     pub block: u32,
-    /// Seed of the round order and of the bootstrap (printed, so a run can be repeated).
+    /// Seed of the round order and of the bootstrap [default: random, printed so that a
+    /// run can be repeated].
     #[arg(long)]
     pub seed: Option<u64>,
     /// Size the runtime binary is padded to (runc is about 12 MiB).
     #[arg(long, default_value = "12MiB", value_parser = parse_size)]
     pub exe_size: u64,
-    /// Kill a start (stage 2 or a runtime peer) that runs longer than this, and count it
-    /// as a failed run.
-    #[arg(long, default_value = "30", value_parser = parse_timeout)]
+    /// Kill a start (stage 2 or a runtime peer), or any command run on a peer's behalf, that
+    /// runs longer than this many seconds, and count it as a failed start.
+    #[arg(long, default_value = "30", value_name = "SECONDS", value_parser = parse_timeout)]
     pub run_timeout: f64,
     /// Time the phases of every start (seal, spawn, run, reap, teardown), and run the
     /// reference once more without them so that the instrumentation's cost is measured.
     #[arg(long)]
     pub phases: bool,
-    /// Independent passes, each in a fresh worker with its own seed; ratios then also get
-    /// an interval from the spread between passes (run-to-run variance).
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    /// Independent passes, each in a fresh worker with its own seed, sharing the time
+    /// budget: the printed interval holds the spread between passes and between runs, so
+    /// it is about the next run, not only this one. With 1, the interval describes this
+    /// run only, and says so.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub repeat: u32,
     /// Calibration only: busy-wait DURATION (e.g. 60us) inside every timed start of
     /// STRATEGY, a real slowdown for measuring what the gate detects.
@@ -172,22 +219,46 @@ pub struct ExportArgs {
     pub plot: Option<PathBuf>,
 }
 
+impl ExportArgs {
+    /// What to write, as the export layer takes it.
+    pub fn spec(&self) -> crate::export::ExportSpec {
+        crate::export::ExportSpec {
+            json: self.export_json.clone(),
+            hyperfine_json: self.export_hyperfine_json.clone(),
+            markdown: self.export_markdown.clone(),
+            csv: self.export_csv.clone(),
+            benchstat: self.export_benchstat.clone(),
+            html: self.export_html.clone(),
+            plot: self.plot.clone(),
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct ReportArgs {
     /// A results file written by `compare --export-json`.
     pub file: PathBuf,
+    /// The row ratios are taken against.
     #[arg(long, default_value = strategies::DEFAULT_REFERENCE)]
     pub reference: String,
+    /// An earlier results file: every row's change against it, with its interval, in the
+    /// terminal, the Markdown and the HTML report (as criterion compares with a baseline).
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
     #[command(flatten)]
     pub export: ExportArgs,
+    #[command(flatten)]
+    pub display: DisplayArgs,
 }
 
 #[derive(Args, Debug)]
 pub struct PlotArgs {
     /// A results file written by `compare --export-json`.
     pub file: PathBuf,
+    /// The directory the charts (SVG and PNG) are written to.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// The row ratios are taken against.
     #[arg(long, default_value = strategies::DEFAULT_REFERENCE)]
     pub reference: String,
 }
@@ -218,6 +289,8 @@ pub struct GateArgs {
     /// Repeatable.
     #[arg(long, value_name = "PCT|NAME=PCT", default_value = "3%")]
     pub max_regression: Vec<MarginSpec>,
+    /// The row ratios are taken against: a strategy, or in an A/B gate one of the
+    /// `--runtime`s (the build the others are judged against).
     #[arg(long, default_value = strategies::DEFAULT_REFERENCE)]
     pub reference: String,
     /// Passes to make now before judging.
@@ -243,6 +316,7 @@ pub struct GateArgs {
 pub struct MergeArgs {
     /// Results files (`compare --export-json`) from different hosts or kernels.
     pub files: Vec<PathBuf>,
+    /// The row ratios are taken against.
     #[arg(long, default_value = strategies::DEFAULT_REFERENCE)]
     pub reference: String,
     #[arg(long, value_name = "FILE")]
@@ -372,7 +446,7 @@ fn parse_seconds(s: &str) -> Result<f64, String> {
     match s.trim().trim_end_matches('s').parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 && v <= MAX_SECONDS => Ok(v),
         _ => Err(format!(
-            "{s:?} is not a number of seconds from 0 to {MAX_SECONDS}"
+            "{s:?} is not a number of seconds above 0 and at most {MAX_SECONDS}"
         )),
     }
 }

@@ -13,6 +13,7 @@ pub mod export;
 pub mod gate;
 pub mod host;
 pub mod interrupt;
+pub mod measure;
 mod named;
 pub mod observe;
 pub mod output;
@@ -39,16 +40,7 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
-            // One line naming the problem, as every other bad input gets.
-            let text = e.to_string();
-            let first = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("bad usage");
-            output::emit::err(&format!(
-                "sealbench: {} (see --help)",
-                first.trim_start_matches("error: ").trim()
-            ));
+            output::emit::err(&format!("sealbench: {} (see --help)", one_line(&e.to_string())));
             return exit::USAGE;
         }
         Err(e) => {
@@ -58,6 +50,9 @@ pub fn main() -> i32 {
     };
     let outcome = match &cli.command {
         Command::List(a) => command::list::run(a),
+        Command::Doctor => command::doctor::run(),
+        Command::Completions { shell } => command::help::completions(*shell),
+        Command::Manpage => command::help::manpage(),
         Command::Compare(a) => command::compare::run(a),
         Command::Report(a) => command::report::run(a),
         Command::Bundle(a) => command::bundle::run(a),
@@ -76,5 +71,38 @@ pub fn main() -> i32 {
             output::emit::err(&format!("sealbench: error: {e}"));
             e.code()
         }
+    }
+}
+
+/// clap's message on one line, every word of it kept (the arguments it names, its "did you
+/// mean" tip), its usage block left to `--help`: one line naming the problem, as every
+/// other bad input gets.
+fn one_line(text: &str) -> String {
+    text.lines()
+        .take_while(|l| !l.starts_with("Usage:"))
+        .map(|l| l.trim().trim_start_matches("error: "))
+        .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
+        .map(|l| match l.strip_prefix("tip: ") {
+            Some(tip) => format!("({tip})"),
+            None => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn claps_words_survive_on_one_line() {
+        let text = "error: the following required arguments were not provided:\n  --baseline <BASELINE>\n  --param <PARAM>\n\nUsage: sealbench gate --baseline <BASELINE>\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            super::one_line(text),
+            "the following required arguments were not provided: --baseline <BASELINE> --param <PARAM>"
+        );
+        let text = "error: unexpected argument '--strategie' found\n\n  tip: a similar argument exists: '--strategies'\n\nUsage: sealbench compare [OPTIONS]\n";
+        assert_eq!(
+            super::one_line(text),
+            "unexpected argument '--strategie' found (a similar argument exists: '--strategies')"
+        );
     }
 }

@@ -19,6 +19,8 @@ fn compare_all_runs_every_strategy_and_leaves_the_host_as_it_was() {
                 "all",
                 "--runs",
                 "10",
+                "--repeat",
+                "1",
                 "--warmup",
                 "1",
                 "--seed",
@@ -111,6 +113,8 @@ fn every_row_runs_the_same_rounds_and_its_ratio_is_its_median_over_the_reference
                     "noclone,memfd,overlayfs,open-tree",
                 ])
                 .args([
+                    "--repeat",
+                    "1",
                     "--time-budget",
                     "0.3",
                     "--min-runs",
@@ -320,4 +324,47 @@ fn phases_and_counters_show_where_memfds_cost_goes() {
         "{}",
         v["command"]
     );
+}
+
+/// The default table fits the width it is given, draws no box characters into a pipe, and
+/// `--wide` shows every figure.
+#[test]
+fn the_table_fits_columns_and_is_plain_when_piped() {
+    if !root_or_skip("table width") {
+        return;
+    }
+    let dir = TempDir::new("table-width");
+    let json = dir.path("r.json");
+    run_ok(
+        sealbench()
+            .args(["compare", "--strategies", "all", "--runs", "4", "--repeat", "2", "-q"])
+            .arg("--export-json")
+            .arg(&json),
+    );
+    let shown = |columns: Option<&str>, extra: &[&str]| {
+        let mut cmd = sealbench();
+        match columns {
+            Some(c) => cmd.env("COLUMNS", c),
+            None => cmd.env_remove("COLUMNS"),
+        };
+        let out = run_ok(cmd.arg("report").arg(&json).args(extra));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let text = shown(Some("100"), &[]);
+    let widest = text.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(widest <= 100, "a line of {widest} characters:\n{text}");
+    assert!(
+        !text.chars().any(|c| ('\u{2500}'..='\u{257f}').contains(&c)),
+        "box-drawing characters in a pipe:\n{text}"
+    );
+    assert!(!text.contains('\u{1b}'), "colour in a pipe");
+    for name in ["noclone", "memfd", "overlayfs", "bind-ro-host"] {
+        assert!(text.contains(name), "{name} missing:\n{text}");
+    }
+    assert!(!text.contains("mean ± σ"), "the default view is narrow");
+    // Unbounded (a pipe, no COLUMNS): every column whole.
+    let wide = shown(None, &["--wide"]);
+    for column in ["mean ± σ", "min", "max", "this run's interval", "minor faults"] {
+        assert!(wide.contains(column), "--wide lacks {column}:\n{wide}");
+    }
 }

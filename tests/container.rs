@@ -78,6 +78,8 @@ fn peers_run_on_the_same_bundle_and_leave_nothing_behind() {
             "container-start",
             "--runtimes",
             "runc,crun",
+            "--repeat",
+            "1",
             "--runs",
             "5",
             "--warmup",
@@ -353,6 +355,8 @@ fn three_known_runtimes_run_as_peers() {
             .args([
                 "--runtimes",
                 "runc,crun,youki",
+                "--repeat",
+                "1",
                 "--runs",
                 "10",
                 "--warmup",
@@ -421,6 +425,8 @@ fn a_runtime_that_hangs_is_counted_not_waited_for() {
             .arg("--runtime")
             .arg(format!("hangs={}", script.display()))
             .args([
+                "--repeat",
+                "1",
                 "--runs",
                 "8",
                 "--warmup",

@@ -39,7 +39,9 @@ fn rows(r: &Results, reference: &str) -> Vec<(String, Vec<PassEstimate>, [f64; 2
                 },
                 row_seed(seed, &e.workload, &e.strategy, "passes"),
             );
-            let single = e.analysis.ratio.as_ref().expect("a ratio").ci95;
+            // This run's own interval: all its rounds pooled (the headline is the answer).
+            let r = e.analysis.ratio.as_ref().expect("a ratio");
+            let single = r.run_ci95.unwrap_or(r.ci95);
             (e.strategy.clone(), est, single)
         })
         .collect()
@@ -95,7 +97,9 @@ fn a_baseline_headline_with_the_prior_holds_the_other_baselines_ratio() {
                 continue;
             };
             let target = Headline::of(theirs, 0.0).expect("a headline").value;
-            let prior = sealbench::gate::prior_sd(name);
+            let prior = sealbench::gate::prior_sd(
+                strategies::by_name(name).is_some_and(|s| s.copies_per_start()),
+            );
             let h0 = Headline::of(est, 0.0).expect("a headline");
             let h1 = Headline::of(est, prior).expect("a headline");
             let holds = |h: &Headline| h.ci95[0] <= target && target <= h.ci95[1];

@@ -77,24 +77,53 @@ fn a_bundle_with_hooks_is_refused_unless_the_user_opts_in() {
     });
     std::fs::write(&config, serde_json::to_vec(&v).unwrap()).unwrap();
     let mut cmd = sealbench();
-    cmd.args(["compare", "--strategies", "none", "--workload", "container-start"])
-        .args(["--runtimes", "runc", "--runs", "2", "-q", "--bundle"])
-        .arg(&bundle);
+    cmd.args([
+        "compare",
+        "--strategies",
+        "none",
+        "--workload",
+        "container-start",
+    ])
+    .args(["--runtimes", "runc", "--runs", "2", "-q", "--bundle"])
+    .arg(&bundle);
     let (_, err) = expect_code(&mut cmd, 2);
     assert!(
-        err.contains("createRuntime: 1") && err.contains("poststop: 1") && err.contains("--allow-hooks"),
+        err.contains("createRuntime: 1")
+            && err.contains("poststop: 1")
+            && err.contains("--allow-hooks"),
         "{err}"
     );
-    assert_eq!(err.lines().filter(|l| l.contains("error")).count(), 1, "{err}");
+    assert_eq!(
+        err.lines().filter(|l| l.contains("error")).count(),
+        1,
+        "{err}"
+    );
     assert!(!marker.exists(), "a hook ran without the opt-in");
     // With the opt-in the hooks are the user's to run, and they do run.
     run_ok(
         sealbench()
-            .args(["compare", "--strategies", "none", "--workload", "container-start"])
-            .args(["--runtimes", "runc", "--runs", "2", "-q", "--allow-hooks", "--bundle"])
+            .args([
+                "compare",
+                "--strategies",
+                "none",
+                "--workload",
+                "container-start",
+            ])
+            .args([
+                "--runtimes",
+                "runc",
+                "--runs",
+                "2",
+                "-q",
+                "--allow-hooks",
+                "--bundle",
+            ])
             .arg(&bundle),
     );
-    assert!(marker.exists(), "--allow-hooks did not run the bundle's hook");
+    assert!(
+        marker.exists(),
+        "--allow-hooks did not run the bundle's hook"
+    );
 }
 
 #[test]
@@ -169,7 +198,10 @@ fn nothing_a_runtime_prints_reaches_the_exported_json_on_stdout() {
         "noisy-rt",
         "case \"$*\" in *--version*) echo noisy 1; exit 0;; esac\necho CONTAINER-OUT\necho CONTAINER-ERR >&2\nexit 0",
     );
-    let out = run_ok(&mut compare_peer(&rt, &["--runs", "3", "--export-json", "-"]));
+    let out = run_ok(&mut compare_peer(
+        &rt,
+        &["--runs", "3", "--export-json", "-"],
+    ));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("CONTAINER-OUT"), "{text}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("clean JSON on stdout");
@@ -186,17 +218,36 @@ fn bad_runtime_names_and_files_are_refused_before_the_run() {
         ("noclone=/bin/true", "strategy's name"),
     ] {
         let (_, err) = expect_code(
-            sealbench().args(["compare", "--strategies", "none", "--workload", "container-start", "--runtime", arg]),
+            sealbench().args([
+                "compare",
+                "--strategies",
+                "none",
+                "--workload",
+                "container-start",
+                "--runtime",
+                arg,
+            ]),
             2,
         );
         assert!(err.contains(says), "{arg}: {err}");
     }
     let fifo = dir.path("fifo");
-    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
     let started = Instant::now();
     let (_, err) = expect_code(
         sealbench()
-            .args(["compare", "--strategies", "none", "--workload", "container-start", "--runtime"])
+            .args([
+                "compare",
+                "--strategies",
+                "none",
+                "--workload",
+                "container-start",
+                "--runtime",
+            ])
             .arg(format!("f={}", fifo.display())),
         2,
     );
@@ -209,7 +260,14 @@ fn bad_runtime_names_and_files_are_refused_before_the_run() {
     std::fs::set_permissions(&big, std::fs::Permissions::from_mode(0o755)).unwrap();
     let (_, err) = expect_code(
         sealbench()
-            .args(["compare", "--strategies", "none", "--workload", "container-start", "--runtime"])
+            .args([
+                "compare",
+                "--strategies",
+                "none",
+                "--workload",
+                "container-start",
+                "--runtime",
+            ])
             .arg(format!("b={}", big.display())),
         2,
     );
@@ -227,19 +285,37 @@ fn a_huge_version_line_is_cut_and_a_run_where_nothing_ran_fails() {
         "loud-rt",
         "case \"$*\" in *--version*) head -c 50000000 /dev/zero | tr '\\0' v; echo; exit 0;; esac\nexit 0",
     );
-    let out = run_ok(&mut compare_peer(&rt, &["--runs", "2", "--export-json", "-"]));
+    let out = run_ok(&mut compare_peer(
+        &rt,
+        &["--runs", "2", "--export-json", "-"],
+    ));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let version = v["results"][0]["version"].as_str().unwrap();
-    assert!(version.len() <= 200, "{} bytes of version kept", version.len());
+    assert!(
+        version.len() <= 200,
+        "{} bytes of version kept",
+        version.len()
+    );
     // Nothing could run: a failure naming why, not an empty result with exit 0.
     let (_, err) = expect_code(
         sealbench().args([
-            "compare", "--strategies", "none", "--workload", "container-start",
-            "--runtime", "f=/bin/false", "--runs", "2", "-q",
+            "compare",
+            "--strategies",
+            "none",
+            "--workload",
+            "container-start",
+            "--runtime",
+            "f=/bin/false",
+            "--runs",
+            "2",
+            "-q",
         ]),
         1,
     );
-    assert!(err.contains("nothing ran") && err.contains("container-start/f"), "{err}");
+    assert!(
+        err.contains("nothing ran") && err.contains("container-start/f"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -270,7 +346,10 @@ fn a_runtime_replaced_during_the_run_fails_its_row() {
     let row = &v["results"][0];
     assert_eq!(row["status"], "failed", "{row}");
     assert!(
-        row["reason"].as_str().unwrap().contains("replaced during the run"),
+        row["reason"]
+            .as_str()
+            .unwrap()
+            .contains("replaced during the run"),
         "{row}"
     );
 }

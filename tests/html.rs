@@ -38,9 +38,12 @@ fn the_html_report_opens_in_chromium_with_every_row() {
     let dir = TempDir::new("html");
     let html = dir.path("r.html");
     let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("results/exec-true.json");
+    // Against itself as the baseline: the report shows every row's change (none).
     run_ok(
         sealbench()
             .arg("report")
+            .arg(&results)
+            .arg("--baseline")
             .arg(&results)
             .arg("--html")
             .arg(&html),
@@ -81,6 +84,12 @@ fn the_html_report_opens_in_chromium_with_every_row() {
             "no row for {s} in the DOM Chromium built"
         );
     }
+    // The distributions, and the comparison with the baseline, one row per strategy but
+    // the reference, each with no change.
+    assert!(dom.contains("id=\"distribution-chart\""), "no distributions");
+    let changed = dom.matches("<tr data-row=\"exec-true/").count();
+    assert_eq!(changed, rows.len() - 1, "one change row per strategy but the reference");
+    assert!(dom.contains("+0.0%"), "a file against itself changes by nothing");
 
     // A screenshot of the page is not blank: many pixels differ from the background.
     let shot = dir.path("shot.png");

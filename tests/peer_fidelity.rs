@@ -10,11 +10,16 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn installed(name: &str) -> PathBuf {
-    ["/usr/sbin", "/usr/bin", "/usr/local/bin", "/root/.cargo/bin"]
-        .iter()
-        .map(|d| Path::new(d).join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("{name} is not installed: scripts/setup.sh installs it"))
+    [
+        "/usr/sbin",
+        "/usr/bin",
+        "/usr/local/bin",
+        "/root/.cargo/bin",
+    ]
+    .iter()
+    .map(|d| Path::new(d).join(name))
+    .find(|p| p.is_file())
+    .unwrap_or_else(|| panic!("{name} is not installed: scripts/setup.sh installs it"))
 }
 
 fn row<'a>(v: &'a Value, workload: &str, name: &str) -> &'a Value {
@@ -59,12 +64,22 @@ fn a_runtime_by_path_or_copied_under_tmp_measures_as_on_path() {
     let v = compare_json(
         "fidelity",
         &[
-            "--strategies", "none", "--workload", "container-start",
-            "--runtimes", "runc,crun",
-            "--runtime", &format!("p={}", runc.display()),
-            "--runtime", &format!("t={}", copy.0.display()),
-            "--runtime", &format!("pc={}", crun.display()),
-            "--reference", "runc", "--runs", "60",
+            "--strategies",
+            "none",
+            "--workload",
+            "container-start",
+            "--runtimes",
+            "runc,crun",
+            "--runtime",
+            &format!("p={}", runc.display()),
+            "--runtime",
+            &format!("t={}", copy.0.display()),
+            "--runtime",
+            &format!("pc={}", crun.display()),
+            "--reference",
+            "runc",
+            "--runs",
+            "60",
         ],
     );
     for (a, b) in [("runc", "p"), ("runc", "t"), ("crun", "pc")] {
@@ -77,11 +92,18 @@ fn a_runtime_by_path_or_copied_under_tmp_measures_as_on_path() {
     // Within noise: the same binary, interleaved in the same rounds. The bound is wide
     // enough for a loaded machine and far below the 1.32x of a changed seal path.
     for name in ["p", "t"] {
-        let ratio = row(&v, "container-start", name)["ratio"]["value"].as_f64().unwrap();
-        assert!((0.87..1.15).contains(&ratio), "{name}: ratio {ratio} to runc on PATH");
+        let ratio = row(&v, "container-start", name)["ratio"]["value"]
+            .as_f64()
+            .unwrap();
+        assert!(
+            (0.87..1.15).contains(&ratio),
+            "{name}: ratio {ratio} to runc on PATH"
+        );
     }
     let ratio_pc = {
-        let c = row(&v, "container-start", "crun")["median"].as_f64().unwrap();
+        let c = row(&v, "container-start", "crun")["median"]
+            .as_f64()
+            .unwrap();
         row(&v, "container-start", "pc")["median"].as_f64().unwrap() / c
     };
     assert!((0.87..1.15).contains(&ratio_pc), "crun by path: {ratio_pc}");
@@ -99,8 +121,16 @@ fn every_row_says_what_it_was_seen_to_seal_and_whether_its_data_is_shared() {
     let v = compare_json(
         "observed",
         &[
-            "--strategies", "all", "--workload", "full-start,container-start",
-            "--runtimes", "runc,crun,youki", "--runs", "3", "--warmup", "1",
+            "--strategies",
+            "all",
+            "--workload",
+            "full-start,container-start",
+            "--runtimes",
+            "runc,crun,youki",
+            "--runs",
+            "3",
+            "--warmup",
+            "1",
         ],
     );
     let expect = [
@@ -120,8 +150,12 @@ fn every_row_says_what_it_was_seen_to_seal_and_whether_its_data_is_shared() {
             let r = row(&v, workload, name);
             assert_eq!(r["seal_observed"], seal, "{workload}/{name}: {r}");
             assert_eq!(r["data"], data, "{workload}/{name}: {}", r["data_evidence"]);
-            assert!(r["seal_evidence"].as_str().is_some_and(|e| e.contains("exe ")));
-            assert!(r["data_evidence"].as_str().is_some_and(|e| e.contains("frame")));
+            assert!(r["seal_evidence"]
+                .as_str()
+                .is_some_and(|e| e.contains("exe ")));
+            assert!(r["data_evidence"]
+                .as_str()
+                .is_some_and(|e| e.contains("frame")));
         }
     }
     let youki = row(&v, "container-start", "youki");
@@ -135,7 +169,10 @@ fn every_row_says_what_it_was_seen_to_seal_and_whether_its_data_is_shared() {
     // runc's version names an expectation; where it disagrees the row says so, and here
     // (Debian's runc 1.1.5 on ext4) it agrees.
     let runc = row(&v, "container-start", "runc");
-    if runc["version"].as_str().is_some_and(|s| s.contains("1.1.5")) {
+    if runc["version"]
+        .as_str()
+        .is_some_and(|s| s.contains("1.1.5"))
+    {
         assert_eq!(runc["seal_observed"], "bindfd", "{runc}");
         assert_eq!(runc["seal_expected"], "bindfd");
     }
@@ -153,13 +190,23 @@ fn the_peer_audit_attacks_decoys_and_never_the_installed_binaries() {
         use sha2::Digest;
         format!("{:x}", sha2::Sha256::digest(std::fs::read(p).unwrap()))
     };
-    let bins: Vec<PathBuf> = ["runc", "crun", "youki"].iter().map(|n| installed(n)).collect();
+    let bins: Vec<PathBuf> = ["runc", "crun", "youki"]
+        .iter()
+        .map(|n| installed(n))
+        .collect();
     let before: Vec<String> = bins.iter().map(|p| sha(p)).collect();
     let dir = TempDir::new("peer-audit");
     let out = dir.path("a.json");
     run_ok(
         sealbench()
-            .args(["audit", "--strategies", "none", "--runtimes", "runc,crun,youki", "--export-json"])
+            .args([
+                "audit",
+                "--strategies",
+                "none",
+                "--runtimes",
+                "runc,crun,youki",
+                "--export-json",
+            ])
             .arg(&out),
     );
     let after: Vec<String> = bins.iter().map(|p| sha(p)).collect();
@@ -172,7 +219,9 @@ fn the_peer_audit_attacks_decoys_and_never_the_installed_binaries() {
     for f in peers {
         assert_eq!(f["outcome"], "blocked", "{f}");
         assert!(
-            f["detail"].as_str().is_some_and(|d| d.contains("the decoy")),
+            f["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("the decoy")),
             "the decoy's own seal is reported: {f}"
         );
     }
@@ -192,9 +241,17 @@ fn the_ab_gate_sees_a_2ms_slowdown_between_two_builds_given_by_path() {
     let build = |name: &str, delay_ns: u64| {
         let out = dir.path(name);
         let status = std::process::Command::new("gcc")
-            .args(["-O2", &format!("-DREAL=\"{}\"", runc.display()), &format!("-DDELAY_NS={delay_ns}"), "-o"])
+            .args([
+                "-O2",
+                &format!("-DREAL=\"{}\"", runc.display()),
+                &format!("-DDELAY_NS={delay_ns}"),
+                "-o",
+            ])
             .arg(&out)
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/slow-runtime.c"))
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scripts/slow-runtime.c"
+            ))
             .status()
             .expect("gcc: scripts/setup.sh installs it");
         assert!(status.success());

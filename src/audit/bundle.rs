@@ -63,8 +63,7 @@ impl AuditBundle {
                 Err(_) => {}
             }
         }
-        std::fs::create_dir_all(rootfs.join(&REPORT_DIR[1..]))
-            .ctx(|| "mkdir report dir".into())?;
+        std::fs::create_dir_all(rootfs.join(&REPORT_DIR[1..])).ctx(|| "mkdir report dir".into())?;
         std::fs::write(rootfs.join(&PAYLOAD[1..]), b"").ctx(|| "payload mount point".into())?;
         mounts.push(bind(&reports, REPORT_DIR, true));
         mounts.push(bind(&payload, PAYLOAD, false));

@@ -1,6 +1,5 @@
 use super::judge::Outcome;
 use crate::error::{Error, Result};
-use std::os::fd::AsRawFd;
 
 /// Whether the object stage 2 ran from shares page-cache pages with the host binary: the
 /// physical frame of stage 2's own text page (from its /proc/self/pagemap) against the
@@ -22,35 +21,6 @@ pub fn judge(decoy: &std::fs::File, text_page: Option<&str>) -> Result<Outcome> 
 }
 
 fn decoy_pfn(decoy: &std::fs::File, offset: u64) -> Result<Option<u64>> {
-    use std::os::unix::fs::FileExt;
-    // SAFETY: a fresh read-only shared mapping of one page of a file we hold open,
-    // unmapped before returning; nothing else refers to it.
-    unsafe {
-        let page = libc::mmap(
-            std::ptr::null_mut(),
-            4096,
-            libc::PROT_READ,
-            libc::MAP_SHARED,
-            decoy.as_raw_fd(),
-            offset as libc::off_t,
-        );
-        if page == libc::MAP_FAILED {
-            return Err(Error::failure(format!(
-                "mmap decoy: {}",
-                std::io::Error::last_os_error()
-            )));
-        }
-        std::ptr::read_volatile(page as *const u8);
-        let pagemap = std::fs::File::open("/proc/self/pagemap")
-            .map_err(|e| Error::failure(format!("pagemap: {e}")));
-        let mut entry = [0u8; 8];
-        let read = pagemap.and_then(|f| {
-            f.read_exact_at(&mut entry, (page as u64 / 4096) * 8)
-                .map_err(|e| Error::failure(format!("pagemap: {e}")))
-        });
-        libc::munmap(page, 4096);
-        read?;
-        let entry = u64::from_le_bytes(entry);
-        Ok((entry >> 63 == 1).then_some(entry & ((1 << 55) - 1)))
-    }
+    crate::observe::file_frame(decoy, offset)
+        .map_err(|e| Error::failure(format!("the decoy's frame: {e}")))
 }

@@ -11,5 +11,5 @@ pub use contender::{Contender, Phases, SealedStart};
 pub use executor::{time_one, Missed};
 pub use plan::{unit_for, units_for};
 pub use record::entry;
-pub use scheduler::{run, Plan, RunCount};
-pub use unit::{Sample, Unit, UnitState};
+pub use scheduler::{run, Observer, Plan, RunCount, Silent};
+pub use unit::{Row, Sample, Unit, UnitState};

@@ -1,6 +1,6 @@
 //! Making the units of a run.
 
-use super::{SealedStart, Unit, UnitState};
+use super::{Row, SealedStart, Unit, UnitState};
 use crate::error::Error;
 use crate::sandbox::Sandbox;
 use crate::workload::Workload;
@@ -11,7 +11,7 @@ use strategies::SealStrategy;
 /// `<prefix><workload>-<strategy>`.
 pub fn units_for(
     sb: &Sandbox,
-    strategies: &[&dyn SealStrategy],
+    strategies: &[&'static dyn SealStrategy],
     workloads: &[&dyn Workload],
     prefix: &str,
 ) -> Vec<Unit> {
@@ -27,11 +27,16 @@ pub fn units_for(
 
 /// A unit of `strategy` under `workload`, on a runtime binary of its own named `owner`:
 /// ready, or why not.
-pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &str) -> Unit {
+pub fn unit_for(
+    sb: &Sandbox,
+    s: &'static dyn SealStrategy,
+    w: &dyn Workload,
+    owner: &str,
+) -> Unit {
     if w.binary() == crate::workload::Binary::Runtime {
         if !crate::sandbox::real_root() {
             return Unit::new(
-                s.name(),
+                Row::Strategy(s),
                 w.name(),
                 UnitState::Unsupported(
                     "a whole runtime needs real root for its cgroups; not run with --rootless"
@@ -40,7 +45,7 @@ pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &st
             );
         }
         if let Err(e) = crate::sandbox::runtime_path() {
-            return Unit::new(s.name(), w.name(), UnitState::Unavailable(e.to_string()));
+            return Unit::new(Row::Strategy(s), w.name(), UnitState::Unavailable(e.to_string()));
         }
     }
     let state = match sb.target_of(owner, w.binary()) {
@@ -57,7 +62,7 @@ pub fn unit_for(sb: &Sandbox, s: &dyn SealStrategy, w: &dyn Workload, owner: &st
             },
         },
     };
-    Unit::new(s.name(), w.name(), state)
+    Unit::new(Row::Strategy(s), w.name(), state)
 }
 
 /// A strategy that hands stage 2 hops to exec (runc-dmz's sealed init) has nothing to

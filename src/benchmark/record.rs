@@ -4,7 +4,7 @@ use crate::results::{Entry, Kind};
 /// The results row of a measured unit.
 pub fn entry(unit: &Unit, mount_events_method: Option<&str>) -> Entry {
     let mut e = Entry {
-        strategy: unit.strategy.clone(),
+        strategy: unit.name(),
         workload: unit.workload.clone(),
         ..Entry::default()
     };
@@ -37,10 +37,15 @@ pub fn entry(unit: &Unit, mount_events_method: Option<&str>) -> Entry {
     e.rounds = unit.samples.iter().map(|s| s.round).collect();
     e.max_rss_bytes = unit.samples.iter().map(|s| s.max_rss_kib * 1024).max();
     e.version = unit.version.clone();
-    e.kind = if unit.runtime {
+    e.kind = if unit.row.is_runtime() {
         Kind::Runtime
     } else {
         Kind::Strategy
+    };
+    e.copies_per_start = unit.row.strategy().is_some_and(|s| s.copies_per_start());
+    e.control_of = match &unit.row {
+        super::Row::Unphased(s) => Some(s.name().to_string()),
+        _ => None,
     };
     e.path = unit.path.clone();
     e.sha256 = unit.sha256.clone();

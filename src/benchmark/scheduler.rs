@@ -5,10 +5,26 @@ use super::executor::{time_one, Missed};
 /// A strategy's start never hangs unless something is broken: its first timeout fails it.
 pub const MAX_TIMEOUTS: u32 = 3;
 use super::{Unit, UnitState};
-use crate::output::Progress;
 pub use crate::results::{Plan, RunCount};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
+
+/// What a run tells whoever watches it (a progress bar, criterion-style): given to the
+/// scheduler, so that measuring knows nothing of how it is shown.
+pub trait Observer {
+    /// Pass `index` (from 0) of at most `of` begins, in a fresh worker.
+    fn pass(&self, _index: u32, _of: u32) {}
+    /// `total` measured starts are about to run.
+    fn start(&self, _total: u64) {}
+    /// One measured start of the row named `row` has run, in `seconds`.
+    fn tick(&self, _row: &str, _seconds: f64) {}
+    fn finish(&self) {}
+}
+
+/// An observer that shows nothing.
+pub struct Silent;
+
+impl Observer for Silent {}
 
 /// Which start of `unit` failed: `run N`, or `warmup` (no round id).
 fn when(id: Option<u32>, unit: &Unit) -> String {
@@ -25,7 +41,7 @@ fn round(
     order: &[usize],
     block: u32,
     id: Option<u32>,
-    progress: &Progress,
+    progress: &dyn Observer,
 ) -> Vec<f64> {
     let mut spent = vec![0.0; units.len()];
     for &i in order {
@@ -39,12 +55,12 @@ fn round(
                     spent[i] += sample.wall;
                     if id.is_some() {
                         unit.samples.push(sample);
-                        progress.tick(&unit.strategy);
+                        progress.tick(&unit.name(), sample.wall);
                     }
                 }
                 Err(Missed::TimedOut(e)) => {
                     unit.timeouts += 1;
-                    if !unit.runtime {
+                    if !unit.row.is_runtime() {
                         unit.state = UnitState::Failed(format!("{}: {e}", when(id, unit)));
                     } else if unit.timeouts > MAX_TIMEOUTS {
                         unit.state = UnitState::Failed(format!(
@@ -71,7 +87,7 @@ pub fn run(
     plan: &Plan,
     pass: u32,
     first_round: u32,
-    progress: &Progress,
+    progress: &dyn Observer,
 ) -> u32 {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(plan.pass_seed(pass));
     let mut order: Vec<usize> = (0..units.len()).collect();

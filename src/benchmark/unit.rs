@@ -42,9 +42,45 @@ impl UnitState {
     }
 }
 
-/// A (workload, strategy) pair and the samples measured for it.
+/// What a unit's row is: typed from the command line to the results file, never a name
+/// to parse back.
+#[derive(Clone)]
+pub enum Row {
+    /// A sealing strategy.
+    Strategy(&'static dyn strategies::SealStrategy),
+    /// The strategy again with `--phases` off: the control that measures what the
+    /// instrumentation of its phased twin costs.
+    Unphased(&'static dyn strategies::SealStrategy),
+    /// A runtime peer, by the name the user gave it.
+    Runtime(String),
+}
+
+impl Row {
+    /// The row's name in tables and files.
+    pub fn name(&self) -> String {
+        match self {
+            Row::Strategy(s) => s.name().to_string(),
+            Row::Unphased(s) => format!("{}-unphased", s.name()),
+            Row::Runtime(n) => n.clone(),
+        }
+    }
+
+    /// The strategy the row measures, if it is one.
+    pub fn strategy(&self) -> Option<&'static dyn strategies::SealStrategy> {
+        match self {
+            Row::Strategy(s) | Row::Unphased(s) => Some(*s),
+            Row::Runtime(_) => None,
+        }
+    }
+
+    pub fn is_runtime(&self) -> bool {
+        matches!(self, Row::Runtime(_))
+    }
+}
+
+/// A row of a workload and the samples measured for it.
 pub struct Unit {
-    pub strategy: String,
+    pub row: Row,
     pub workload: String,
     pub state: UnitState,
     pub samples: Vec<Sample>,
@@ -54,8 +90,6 @@ pub struct Unit {
     pub ns: Option<std::sync::Arc<crate::sandbox::MountNs>>,
     /// A runtime peer's `--version`.
     pub version: Option<String>,
-    /// A runtime peer rather than a strategy.
-    pub runtime: bool,
     /// A runtime peer's binary, its sha256, and how it seals itself.
     pub path: Option<String>,
     pub sha256: Option<String>,
@@ -78,10 +112,10 @@ pub struct Unit {
 }
 
 impl Unit {
-    pub fn new(strategy: &str, workload: &str, state: UnitState) -> Unit {
+    pub fn new(row: Row, workload: &str, state: UnitState) -> Unit {
         Unit {
+            row,
             version: None,
-            runtime: false,
             path: None,
             sha256: None,
             seals: None,
@@ -93,13 +127,17 @@ impl Unit {
             seal_expected: None,
             provenance: None,
             observed: None,
-            strategy: strategy.into(),
             workload: workload.into(),
             state,
             samples: Vec::new(),
             inject: None,
             ns: None,
         }
+    }
+
+    /// The row's name, as tables and files show it.
+    pub fn name(&self) -> String {
+        self.row.name()
     }
 
     pub fn is_ready(&self) -> bool {

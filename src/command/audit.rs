@@ -39,7 +39,10 @@ pub fn run(args: &AuditArgs) -> Result<i32> {
         // The full-start block runs a whole runtime: its cgroups want v1 on a hybrid host,
         // and a janitor that removes them if the audit is interrupted.
         cgroup_v1_only: full || !runtimes.is_empty(),
-        expose: super::compare::exposed(&runtimes),
+        expose: runtimes
+            .iter()
+            .filter_map(|r| r.exec_path().map(std::path::Path::to_path_buf))
+            .collect(),
         ..Options::default()
     };
     type Blocks = (Vec<Finding>, Vec<Finding>, Vec<Finding>, bool);

@@ -1,14 +1,10 @@
 use crate::cli::MergeArgs;
 use crate::error::{Error, Result};
 use crate::export::{check_paths, markdown_cell, parse_results, write_atomic};
-use crate::results::merge::{host_label, ratio, rows, Merged, SCHEMA};
-use crate::results::{Host, Results};
+use crate::results::merge::{host_label, ratio, rows, Merged, Runs, SCHEMA};
+use crate::results::Results;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use std::fmt::Write;
-
-fn host_key(h: &Host) -> (String, Option<String>, u64) {
-    (h.kernel.clone(), h.cpu_model.clone(), h.exe_size_bytes)
-}
 
 /// `sealbench merge A.json B.json …`: one comparison across hosts.
 pub fn run(args: &MergeArgs) -> Result<i32> {
@@ -23,19 +19,17 @@ pub fn run(args: &MergeArgs) -> Result<i32> {
             ("--export-markdown", args.export_markdown.as_ref()),
         ],
     )?;
-    let mut runs: Vec<Results> = Vec::new();
+    let mut runs = Runs::default();
     for path in &args.files {
         let r = parse_results(path)?;
         super::render::check_reference(&r, &args.reference, path)?;
         let r = crate::results::analyze(r, &args.reference).into_results();
-        // One run per host: a later file of the same host replaces the earlier one.
-        runs.retain(|x| host_key(&x.host) != host_key(&r.host));
-        runs.push(r);
+        runs.add(r, path).map_err(Error::usage)?;
     }
     let merged = Merged {
         schema: SCHEMA.into(),
         reference: args.reference.clone(),
-        runs,
+        runs: runs.into_runs(),
     };
     if let Some(p) = &args.export_json {
         let mut bytes = serde_json::to_vec_pretty(&merged).expect("serialize");

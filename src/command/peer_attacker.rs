@@ -39,7 +39,8 @@ fn catch(me: &str) -> Option<(i32, OwnedFd)> {
             .filter(|p| *p != 1)
         {
             let exe = format!("/proc/{pid}/exe");
-            let Ok(fd) = rustix::fs::open(exe.as_str(), OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
+            let Ok(fd) =
+                rustix::fs::open(exe.as_str(), OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
             else {
                 continue;
             };
@@ -53,16 +54,24 @@ fn catch(me: &str) -> Option<(i32, OwnedFd)> {
 }
 
 pub fn run(report: &str) -> i32 {
-    let mut out = match std::fs::OpenOptions::new().append(true).create(true).open(report) {
+    let mut out = match std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(report)
+    {
         Ok(f) => f,
         Err(e) => {
             eprintln!("sealbench: open {report}: {e}");
             return 1;
         }
     };
-    let me = rustix::fs::open("/proc/self/exe", OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
-        .map(|fd| dev_ino(&fd))
-        .unwrap_or_default();
+    let me = rustix::fs::open(
+        "/proc/self/exe",
+        OFlags::PATH | OFlags::CLOEXEC,
+        Mode::empty(),
+    )
+    .map(|fd| dev_ino(&fd))
+    .unwrap_or_default();
     let _ = writeln!(out, "ready");
     let Some((pid, held)) = catch(&me) else {
         let _ = writeln!(out, "caught none");
@@ -70,7 +79,11 @@ pub fn run(report: &str) -> i32 {
     };
     let _ = writeln!(out, "exe-id {}", dev_ino(&held));
     let exe = format!("/proc/{pid}/exe");
-    let running = rustix::fs::open(exe.as_str(), OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty());
+    let running = rustix::fs::open(
+        exe.as_str(),
+        OFlags::WRONLY | OFlags::CLOEXEC,
+        Mode::empty(),
+    );
     let _ = writeln!(out, "write-running {}", errno_number(running));
     let start = Instant::now();
     while std::path::Path::new(&format!("/proc/{pid}")).exists() && start.elapsed() < WAIT {
@@ -85,12 +98,17 @@ pub fn run(report: &str) -> i32 {
     let line = match reopened {
         Ok(fd) => {
             let mut byte = [0u8];
-            match rustix::io::pread(&fd, &mut byte, 0).and_then(|_| rustix::io::pwrite(&fd, &byte, 0)) {
+            match rustix::io::pread(&fd, &mut byte, 0)
+                .and_then(|_| rustix::io::pwrite(&fd, &byte, 0))
+            {
                 Ok(_) => format!("attack ok {}", dev_ino(&fd)),
                 Err(e) => format!("attack {} write", strategies::errno_name(e)),
             }
         }
-        Err(e) => format!("attack {} open(/proc/self/fd/N, O_RDWR)", strategies::errno_name(e)),
+        Err(e) => format!(
+            "attack {} open(/proc/self/fd/N, O_RDWR)",
+            strategies::errno_name(e)
+        ),
     };
     let _ = writeln!(out, "{line}");
     0

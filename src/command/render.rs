@@ -1,13 +1,12 @@
-use crate::cli::ExportArgs;
 use crate::error::{Error, Result};
-use crate::export::Exports;
+use crate::export::{ExportSpec, Exports};
 use crate::output;
 use crate::results::Results;
 use std::path::Path;
 
 /// Check every output path of a run before the run, so a typo costs seconds, not a run,
 /// and no export overwrites one of `inputs` or another export.
-pub fn check_outputs(export: &ExportArgs, inputs: &[&Path]) -> Result<()> {
+pub fn check_outputs(export: &ExportSpec, inputs: &[&Path]) -> Result<()> {
     Exports::new(export).check(inputs)?;
     if let Some(dir) = &export.plot {
         std::fs::create_dir_all(dir)
@@ -20,8 +19,27 @@ pub fn check_outputs(export: &ExportArgs, inputs: &[&Path]) -> Result<()> {
 /// What `compare` shows and writes after a run, and `report` from a saved run: the same
 /// code on the same data, so the two agree to the byte. The files come first, so that a
 /// terminal that cannot be printed to costs no results.
-pub fn render(results: Results, reference: &str, export: &ExportArgs) -> Result<Results> {
-    let results = crate::results::analyze(results, reference);
+pub fn render(
+    results: Results,
+    reference: &str,
+    export: &ExportSpec,
+    display: &output::Display,
+) -> Result<Results> {
+    render_against(results, None, reference, export, display)
+}
+
+/// [`render`], with every row's change against `baseline` when one is given.
+pub fn render_against(
+    results: Results,
+    baseline: Option<Results>,
+    reference: &str,
+    export: &ExportSpec,
+    display: &output::Display,
+) -> Result<Results> {
+    let mut results = crate::results::analyze(results, reference);
+    if let Some(b) = baseline {
+        results = results.against(b);
+    }
     let exports = Exports::new(export);
     exports.write(&results)?;
     if let Some(dir) = &export.plot {
@@ -29,7 +47,7 @@ pub fn render(results: Results, reference: &str, export: &ExportArgs) -> Result<
             output::emit::err(&format!("sealbench: wrote {}", path.display()));
         }
     }
-    output::emit::results(&results, exports.to_stdout())?;
+    output::emit::results(&results, exports.to_stdout(), display)?;
     Ok(results.into_results())
 }
 

@@ -1,13 +1,28 @@
-use crate::cli::{ExportArgs, PlotArgs, ReportArgs};
+use crate::cli::{PlotArgs, ReportArgs};
 use crate::error::{Error, Result};
 use crate::export::parse_results;
+use crate::export::ExportSpec;
 
 /// `sealbench report FILE.json`: tables, exports and charts from a saved run.
 pub fn run(args: &ReportArgs) -> Result<i32> {
     let results = parse_results(&args.file)?;
     super::render::check_reference(&results, &args.reference, &args.file)?;
-    super::render::check_outputs(&args.export, &[&args.file])?;
-    super::render::render(results, &args.reference, &args.export)?;
+    let baseline = args
+        .baseline
+        .as_ref()
+        .map(|b| parse_results(b))
+        .transpose()?;
+    let export = args.export.spec();
+    let mut inputs = vec![args.file.as_path()];
+    inputs.extend(args.baseline.as_deref());
+    super::render::check_outputs(&export, &inputs)?;
+    super::render::render_against(
+        results,
+        baseline,
+        &args.reference,
+        &export,
+        &args.display.display(),
+    )?;
     Ok(0)
 }
 
@@ -15,9 +30,9 @@ pub fn run(args: &ReportArgs) -> Result<i32> {
 pub fn plot(args: &PlotArgs) -> Result<i32> {
     let text = read_text(&args.file)?;
     if let Some(sweep) = sweep_file(&text, &args.file)? {
-        let export = ExportArgs {
+        let export = ExportSpec {
             plot: Some(args.out.clone()),
-            ..ExportArgs::default()
+            ..ExportSpec::default()
         };
         super::render::check_outputs(&export, &[&args.file])?;
         let written = crate::plot::write_sweep_charts(&sweep, &args.out)?;
@@ -26,9 +41,9 @@ pub fn plot(args: &PlotArgs) -> Result<i32> {
     let results = crate::export::parse_results_text(&text, &args.file)?;
     super::render::check_reference(&results, &args.reference, &args.file)?;
     let results = crate::results::analyze(results, &args.reference);
-    let export = ExportArgs {
+    let export = ExportSpec {
         plot: Some(args.out.clone()),
-        ..ExportArgs::default()
+        ..ExportSpec::default()
     };
     super::render::check_outputs(&export, &[&args.file])?;
     let written = crate::plot::write_charts(&results, &args.out)?;

@@ -21,8 +21,8 @@ pub fn run(args: &SweepArgs) -> Result<i32> {
         }
     }
     let (strategies, workloads) = (args.strategies.0.clone(), args.workload.0.clone());
-    let export = crate::cli::ExportArgs {
-        export_json: args.export_json.clone(),
+    let export = crate::export::ExportSpec {
+        json: args.export_json.clone(),
         plot: args.plot.clone(),
         ..Default::default()
     };
@@ -55,7 +55,15 @@ pub fn run(args: &SweepArgs) -> Result<i32> {
     let timeout = std::time::Duration::from_secs_f64(args.run_timeout);
     let results = in_sandbox(options, |sb| {
         crate::process::watchdog::start(timeout);
-        sweep::run(sb, param, &values, &strategies, &workloads, &plan, quiet)
+        sweep::run(
+            sb,
+            param,
+            &values,
+            &strategies,
+            &workloads,
+            &plan,
+            &crate::output::Progress::new(quiet),
+        )
     })?;
     let sweep = SweepResults {
         schema: sweep::SCHEMA.into(),
@@ -74,11 +82,12 @@ pub fn run(args: &SweepArgs) -> Result<i32> {
             crate::output::emit::err(&format!("sealbench: wrote {}", path.display()));
         }
     }
+    let rounds = sweep.rounds();
     crate::output::emit::out(&format!(
-        "{}\nEvery value ran in the same {} interleaved rounds; ×: the median over the first \
-         value's, with its 95% CI (circular block bootstrap over rounds).\n",
+        "{}\nEvery value ran in the same {rounds} interleaved round{}; ×: the median over the \
+         first value's, with its 95% CI (circular block bootstrap over rounds).\n",
         table(&sweep),
-        args.runs
+        if rounds == 1 { "" } else { "s" }
     ))?;
     failed_cells(&sweep)
 }
@@ -135,13 +144,9 @@ fn table(sweep: &SweepResults) -> Table {
                     (Some(m), tp) => {
                         let tp = tp.map(|t| format!(", {t:.0}/s")).unwrap_or_default();
                         match &e.growth {
-                            Some(g) if g.from != e.value => format!(
-                                "{}{tp}\n×{:.3} ({:.3}–{:.3})",
-                                crate::output::duration(m),
-                                g.value,
-                                g.ci95[0],
-                                g.ci95[1]
-                            ),
+                            Some(g) if g.from != e.value => {
+                                format!("{}{tp}\n{}", crate::output::duration(m), g.text())
+                            }
                             _ => format!("{}{tp}", crate::output::duration(m)),
                         }
                     }

@@ -2,7 +2,6 @@ use super::samples::shared_starts_by_pass;
 use super::Exporter;
 use crate::results::Analyzed;
 use crate::stats::median;
-use crate::workload;
 use std::fmt::Write;
 
 /// Go benchmark lines (golang.org/design/14313-benchmark-format), one per pass: that
@@ -14,15 +13,8 @@ use std::fmt::Write;
 /// reports without a test.
 pub struct BenchstatExporter;
 
-/// `BenchmarkExecTrue` for `exec-true`, from the workload registry; a name the registry
-/// does not know is turned to CamelCase.
+/// `BenchmarkExecTrue` for `exec-true`: the workload's name in CamelCase.
 pub fn bench_name(workload_name: &str) -> String {
-    if let Some(w) = workload::registry()
-        .into_iter()
-        .find(|w| w.name() == workload_name)
-    {
-        return w.bench_name().to_string();
-    }
     let camel: String = workload_name
         .split(|c: char| !c.is_ascii_alphanumeric())
         .map(|part| {

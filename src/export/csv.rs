@@ -10,6 +10,17 @@ fn num(x: Option<f64>) -> String {
     x.map(|v| v.to_string()).unwrap_or_default()
 }
 
+/// Text from a results file as a cell a spreadsheet shows rather than runs: one that
+/// begins as a formula does (`=`, `+`, `-`, `@`, a tab or a carriage return) gets a `'`
+/// in front, as OWASP's CSV-injection advice has it. Numbers are written by `num`, not here.
+fn text(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    }
+}
+
 impl Exporter for CsvExporter {
     fn serialize(&self, results: &Analyzed) -> Vec<u8> {
         // Quoted only where RFC 4180 needs it (a reason with a comma, a quote or a line
@@ -21,8 +32,8 @@ impl Exporter for CsvExporter {
             let status = e.status.word().to_string();
             let ratio = e.analysis.ratio.as_ref();
             let cols = [
-                e.workload.clone(),
-                e.strategy.clone(),
+                text(&e.workload),
+                text(&e.strategy),
                 status,
                 e.runs.to_string(),
                 num(e.analysis.median),
@@ -59,7 +70,7 @@ impl Exporter for CsvExporter {
                 num(e.analysis.counters.map(|c| c.involuntary_switches)),
                 e.seal_observed.map(|s| s.to_string()).unwrap_or_default(),
                 e.data.map(|d| d.to_string()).unwrap_or_default(),
-                e.reason.clone().unwrap_or_default(),
+                text(e.reason.as_deref().unwrap_or_default()),
             ];
             out.write_record(&cols)
                 .expect("writing to memory cannot fail");
@@ -104,6 +115,22 @@ mod tests {
         let r = with_reason("a\rb");
         let text = String::from_utf8(CsvExporter.serialize(&r)).unwrap();
         assert!(text.ends_with(",\"a\rb\"\n"), "{text:?}");
+    }
+
+    /// Issue 29, item 15: a cell that begins as a formula is shown, not run.
+    #[test]
+    fn formula_prefixes_are_neutralised_in_text_cells_only() {
+        for s in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
+            assert_eq!(text(s), format!("'{s}"));
+        }
+        assert_eq!(text("noclone"), "noclone");
+        assert_eq!(text("a=b"), "a=b");
+        let r = with_reason("=HYPERLINK(\"http://x.example\")");
+        let out = String::from_utf8(CsvExporter.serialize(&r)).unwrap();
+        assert!(
+            out.ends_with(",\"'=HYPERLINK(\"\"http://x.example\"\")\"\n"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use super::Exporter;
 use crate::output::duration;
+use crate::output::model::{Align, Model, TimeUnit, View};
 use crate::results::{Analyzed, Entry};
 use askama::Template;
 use base64::Engine;
@@ -18,7 +19,10 @@ struct Page {
     reproduce: String,
     chart: Option<String>,
     phases_chart: Option<String>,
+    distribution_chart: Option<String>,
+    headers: Vec<(&'static str, bool)>,
     workloads: Vec<WorkloadView>,
+    changes: Vec<ChangeView>,
     version: &'static str,
 }
 
@@ -30,88 +34,35 @@ struct WorkloadView {
     notes: Vec<String>,
 }
 
+/// A row of the wide table model, with what the page marks.
 struct RowView {
     name: String,
-    kind: String,
-    seal: String,
-    data: String,
-    status: String,
     ok: bool,
-    median: String,
-    ci: String,
-    ratio: String,
-    ratio_ci: String,
-    verdict: String,
+    /// (text, right-aligned) per cell.
+    cells: Vec<(String, bool)>,
     verdict_class: String,
-    rounds: String,
-    minor_faults: String,
-    major_faults: String,
-    voluntary: String,
-    involuntary: String,
-    mount_events: String,
-    memory: String,
-    charge: String,
 }
 
-fn count(v: f64) -> String {
-    if v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
-    }
+/// One row's change against the baseline run.
+struct ChangeView {
+    row: String,
+    before: String,
+    after: String,
+    change: String,
+    verdict: String,
 }
 
-fn megabytes(bytes: f64) -> String {
-    format!("{:.2} MB", bytes / 1e6)
-}
-
-fn row(e: &Entry) -> RowView {
-    let ratio = e.analysis.ratio.as_ref();
-    let verdict = ratio
-        .and_then(|r| r.verdict)
-        .map(|v| v.to_string())
-        .unwrap_or_default();
-    let c = e.analysis.counters;
+fn row_view(row: &crate::output::model::Row, model: &Model, e: &Entry) -> RowView {
     RowView {
         name: e.strategy.clone(),
-        kind: e.kind.word().into(),
-        seal: e.seal_observed.map(|s| s.to_string()).unwrap_or_default(),
-        data: e.data.map(|d| d.to_string()).unwrap_or_default(),
-        status: e.status.word().into(),
         ok: e.is_ok(),
-        median: e.analysis.median.map(duration).unwrap_or_default(),
-        ci: e
-            .analysis
-            .ci95_median
-            .map(|c| format!("{} – {}", duration(c[0]), duration(c[1])))
-            .unwrap_or_default(),
-        ratio: ratio.map(|r| format!("{:.3}", r.value)).unwrap_or_default(),
-        ratio_ci: ratio
-            .map(|r| format!("{:.3} – {:.3}", r.ci95[0], r.ci95[1]))
-            .unwrap_or_default(),
-        verdict_class: verdict.clone(),
-        verdict,
-        rounds: e
-            .analysis
-            .shared_rounds
-            .map(|r| r.to_string())
-            .unwrap_or_default(),
-        minor_faults: c.map(|c| count(c.minor_faults)).unwrap_or_default(),
-        major_faults: c.map(|c| count(c.major_faults)).unwrap_or_default(),
-        voluntary: c.map(|c| count(c.voluntary_switches)).unwrap_or_default(),
-        involuntary: c.map(|c| count(c.involuntary_switches)).unwrap_or_default(),
-        mount_events: e
-            .mount_events_per_start
-            .map(|m| format!("{m:.2}"))
-            .unwrap_or_default(),
-        memory: e
-            .extra_memory_bytes_per_live
-            .map(|b| megabytes(b as f64))
-            .unwrap_or_default(),
-        charge: e
-            .container_memory_charge_bytes
-            .map(|b| megabytes(b as f64))
-            .unwrap_or_default(),
+        cells: row
+            .cells
+            .iter()
+            .zip(&model.columns)
+            .map(|(t, c)| (t.clone(), c.align == Align::Right))
+            .collect(),
+        verdict_class: row.verdict.map(|v| v.to_string()).unwrap_or_default(),
     }
 }
 
@@ -121,6 +72,12 @@ pub struct HtmlExporter;
 impl Exporter for HtmlExporter {
     fn serialize(&self, results: &Analyzed) -> Vec<u8> {
         let reference = results.reference().to_string();
+        let view = View {
+            wide: true,
+            unit: TimeUnit::Auto,
+            ..View::default()
+        };
+        let model = crate::output::model::results(results, &reference, &view);
         let mut names: indexmap::IndexSet<&str> = indexmap::IndexSet::new();
         for e in &results.results {
             names.insert(&e.workload);
@@ -135,7 +92,10 @@ impl Exporter for HtmlExporter {
                     notes: rows
                         .iter()
                         .filter(|e| {
-                            !e.is_ok() || e.seals.is_some() || e.seal_observed.is_some() || e.timeouts > 0
+                            !e.is_ok()
+                                || e.seals.is_some()
+                                || e.seal_observed.is_some()
+                                || e.timeouts > 0
                         })
                         .map(|e| {
                             let mut n = format!("{}: ", e.strategy);
@@ -167,7 +127,11 @@ impl Exporter for HtmlExporter {
                             ))
                         })
                         .collect(),
-                    rows: rows.into_iter().map(row).collect(),
+                    rows: rows
+                        .iter()
+                        .zip(model.rows.iter().filter(|r| r.workload == *w))
+                        .map(|(e, r)| row_view(r, &model, e))
+                        .collect(),
                 }
             })
             .collect();
@@ -201,6 +165,23 @@ impl Exporter for HtmlExporter {
         let phases_chart = crate::plot::phases_svg(results)
             .and_then(Result::ok)
             .map(uri);
+        let distribution_chart = crate::plot::distribution_svg(results).ok().map(uri);
+        let changes = results
+            .changes()
+            .iter()
+            .map(|c| ChangeView {
+                row: format!("{}/{}", c.workload, c.row),
+                before: format!("{:.3}", c.before),
+                after: format!("{:.3}", c.after),
+                change: format!(
+                    "{:+.1}% ({:+.1}% – {:+.1}%)",
+                    100.0 * (c.change - 1.0),
+                    100.0 * (c.ci95[0] - 1.0),
+                    100.0 * (c.ci95[1] - 1.0)
+                ),
+                verdict: c.verdict.to_string(),
+            })
+            .collect();
         let page = Page {
             title: format!(
                 "sealbench: {} rows on kernel {}",
@@ -215,7 +196,14 @@ impl Exporter for HtmlExporter {
             host,
             chart,
             phases_chart,
+            distribution_chart,
+            headers: model
+                .columns
+                .iter()
+                .map(|c| (c.header, c.align == Align::Right))
+                .collect(),
             workloads,
+            changes,
             version: env!("CARGO_PKG_VERSION"),
         };
         page.render()

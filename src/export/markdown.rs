@@ -1,30 +1,54 @@
 use super::Exporter;
-use crate::results::{Analyzed, Entry, Spread};
+use crate::output::model::{Align, TimeUnit, View};
+use crate::results::Analyzed;
 use std::fmt::Write;
 
 /// A Markdown table to paste into a pull request, with the host and method under it.
 pub struct MarkdownExporter;
 
 /// Text from a results file made safe for one table cell: a `|` would end the cell and a
-/// line break the row, so the one is escaped and the other becomes a space.
+/// line break the row, so the one is escaped and the other becomes a space. Markdown
+/// passes HTML through, so `<`, `>` and `&` are written as entities (a `<script>` stays
+/// text), and what would act on the page (a bidi override) is shown as its escape.
 pub fn cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
+    let one_line = s
+        .replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace("\r\n", " ")
-        .replace(['\n', '\r'], " ")
-}
-
-fn ms(x: f64) -> String {
-    format!("{:.3}", x * 1e3)
+        .replace(['\n', '\r'], " ");
+    crate::output::shown(&one_line)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 impl Exporter for MarkdownExporter {
     fn serialize(&self, results: &Analyzed) -> Vec<u8> {
+        // The terminal's wide table, in milliseconds: the same model, another renderer.
+        let view = View {
+            wide: true,
+            unit: TimeUnit::Millisecond,
+            ..View::default()
+        };
+        let model = crate::output::model::results(results, results.reference(), &view);
         let mut out = String::new();
-        out.push_str("| workload | strategy | median [ms] | 95% CI of median [ms] | mean ± σ [ms] | min [ms] | max [ms] | rounds | ratio (95% CI) | |\n");
-        out.push_str("|:---|:---|---:|---:|---:|---:|---:|---:|---:|:---|\n");
-        for e in &results.results {
-            let _ = writeln!(out, "{}", row(e));
+        let headers: Vec<String> = std::iter::once("workload".to_string())
+            .chain(model.columns.iter().map(|c| cell(c.header)))
+            .collect();
+        let _ = writeln!(out, "| {} |", headers.join(" | "));
+        let rule: Vec<&str> = std::iter::once(":---")
+            .chain(model.columns.iter().map(|c| match c.align {
+                Align::Left => ":---",
+                Align::Right => "---:",
+            }))
+            .collect();
+        let _ = writeln!(out, "|{}|", rule.join("|"));
+        for row in &model.rows {
+            let cells: Vec<String> = std::iter::once(&row.workload)
+                .chain(&row.cells)
+                .map(|c| cell(c))
+                .collect();
+            let _ = writeln!(out, "| {} |", cells.join(" | "));
         }
         let h = &results.host;
         let _ = write!(
@@ -51,63 +75,9 @@ impl Exporter for MarkdownExporter {
                 }
             );
         }
-        out.push_str(" Every figure of a row is over the rounds it shares with the reference. Ratio: median over the reference's median, 95% CI by a circular block bootstrap over rounds (block length from the data, Politis–White); ~: the CI holds 1 (no difference these data can tell, as benchstat's ~); same: it lies within ±1%; small: it excludes 1 but reaches inside ±1%; slower/faster: it lies wholly past ±1%.\n");
+        out.push_str(" Every figure of a row is over the rounds it shares with the reference.");
+        out.push('\n');
+        out.push_str(&crate::output::table::legend(results.reference()));
         out.into_bytes()
     }
-}
-
-fn row(e: &Entry) -> String {
-    let Some(Spread {
-        median,
-        mean,
-        stddev: sd,
-        min,
-        max,
-    }) = e.analysis.spread()
-    else {
-        let status = e.status.word().to_string();
-        let reason = cell(e.reason.as_deref().unwrap_or(""));
-        return format!(
-            "| {} | {} | {status}: {reason} | | | | | | | |",
-            cell(&e.workload),
-            cell(&e.strategy)
-        );
-    };
-    let ci = e
-        .analysis
-        .ci95_median
-        .map(|[lo, hi]| format!("{} – {}", ms(lo), ms(hi)))
-        .unwrap_or_default();
-    let ratio = e
-        .analysis
-        .ratio
-        .as_ref()
-        .map(|r| {
-            let between = crate::output::passes_text(r)
-                .map(|p| format!("; between passes {p}"))
-                .unwrap_or_default();
-            format!(
-                "{:.3} ({:.3} – {:.3}){between}",
-                r.value, r.ci95[0], r.ci95[1]
-            )
-        })
-        .unwrap_or_default();
-    let p = e
-        .analysis
-        .ratio
-        .as_ref()
-        .and_then(|r| r.verdict)
-        .map(|v| v.to_string())
-        .unwrap_or_default();
-    format!(
-        "| {} | {} | {} | {ci} | {} ± {} | {} | {} | {} | {ratio} | {p} |",
-        cell(&e.workload),
-        cell(&e.strategy),
-        ms(median),
-        ms(mean),
-        ms(sd),
-        ms(min),
-        ms(max),
-        e.analysis.shared_rounds.unwrap_or(e.runs)
-    )
 }

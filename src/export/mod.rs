@@ -23,6 +23,19 @@ use crate::results::Analyzed;
 use crate::safe_fs::OutputSet;
 use std::path::{Path, PathBuf};
 
+/// The files a run's results go to, and where its charts go.
+#[derive(Debug, Clone, Default)]
+pub struct ExportSpec {
+    pub json: Option<PathBuf>,
+    pub hyperfine_json: Option<PathBuf>,
+    pub markdown: Option<PathBuf>,
+    pub csv: Option<PathBuf>,
+    pub benchstat: Option<PathBuf>,
+    pub html: Option<PathBuf>,
+    /// A directory for the charts (SVG and PNG).
+    pub plot: Option<PathBuf>,
+}
+
 /// One output format.
 pub trait Exporter {
     fn serialize(&self, results: &Analyzed) -> Vec<u8>;
@@ -35,28 +48,22 @@ pub struct Exports(Vec<(Box<dyn Exporter>, &'static str, PathBuf)>);
 type Make = fn() -> Box<dyn Exporter>;
 
 impl Exports {
-    pub fn new(args: &crate::cli::ExportArgs) -> Exports {
+    pub fn new(spec: &ExportSpec) -> Exports {
         let wanted: [(Option<&PathBuf>, &'static str, Make); 6] = [
-            (args.export_json.as_ref(), "--export-json", || {
-                Box::new(JsonExporter)
-            }),
+            (spec.json.as_ref(), "--export-json", || Box::new(JsonExporter)),
             (
-                args.export_hyperfine_json.as_ref(),
+                spec.hyperfine_json.as_ref(),
                 "--export-hyperfine-json",
                 || Box::new(HyperfineExporter),
             ),
-            (args.export_markdown.as_ref(), "--export-markdown", || {
+            (spec.markdown.as_ref(), "--export-markdown", || {
                 Box::new(MarkdownExporter)
             }),
-            (args.export_csv.as_ref(), "--export-csv", || {
-                Box::new(CsvExporter)
-            }),
-            (args.export_benchstat.as_ref(), "--export-benchstat", || {
+            (spec.csv.as_ref(), "--export-csv", || Box::new(CsvExporter)),
+            (spec.benchstat.as_ref(), "--export-benchstat", || {
                 Box::new(BenchstatExporter)
             }),
-            (args.export_html.as_ref(), "--export-html", || {
-                Box::new(HtmlExporter)
-            }),
+            (spec.html.as_ref(), "--export-html", || Box::new(HtmlExporter)),
         ];
         Exports(
             wanted

@@ -20,20 +20,21 @@ pub struct BetweenRuns {
     pub baseline_runs: u32,
 }
 
-/// The measured prior for `strategy`: the copying one for a strategy that copies the
-/// binary per start, the other for every other name (runtimes included).
-pub fn prior_sd(strategy: &str) -> f64 {
-    match strategies::by_name(strategy) {
-        Some(s) if s.copies_per_start() => COPY_BETWEEN_RUNS_SD,
-        _ => BETWEEN_RUNS_SD,
+/// The measured prior for a row: the copying one for a row that copies the binary per
+/// start, the other for every other (runtimes included).
+pub fn prior_sd(copies_per_start: bool) -> f64 {
+    if copies_per_start {
+        COPY_BETWEEN_RUNS_SD
+    } else {
+        BETWEEN_RUNS_SD
     }
 }
 
 impl BetweenRuns {
-    /// The measured prior for `strategy`, with a baseline of `baseline_runs` runs.
-    pub fn prior(strategy: &str, baseline_runs: u32) -> BetweenRuns {
+    /// The measured prior for a row, with a baseline of `baseline_runs` runs.
+    pub fn prior(copies_per_start: bool, baseline_runs: u32) -> BetweenRuns {
         BetweenRuns {
-            sd: prior_sd(strategy),
+            sd: prior_sd(copies_per_start),
             baseline_runs: baseline_runs.max(1),
         }
     }
@@ -51,22 +52,11 @@ mod tests {
 
     #[test]
     fn copying_strategies_get_the_larger_prior() {
-        let copying = strategies::registry()
-            .into_iter()
-            .find(|s| s.copies_per_start())
-            .expect("a strategy that copies");
-        let other = strategies::registry()
-            .into_iter()
-            .find(|s| !s.copies_per_start())
-            .expect("one that does not");
-        assert_eq!(
-            BetweenRuns::prior(copying.name(), 1).sd,
-            COPY_BETWEEN_RUNS_SD
-        );
-        assert_eq!(BetweenRuns::prior(other.name(), 1).sd, BETWEEN_RUNS_SD);
-        assert_eq!(prior_sd("runc-candidate"), BETWEEN_RUNS_SD);
+        assert_eq!(BetweenRuns::prior(true, 1).sd, COPY_BETWEEN_RUNS_SD);
+        assert_eq!(BetweenRuns::prior(false, 1).sd, BETWEEN_RUNS_SD);
+        assert_eq!(prior_sd(false), BETWEEN_RUNS_SD);
         // A baseline of four runs carries a quarter of its own share.
-        let four = BetweenRuns::prior(other.name(), 4);
+        let four = BetweenRuns::prior(false, 4);
         assert!((four.variance() - BETWEEN_RUNS_SD.powi(2) * 1.25).abs() < 1e-15);
     }
 }

@@ -62,13 +62,16 @@ impl Margins {
         m
     }
 
-    pub fn for_strategy(&self, name: &str) -> f64 {
-        if let Some((_, v)) = self.given.iter().rev().find(|(n, _)| n == name) {
+    /// The margin of a row: the one given for its name, else the default, widened for
+    /// a row that copies the binary per start (the row records it).
+    pub fn for_row(&self, e: &crate::results::Entry) -> f64 {
+        if let Some((_, v)) = self.given.iter().rev().find(|(n, _)| *n == e.strategy) {
             return *v;
         }
-        match strategies::by_name(name) {
-            Some(s) if s.copies_per_start() => COPY_MARGIN.max(self.default),
-            _ => self.default,
+        if e.copies_per_start {
+            COPY_MARGIN.max(self.default)
+        } else {
+            self.default
         }
     }
 }
@@ -105,11 +108,16 @@ mod tests {
                 specs.iter().map(|s| s.parse()).collect::<Result<_, _>>()?;
             Ok(Margins::new(&specs))
         };
+        let row = |name: &str, copies: bool| crate::results::Entry {
+            strategy: name.into(),
+            copies_per_start: copies,
+            ..Default::default()
+        };
         let m = parse(&["5%", "overlayfs=0.02"]).unwrap();
-        assert_eq!(m.for_strategy("overlayfs"), 0.02);
-        assert_eq!(m.for_strategy("bind-ro"), 0.05);
-        assert_eq!(m.for_strategy("memfd"), COPY_MARGIN);
-        assert_eq!(Margins::default().for_strategy("open-tree"), DEFAULT_MARGIN);
+        assert_eq!(m.for_row(&row("overlayfs", false)), 0.02);
+        assert_eq!(m.for_row(&row("bind-ro", false)), 0.05);
+        assert_eq!(m.for_row(&row("memfd", true)), COPY_MARGIN);
+        assert_eq!(Margins::default().for_row(&row("open-tree", false)), DEFAULT_MARGIN);
         assert!(
             parse(&["25"]).is_err(),
             "25 without % is neither 25% nor 2500%"

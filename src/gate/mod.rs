@@ -10,6 +10,7 @@ mod between_runs;
 mod boundaries;
 mod margins;
 mod sequential;
+mod settings;
 #[cfg(test)]
 mod simulation;
 mod spending;
@@ -19,6 +20,7 @@ pub use between_runs::{prior_sd, BetweenRuns};
 pub use boundaries::{nominal_levels, upper_boundaries};
 pub use margins::{MarginSpec, Margins, COPY_MARGIN, DEFAULT_MARGIN};
 pub use sequential::{look_ab, look_against_baseline, Decision, Design, Look, DEFAULT_SPENDING};
+pub use settings::Settings;
 pub use spending::Spending;
 pub use t_boundaries::t_boundaries;
 
@@ -27,7 +29,8 @@ use crate::stats::{mean_sd, t_quantile};
 use serde::Serialize;
 use std::fmt;
 
-/// One-sided error rate of the whole gate, split over the strategies gated (Bonferroni).
+/// One-sided error rate of the whole gate over all its looks, split over the rows gated
+/// (Bonferroni).
 pub const ALPHA: f64 = 0.05;
 
 /// The gate's verdict on one (workload, strategy).
@@ -48,6 +51,9 @@ pub struct Verdict {
     pub outcome: Outcome,
     /// Why, in a few words.
     pub cause: String,
+    /// The look decided this row for good (not "make another pass").
+    #[serde(skip)]
+    pub final_decision: bool,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -120,30 +126,76 @@ pub fn welch(base: &[f64], cur: &[f64], q: f64) -> Option<(f64, f64, f64)> {
     Some((d, d - t * se, d + t * se))
 }
 
-/// Judge `current` against `baseline`, both analyzed against the same reference.
+/// One look's decision as a verdict's outcome and cause.
+fn decided(look: &Look, margin: f64, against: &str) -> (Outcome, String) {
+    let pct = |x: f64| format!("{:+.1}%", x.exp_m1() * 100.0);
+    let (lo, hi) = (look.interval[0], look.interval[1]);
+    match look.decision {
+        Decision::Regressed => (
+            Outcome::Regressed,
+            format!(
+                "{} {against}; even the low end {} is over the {:.0}% margin",
+                pct(look.change),
+                pct(lo),
+                margin * 100.0
+            ),
+        ),
+        Decision::Pass => (
+            Outcome::Pass,
+            format!(
+                "{}; even the high end {} is under the margin",
+                pct(look.change),
+                pct(hi)
+            ),
+        ),
+        Decision::Continue | Decision::Inconclusive => (
+            Outcome::Inconclusive,
+            format!(
+                "{} ({}..{}) straddles the {:.0}% margin",
+                pct(look.change),
+                pct(lo),
+                pct(hi),
+                margin * 100.0
+            ),
+        ),
+    }
+}
+
+/// How a gate looks: its design (the bar of every look) and which look this is.
+#[derive(Clone, Copy)]
+pub struct At<'a> {
+    pub design: &'a Design,
+    pub look: usize,
+    /// Separate runs the baseline's passes came from.
+    pub baseline_runs: u32,
+}
+
+fn with_change(v: &mut Verdict, look: &Look) {
+    v.change = Some(look.change.exp_m1());
+    v.change_ci = Some([look.interval[0].exp_m1(), look.interval[1].exp_m1()]);
+    v.final_decision = look.decision.is_final();
+}
+
+/// Judge `current` against `baseline`, both analyzed against the same reference, at one
+/// look of a group-sequential design.
 pub fn judge(
     baseline: &Results,
     current: &Results,
     reference: &str,
     margins: &Margins,
+    at: At,
 ) -> Vec<Verdict> {
     let gated: Vec<&Entry> = baseline
         .results
         .iter()
         .filter(|e| e.is_ok() && e.strategy != reference)
         .collect();
-    let compared = gated
-        .iter()
-        .filter(|b| ok_row(current, b).is_some())
-        .count()
-        .max(1);
-    let q = 1.0 - ALPHA / compared as f64;
     let mut out = Vec::new();
     for b in gated {
         let c = ok_row(current, b);
         let (bl, cl) = (pass_logs(b), c.map(pass_logs).unwrap_or_default());
         let geo = |l: &[f64]| (!l.is_empty()).then(|| mean_sd(l).0.exp());
-        let margin = margins.for_strategy(&b.strategy);
+        let margin = margins.for_row(b);
         let mut v = Verdict {
             workload: b.workload.clone(),
             strategy: b.strategy.clone(),
@@ -157,44 +209,13 @@ pub fn judge(
             current_median: c.and_then(|c| c.analysis.median),
             outcome: Outcome::Skipped,
             cause: String::new(),
+            final_decision: true,
         };
-        match welch(&bl, &cl, q) {
-            Some((d, lo, hi)) => {
-                let limit = margin.ln_1p();
-                v.change = Some(d.exp_m1());
-                v.change_ci = Some([lo.exp_m1(), hi.exp_m1()]);
-                let pct = |x: f64| format!("{:+.1}%", x.exp_m1() * 100.0);
-                (v.outcome, v.cause) = if lo > limit {
-                    (
-                        Outcome::Regressed,
-                        format!(
-                            "rose {}, and even the low end {} is over the {:.0}% margin",
-                            pct(d),
-                            pct(lo),
-                            margin * 100.0
-                        ),
-                    )
-                } else if hi < limit {
-                    (
-                        Outcome::Pass,
-                        format!(
-                            "{}; even the high end {} is under the margin",
-                            pct(d),
-                            pct(hi)
-                        ),
-                    )
-                } else {
-                    (
-                        Outcome::Inconclusive,
-                        format!(
-                            "{} ({}..{}) straddles the {:.0}% margin",
-                            pct(d),
-                            pct(lo),
-                            pct(hi),
-                            margin * 100.0
-                        ),
-                    )
-                };
+        let between = BetweenRuns::prior(b.copies_per_start, at.baseline_runs);
+        match look_against_baseline(at.design, at.look, &bl, &cl, margin, between) {
+            Some(look) => {
+                with_change(&mut v, &look);
+                (v.outcome, v.cause) = decided(&look, margin, "rise");
             }
             None if c.is_some() => {
                 v.cause =
@@ -238,12 +259,13 @@ pub fn judge(
                 current_ratio: (!cl.is_empty()).then(|| mean_sd(&cl).0.exp()),
                 change: None,
                 change_ci: None,
-                margin: margins.for_strategy(&c.strategy),
+                margin: margins.for_row(c),
                 passes: [0, cl.len()],
                 baseline_median: None,
                 current_median: c.analysis.median,
                 outcome: Outcome::Skipped,
                 cause: "not in the baseline".into(),
+                final_decision: true,
             });
         }
     }
@@ -251,19 +273,19 @@ pub fn judge(
 }
 
 /// The A/B gate: every row of `current` against the reference row of the same run (two
-/// builds of a runtime, interleaved in the same rounds, so drift cancels within a round).
-/// The change is the mean per-pass log ratio, with a one-sample t interval over passes.
-pub fn judge_ab(current: &Results, reference: &str, margins: &Margins) -> Vec<Verdict> {
+/// builds of a runtime, interleaved in the same rounds, so drift cancels within a round),
+/// at one look of a group-sequential design: the change is the mean per-pass log ratio,
+/// with the look's exact t bar.
+pub fn judge_ab(current: &Results, reference: &str, margins: &Margins, at: At) -> Vec<Verdict> {
     let rows: Vec<&Entry> = current
         .results
         .iter()
         .filter(|e| e.strategy != reference && e.analysis.ratio.is_some())
         .collect();
-    let q = 1.0 - ALPHA / rows.len().max(1) as f64;
     let mut out = Vec::new();
     for e in &rows {
         let logs = pass_logs(e);
-        let margin = margins.for_strategy(&e.strategy);
+        let margin = margins.for_row(e);
         let base = current
             .results
             .iter()
@@ -272,7 +294,7 @@ pub fn judge_ab(current: &Results, reference: &str, margins: &Margins) -> Vec<Ve
             workload: e.workload.clone(),
             strategy: e.strategy.clone(),
             baseline_ratio: Some(1.0),
-            current_ratio: None,
+            current_ratio: (!logs.is_empty()).then(|| mean_sd(&logs).0.exp()),
             change: None,
             change_ci: None,
             margin,
@@ -281,44 +303,44 @@ pub fn judge_ab(current: &Results, reference: &str, margins: &Margins) -> Vec<Ve
             current_median: e.analysis.median,
             outcome: Outcome::Skipped,
             cause: "fewer than two passes: no run-to-run spread to judge by".into(),
+            final_decision: true,
         };
-        if logs.len() >= 2 {
-            let (m, sd) = mean_sd(&logs);
-            let half = t_quantile(q, (logs.len() - 1) as f64) * sd / (logs.len() as f64).sqrt();
-            let (lo, hi) = (m - half, m + half);
-            let limit = margin.ln_1p();
-            v.current_ratio = Some(m.exp());
-            v.change = Some(m.exp_m1());
-            v.change_ci = Some([lo.exp_m1(), hi.exp_m1()]);
-            let pct = |x: f64| format!("{:+.1}%", x.exp_m1() * 100.0);
-            (v.outcome, v.cause) = if lo > limit {
-                (
-                    Outcome::Regressed,
-                    format!(
-                        "{} over {reference}; even the low end {} is over the margin",
-                        pct(m),
-                        pct(lo)
-                    ),
-                )
-            } else if hi < limit {
-                (
-                    Outcome::Pass,
-                    format!(
-                        "{}; even the high end {} is under the margin",
-                        pct(m),
-                        pct(hi)
-                    ),
-                )
-            } else {
-                (
-                    Outcome::Inconclusive,
-                    format!("{} ({}..{}) straddles the margin", pct(m), pct(lo), pct(hi)),
-                )
-            };
+        if let Some(look) = look_ab(at.design, at.look, &logs, margin) {
+            with_change(&mut v, &look);
+            (v.outcome, v.cause) = decided(&look, margin, &format!("over {reference}"));
         }
         out.push(v);
     }
     out
+}
+
+/// The verdicts of a sequence of looks: each row's first final decision stands, and later
+/// looks do not revisit it.
+#[derive(Default)]
+pub struct Sequence {
+    verdicts: Vec<Verdict>,
+}
+
+impl Sequence {
+    /// Take this look's verdicts for the rows not yet decided; whether every row is now.
+    pub fn update(&mut self, now: Vec<Verdict>) -> bool {
+        for v in now {
+            match self
+                .verdicts
+                .iter_mut()
+                .find(|x| x.workload == v.workload && x.strategy == v.strategy)
+            {
+                Some(x) if x.final_decision => {}
+                Some(x) => *x = v,
+                None => self.verdicts.push(v),
+            }
+        }
+        self.verdicts.iter().all(|v| v.final_decision)
+    }
+
+    pub fn into_verdicts(self) -> Vec<Verdict> {
+        self.verdicts
+    }
 }
 
 #[cfg(test)]

@@ -50,17 +50,23 @@ pub fn inspect(pid: i32, host_binary: &Path) -> Result<ExeFacts, String> {
     .ok()
     .map(|s| s.stx_mnt_id);
     let mount_listed = mnt_id.is_some_and(|id| {
-        [format!("/proc/{pid}/mountinfo"), "/proc/self/mountinfo".into()]
-            .iter()
-            .any(|table| mount_listed_in(table, id))
+        [
+            format!("/proc/{pid}/mountinfo"),
+            "/proc/self/mountinfo".into(),
+        ]
+        .iter()
+        .any(|table| mount_listed_in(table, id))
     });
     let magic = fs.f_type as i64;
     let link_is_memfd = is_memfd(&link);
     let seals = link_is_memfd
         .then(|| {
-            let fd =
-                rustix::fs::open(exe.as_str(), OFlags::RDONLY | OFlags::CLOEXEC, Mode::empty())
-                    .ok()?;
+            let fd = rustix::fs::open(
+                exe.as_str(),
+                OFlags::RDONLY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .ok()?;
             rustix::fs::fcntl_get_seals(&fd).ok().map(|s| s.bits())
         })
         .flatten();
@@ -120,10 +126,7 @@ impl ExeFacts {
             0x9123_683e => "btrfs".into(),
             m => format!("fs {m:#x}"),
         };
-        let mut parts = vec![
-            format!("exe {}", super::clean(&self.link)),
-            fs,
-        ];
+        let mut parts = vec![format!("exe {}", super::clean(&self.link)), fs];
         parts.push(if self.host_inode {
             "the host binary's inode".into()
         } else {

@@ -7,7 +7,7 @@ mod exe;
 mod pages;
 
 pub use exe::{inspect, refine, ExeFacts};
-pub use pages::{shares_pages, PageEvidence};
+pub use pages::{file_frame, shares_pages, PageEvidence};
 
 pub use crate::printable::clean;
 pub use crate::results::{Data, SealPath};

@@ -102,9 +102,16 @@ fn pfn(pagemap: &str, addr: u64) -> Result<Option<u64>, String> {
 
 /// The frame of the page at `offset` of `binary`'s page cache, mapped shared here.
 fn host_frame(binary: &Path, offset: u64) -> Result<u64, String> {
-    let file = std::fs::File::open(binary).map_err(|e| format!("open {}: {e}", binary.display()))?;
-    // SAFETY: a fresh read-only shared mapping of one page of a file held open here,
-    // unmapped before returning; nothing else refers to it.
+    let file =
+        std::fs::File::open(binary).map_err(|e| format!("open {}: {e}", binary.display()))?;
+    file_frame(&file, offset)?.ok_or_else(|| format!("{}'s page is not resident", binary.display()))
+}
+
+/// The frame behind the page at `offset` of `file`'s page cache: mapped shared here and
+/// touched, so that it is resident.
+pub fn file_frame(file: &std::fs::File, offset: u64) -> Result<Option<u64>, String> {
+    // SAFETY: a fresh read-only shared mapping of one page of a file held open by the
+    // caller, unmapped before returning; nothing else refers to it.
     unsafe {
         let page = libc::mmap(
             std::ptr::null_mut(),
@@ -115,15 +122,11 @@ fn host_frame(binary: &Path, offset: u64) -> Result<u64, String> {
             offset as libc::off_t,
         );
         if page == libc::MAP_FAILED {
-            return Err(format!(
-                "mmap {}: {}",
-                binary.display(),
-                std::io::Error::last_os_error()
-            ));
+            return Err(format!("mmap: {}", std::io::Error::last_os_error()));
         }
         std::ptr::read_volatile(page as *const u8);
         let frame = pfn("/proc/self/pagemap", page as u64);
         libc::munmap(page, PAGE as usize);
-        frame?.ok_or_else(|| format!("{}'s page is not resident", binary.display()))
+        frame
     }
 }

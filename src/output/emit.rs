@@ -2,13 +2,29 @@
 //! `/dev/full`, a closed pipe), which would lose a run's results; here a failed print is
 //! an error that says what happened, raised after the exports are written.
 
+use super::shown;
 use crate::error::{Error, Result};
 use crate::results::Analyzed;
 use std::fmt::Write as _;
 use std::io::Write;
 
-/// Write `text` to standard output, or say why it could not be.
+/// Write `text` to standard output, or say why it could not be. Names from files in it
+/// are shown, never obeyed (see `escape`): everything printed goes through here or `err`.
 pub fn out(text: &str) -> Result<()> {
+    let text = crate::printable::for_terminal(text);
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(|source| Error::Io {
+            what: "cannot print to standard output".into(),
+            source,
+        })
+}
+
+/// Write `text`, made here with every name from outside already [`shown`], as it is: the
+/// table's own colours must reach the terminal.
+fn out_styled(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout
         .write_all(text.as_bytes())
@@ -21,16 +37,26 @@ pub fn out(text: &str) -> Result<()> {
 
 /// A line on standard error; if even that fails there is no one left to tell.
 pub fn err(line: &str) {
+    let line = crate::printable::for_terminal(line);
     let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// How a run is shown on the terminal: which table view, in which style.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Display {
+    pub view: super::model::View,
+    pub style: super::table::StyleArg,
 }
 
 /// The results table, the summary under it, and one line per row that did not run
 /// (the same text `print_results` prints), on standard output, or on standard error when
 /// an export takes standard output.
-pub fn results(results: &Analyzed, to_stderr: bool) -> Result<()> {
+pub fn results(results: &Analyzed, to_stderr: bool, display: &Display) -> Result<()> {
     let (reference, notes) = (results.reference(), results.notes());
-    let mut text = format!("{}\n", super::results_table(results, reference));
-    text.push_str(&super::table::legend(reference));
+    let style = super::table::Style::resolve(display.style);
+    let model = super::model::results(results, reference, &display.view);
+    let table = format!("{}\n", super::table::render(&model, style));
+    let mut text = super::table::legend(reference);
     if let Some(t) = super::phases::table(results) {
         let _ = writeln!(
             text,
@@ -51,14 +77,15 @@ pub fn results(results: &Analyzed, to_stderr: bool) -> Result<()> {
         }
     }
     text.push_str(&super::summary(results, reference));
+    text.push_str(&super::summary::changes(results));
     for e in results.results.iter().filter(|e| !e.is_ok()) {
         let word = e.status.word().to_string();
         let _ = writeln!(
             text,
             "{}/{}: {word}: {}",
-            e.workload,
-            e.strategy,
-            e.reason.as_deref().unwrap_or("no reason given")
+            shown(&e.workload),
+            shown(&e.strategy),
+            shown(e.reason.as_deref().unwrap_or("no reason given"))
         );
     }
     for e in results
@@ -67,12 +94,20 @@ pub fn results(results: &Analyzed, to_stderr: bool) -> Result<()> {
         .filter(|e| e.kind == crate::results::Kind::Runtime)
     {
         if let Some(line) = e.seal_summary() {
-            let _ = writeln!(text, "{}/{}: {line}", e.workload, e.strategy);
+            let _ = writeln!(
+                text,
+                "{}/{}: {}",
+                shown(&e.workload),
+                shown(&e.strategy),
+                shown(&line)
+            );
         } else if let Some(how) = &e.seals {
             let _ = writeln!(
                 text,
-                "{}/{}: not observed; its version says: {how}",
-                e.workload, e.strategy
+                "{}/{}: not observed; its version says: {}",
+                shown(&e.workload),
+                shown(&e.strategy),
+                shown(how)
             );
         }
     }
@@ -81,16 +116,22 @@ pub fn results(results: &Analyzed, to_stderr: bool) -> Result<()> {
             text,
             "{}/{}: {} start(s) timed out (--run-timeout) and were killed; their rounds have no \
              sample",
-            e.workload, e.strategy, e.timeouts
+            shown(&e.workload),
+            shown(&e.strategy),
+            e.timeouts
         );
     }
     for w in super::warnings(results).iter().chain(notes) {
-        err(&format!("Warning: {w}"));
+        err(super::table::wrap(&format!("Warning: {w}"), style.width).trim_end());
     }
+    let text = format!(
+        "{table}{}",
+        super::table::wrap(&crate::printable::for_terminal(&text), style.width)
+    );
     if to_stderr {
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
         Ok(())
     } else {
-        out(&text)
+        out_styled(&text)
     }
 }

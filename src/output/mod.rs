@@ -1,13 +1,17 @@
 //! What a person sees on the terminal.
 
 pub mod emit;
-mod format;
+pub mod format;
+pub mod gate;
+pub mod model;
 pub mod phases;
 mod progress;
 mod summary;
-mod table;
+pub mod table;
 
+pub use crate::printable::shown;
+pub use emit::Display;
 pub use format::duration;
 pub use progress::Progress;
 pub use summary::{summary, warnings};
-pub use table::{passes_text, ratio_text, results_table};
+pub use table::ratio_text;

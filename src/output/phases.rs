@@ -44,11 +44,11 @@ pub fn table(results: &Results) -> Option<Table> {
 }
 
 /// The cost of timing the phases, per workload: the reference with phases over the same
-/// reference without them, run in the same rounds (`<reference>-unphased`).
+/// reference without them, run in the same rounds (the row that is its `control_of`).
 pub fn overhead_notes(results: &Results) -> Vec<String> {
     let mut out = Vec::new();
     for e in &results.results {
-        let Some(reference) = e.strategy.strip_suffix("-unphased") else {
+        let Some(reference) = e.control_of.as_deref() else {
             continue;
         };
         let (Some(r), true) = (&e.analysis.ratio, e.is_ok()) else {

@@ -115,7 +115,10 @@ impl RuntimeFile {
                 self.path.display(),
                 self.sha256
             )),
-            Err(e) => Some(format!("{}: cannot hash it again: {e}", self.path.display())),
+            Err(e) => Some(format!(
+                "{}: cannot hash it again: {e}",
+                self.path.display()
+            )),
         }
     }
 }

@@ -22,9 +22,15 @@ fn expected(seal: Option<SealPath>, note: &str) -> Expected {
 /// `major.minor.patch` of the first version-looking word after `prefix`.
 fn numbers(line: &str, prefix: &str) -> Option<(u32, u32, u32)> {
     let rest = line.strip_prefix(prefix)?.trim_start();
-    let word = rest.split(|c: char| !(c.is_ascii_digit() || c == '.')).next()?;
+    let word = rest
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .next()?;
     let mut parts = word.split('.').map(|p| p.parse::<u32>().ok());
-    Some((parts.next()??, parts.next()??, parts.next().flatten().unwrap_or(0)))
+    Some((
+        parts.next()??,
+        parts.next()??,
+        parts.next().flatten().unwrap_or(0),
+    ))
 }
 
 /// The expectation for a runtime whose `--version` printed `version` first, built as
@@ -37,12 +43,10 @@ pub fn expected_seal(version: &str, variant: Option<BuildVariant>) -> Expected {
                 "runc built by sealbench as `noclone`: executes its binary as it is",
             )
         }
-        Some(BuildVariant::Memfd) => {
-            return expected(
-                Some(SealPath::Memfd),
-                "runc built by sealbench as `memfd`: a sealed memfd copy per start, overlayfs skipped",
-            )
-        }
+        Some(BuildVariant::Memfd) => return expected(
+            Some(SealPath::Memfd),
+            "runc built by sealbench as `memfd`: a sealed memfd copy per start, overlayfs skipped",
+        ),
         Some(BuildVariant::Overlayfs) => {
             return expected(
                 Some(SealPath::Overlayfs),

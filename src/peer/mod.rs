@@ -56,20 +56,31 @@ impl std::str::FromStr for KnownList {
 fn version(spec: &RuntimeSpec, path: &std::path::Path) -> Option<String> {
     use std::os::unix::process::CommandExt;
     let mut cmd = std::process::Command::new(path);
-    cmd.arg0(spec.argv0()).arg("--version").env_clear().envs(launch::ENV.iter().copied());
+    cmd.arg0(spec.argv0())
+        .arg("--version")
+        .env_clear()
+        .envs(launch::ENV.iter().copied());
     let out = process::bounded::output(&mut cmd, &format!("{} --version", spec.name)).ok()?;
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .next()
-        .map(|l| crate::observe::clean(l.trim()).chars().take(MAX_VERSION).collect())
+        .map(|l| {
+            crate::observe::clean(l.trim())
+                .chars()
+                .take(MAX_VERSION)
+                .collect()
+        })
 }
 
 /// A unit for the runtime `spec`: ready after one successful start, else unavailable with
 /// the reason.
 pub fn unit(spec: &RuntimeSpec, sandbox: &Sandbox) -> Unit {
     let name = spec.name.as_str();
-    let mut unit = Unit::new(name, WORKLOAD, UnitState::Unavailable(String::new()));
-    unit.runtime = true;
+    let mut unit = Unit::new(
+        crate::benchmark::Row::Runtime(name.to_string()),
+        WORKLOAD,
+        UnitState::Unavailable(String::new()),
+    );
     let Some(file) = &spec.file else {
         unit.state = UnitState::Unavailable(format!("{name} is not on PATH"));
         return unit;
@@ -90,10 +101,10 @@ pub fn unit(spec: &RuntimeSpec, sandbox: &Sandbox) -> Unit {
     unit.seals = Some(expected.note.clone());
     unit.seal_expected = expected.seal;
     unit.provenance = spec.provenance.as_ref().map(Provenance::describe);
-    unit.state = match Peer::new(spec, file, sandbox, unit.version.as_deref()).and_then(Peer::probed)
-    {
-        Ok(peer) => UnitState::Ready(Box::new(peer)),
-        Err(e) => UnitState::Unavailable(format!("{name} cannot run here: {e}")),
-    };
+    unit.state =
+        match Peer::new(spec, file, sandbox, unit.version.as_deref()).and_then(Peer::probed) {
+            Ok(peer) => UnitState::Ready(Box::new(peer)),
+            Err(e) => UnitState::Unavailable(format!("{name} cannot run here: {e}")),
+        };
     unit
 }

@@ -167,9 +167,8 @@ pub fn resolve(
         })?;
     }
     for arg in by_path {
-        let file = RuntimeFile::open(Path::new(&arg.path)).map_err(|e| {
-            Error::usage(format!("--runtime {}={}: {e}", arg.name, arg.path))
-        })?;
+        let file = RuntimeFile::open(Path::new(&arg.path))
+            .map_err(|e| Error::usage(format!("--runtime {}={}: {e}", arg.name, arg.path)))?;
         add(RuntimeSpec {
             name: arg.name.clone(),
             launch: Launch::ByPath(arg.path.clone()),

@@ -1,12 +1,52 @@
 //! The geometry charts share: where ticks go, how they are written, where a ratio axis
-//! breaks, and what size a line of text must be to fit.
+//! breaks, and what size a line of text must be to fit; and axis ranges made from data,
+//! checked before plotters sees them. plotters finds an axis's ticks by stepping from its
+//! start to its end: an end that is infinite, or a log axis over more decades than an f64
+//! can count (10⁻³⁰⁰ to 10³⁰⁰), is never reached, and the drawing spins forever in
+//! `LogCoord::key_points`. Loading refuses values no run makes; this is what a chart of
+//! anything else (a sweep file, a future field) meets.
 
 use super::font::FAMILY;
+use super::DrawError;
 use plotters::coord::combinators::{IntoLogRange, LogCoord};
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::coord::types::RangedCoordf64;
 use plotters::style::{FontDesc, IntoFont};
 use std::ops::Range;
+
+/// The most decades a log axis spans: a ratio of 10⁻⁹ to a day (the bounds of a start)
+/// is under 14, and past about 30 the ticks would not fit the chart anyway.
+const MAX_DECADES: f64 = 30.0;
+
+fn refuse(what: &str, lo: f64, hi: f64, why: &str) -> DrawError {
+    DrawError::Axis(format!(
+        "cannot draw a {what} axis from {lo:e} to {hi:e}: {why}"
+    ))
+}
+
+/// A log axis from `lo` to `hi`.
+pub fn log(lo: f64, hi: f64) -> Result<Range<f64>, DrawError> {
+    if !(lo.is_finite() && hi.is_finite() && lo > 0.0 && hi > lo) {
+        return Err(refuse("log", lo, hi, "not a range of positive numbers"));
+    }
+    if (hi.log10() - lo.log10()) > MAX_DECADES {
+        return Err(refuse(
+            "log",
+            lo,
+            hi,
+            &format!("more than {MAX_DECADES} decades"),
+        ));
+    }
+    Ok(lo..hi)
+}
+
+/// A linear axis from `lo` to `hi`.
+pub fn linear(lo: f64, hi: f64) -> Result<Range<f64>, DrawError> {
+    if !(lo.is_finite() && hi.is_finite() && (hi - lo).is_finite() && hi >= lo) {
+        return Err(refuse("linear", lo, hi, "not a finite range"));
+    }
+    Ok(lo..hi)
+}
 
 /// An f64 axis, linear or log, whose ticks are the given values (and no light lines).
 /// plotters' own `with_key_points` cannot have its labels formatted.
@@ -16,12 +56,13 @@ pub enum Keyed {
 }
 
 impl Keyed {
-    pub fn new(range: Range<f64>, log: bool, keys: Vec<f64>) -> Keyed {
-        if log {
-            Keyed::Log(range.log_scale().into(), keys)
+    /// The axis, or why it cannot be drawn (see [`log`] and [`linear`]).
+    pub fn new(range: Range<f64>, is_log: bool, keys: Vec<f64>) -> Result<Keyed, DrawError> {
+        Ok(if is_log {
+            Keyed::Log(log(range.start, range.end)?.log_scale().into(), keys)
         } else {
-            Keyed::Linear(range.into(), keys)
-        }
+            Keyed::Linear(linear(range.start, range.end)?.into(), keys)
+        })
     }
 }
 
@@ -160,10 +201,10 @@ pub fn tick_label(v: f64) -> String {
 }
 
 /// The stretches of a ratio axis: one, or more where the intervals fall into groups with
-/// a gap between them that would take more than a third of a single log axis over the
-/// group it splits (memfd near 8× among rows at 1.0-1.4×), splitting again only the group
-/// that holds 1 (a runtime at 0.1× on one side, copies at 8× on the other). At most
-/// [`MAX_STRETCHES`]. Each stretch is padded on a log scale and at least a factor of
+/// a gap between them of more than a factor of 3, or of 1.5 that would take more than 40%
+/// of a single log axis over the group it splits (memfd near 8× among rows at 1.0-1.4×),
+/// splitting again only the group that holds 1 (a runtime at 0.1× on one side, copies at
+/// 8× on the other). At most [`MAX_STRETCHES`]. Each stretch is padded on a log scale and at least a factor of
 /// `min_span` wide.
 pub fn ratio_stretches(intervals: &[[f64; 2]], min_span: f64) -> Vec<[f64; 2]> {
     let mut ivs: Vec<[f64; 2]> = intervals
@@ -194,7 +235,9 @@ pub fn ratio_stretches(intervals: &[[f64; 2]], min_span: f64) -> Vec<[f64; 2]> {
                 let total = (clusters[b][1] / clusters[a][0]).ln();
                 (a..b)
                     .map(|i| (k, i, (clusters[i + 1][0] / clusters[i][1]).ln()))
-                    .filter(|&(_, _, gap)| gap > total / 3.0 && gap > 1.5f64.ln())
+                    .filter(|&(_, _, gap)| {
+                        gap > 1.5f64.ln() && (gap > total * 0.4 || gap > 3f64.ln())
+                    })
                     .max_by(|x, y| x.2.total_cmp(&y.2))
             })
             .max_by(|x, y| x.2.total_cmp(&y.2));
@@ -241,6 +284,30 @@ pub fn text_width(text: &str, size: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ranges_plotters_cannot_step_through_are_refused() {
+        assert_eq!(log(0.5, 200.0).unwrap(), 0.5..200.0);
+        assert_eq!(linear(0.0, 3.0).unwrap(), 0.0..3.0);
+        for (lo, hi) in [
+            (1e-300, 1e300),
+            (1.0, f64::INFINITY),
+            (0.0, 1.0),
+            (-1.0, 1.0),
+            (f64::NAN, 1.0),
+            (2.0, 1.0),
+        ] {
+            assert!(log(lo, hi).is_err(), "{lo} {hi}");
+            assert!(Keyed::new(lo..hi, true, vec![]).is_err(), "{lo} {hi}");
+        }
+        assert!(linear(-1e308, 1e308).is_err());
+        assert!(linear(0.0, f64::INFINITY).is_err());
+        let e = log(1e-300, 1e300).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "cannot draw a log axis from 1e-300 to 1e300: more than 30 decades"
+        );
+    }
 
     #[test]
     fn ticks_are_round_and_apart() {
@@ -317,6 +384,10 @@ mod tests {
         for w in s.windows(2) {
             assert!(w[0][1] < w[1][0], "{s:?}");
         }
+        // runc builds against one of them: crun at 0.48× (0.44-0.55) among rows at
+        // 0.92-1.91×, a gap of a third of the axis: one axis holds it well enough.
+        let builds = [[0.919, 1.04], [0.436, 0.554], [1.091, 1.369], [1.661, 1.91]];
+        assert_eq!(ratio_stretches(&builds, 1.25).len(), 1);
         // No wide gap, one axis.
         let near = [[0.99, 1.03], [1.08, 1.12], [1.2, 1.45]];
         let s = ratio_stretches(&near, 1.25);

@@ -116,8 +116,8 @@ impl super::Chart for Distribution<'_> {
                         -0.5..n as f64 - 0.5,
                         false,
                         (0..n).map(|i| i as f64).collect(),
-                    ),
-                    axis::Keyed::new(lo..hi, true, y_ticks),
+                    )?,
+                    axis::Keyed::new(lo..hi, true, y_ticks)?,
                 )
                 .map_err(e)?;
             chart

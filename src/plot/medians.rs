@@ -40,7 +40,7 @@ impl super::Chart for Medians<'_> {
                 .y_label_area_size(70)
                 .build_cartesian_2d(
                     (0..rows.len() - 1).into_segmented(),
-                    axis::Keyed::new(0.0..top * 1.22, false, y_ticks),
+                    axis::Keyed::new(0.0..top * 1.22, false, y_ticks)?,
                 )
                 .map_err(e)?;
             chart

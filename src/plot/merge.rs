@@ -64,7 +64,7 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, m: &Merged) -> Drawn 
                         f64::from(area.dim_in_pixel().1) - 80.0,
                         30.0,
                     ),
-                ),
+                )?,
             )
             .map_err(e)?;
         let names: Vec<String> = strategies.iter().map(|s| s.to_string()).collect();

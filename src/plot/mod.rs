@@ -25,15 +25,21 @@ use std::path::{Path, PathBuf};
 const PANEL_W: u32 = 1100;
 const PANEL_H: u32 = 480;
 
-/// Why a chart could not be drawn. plotters' errors are generic over the backend, so
-/// what is kept of them is their text.
+/// Why a chart could not be drawn.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct DrawError(String);
+pub enum DrawError {
+    /// What plotters said. Its errors are generic over the backend, so what is kept of
+    /// them is their text.
+    #[error("{0}")]
+    Backend(String),
+    /// The data asks for an axis no chart can have (see `axis`): the input's fault.
+    #[error("{0}")]
+    Axis(String),
+}
 
 impl From<String> for DrawError {
     fn from(text: String) -> Self {
-        DrawError(text)
+        DrawError::Backend(text)
     }
 }
 
@@ -60,7 +66,13 @@ fn write_both(
         dir.join(format!("{name}.svg")),
         dir.join(format!("{name}.png")),
     );
-    let fail = |p: &Path, e: DrawError| Error::failure(format!("cannot draw {}: {e}", p.display()));
+    let fail = |p: &Path, e: DrawError| {
+        let text = format!("cannot draw {}: {e}", p.display());
+        match e {
+            DrawError::Axis(_) => Error::usage(text),
+            DrawError::Backend(_) => Error::failure(text),
+        }
+    };
     let svg = svg_of(size, chart).map_err(|e| fail(&svg_path, e))?;
     let mut rgb = vec![0u8; size.0 as usize * size.1 as usize * 3];
     {
@@ -101,6 +113,12 @@ fn svg_of(size: (u32, u32), chart: &impl Chart) -> Result<String, DrawError> {
 pub fn ratios_svg(results: &Analyzed) -> Result<String, DrawError> {
     let reference = results.reference();
     svg_of(run_size(results), &ratios::Ratios { results, reference })
+}
+
+/// The distribution chart (every row's starts, as box plots) as SVG text, for the HTML
+/// report.
+pub fn distribution_svg(results: &Analyzed) -> Result<String, DrawError> {
+    svg_of(run_size(results), &distribution::Distribution { results })
 }
 
 /// The phases chart of a run as SVG text, if it has phases.

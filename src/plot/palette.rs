@@ -37,8 +37,10 @@ const STRATEGY_MORE: [RGBColor; 6] = [
     RGBColor(0x44, 0xBB, 0x99), // mint
 ];
 
-/// Runtimes and other rows: Tol's "vibrant" scheme without its grey, and near-black.
-pub const OTHER: [RGBColor; 7] = [
+/// Runtimes and other rows: Tol's "vibrant" scheme without its grey, near-black, and
+/// three of his colours the muted scheme lacks (a run of the runc-2026 experiment has
+/// eight runtimes).
+pub const OTHER: [RGBColor; 10] = [
     RGBColor(0xEE, 0x77, 0x33), // orange
     RGBColor(0x00, 0x77, 0xBB), // blue
     RGBColor(0xEE, 0x33, 0x77), // magenta
@@ -46,6 +48,9 @@ pub const OTHER: [RGBColor; 7] = [
     RGBColor(0x33, 0xBB, 0xEE), // cyan
     RGBColor(0x00, 0x99, 0x88), // teal
     RGBColor(0x22, 0x22, 0x22), // near-black
+    RGBColor(0xDD, 0xAA, 0x33), // high-contrast yellow
+    RGBColor(0xBB, 0xCC, 0x33), // pear
+    RGBColor(0xFF, 0xAA, 0xBB), // pink
 ];
 
 /// Categories that are not rows (phases of a start, hosts of a merge): Okabe and Ito's
@@ -202,9 +207,9 @@ mod tests {
             })
             .collect();
         assert_eq!(set.len(), 3);
-        // Up to seven runtimes of one chart all get colours of their own, none of them
-        // a strategy's.
-        let names = ["a", "b", "c", "d", "e", "f", "g"];
+        // Up to ten runtimes of one chart all get colours of their own, none of them a
+        // strategy's.
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"];
         let c = Colors::of(names.iter().map(|n| (*n, false)));
         let set: std::collections::BTreeSet<_> = names
             .iter()
@@ -213,7 +218,7 @@ mod tests {
                 (c.0, c.1, c.2)
             })
             .collect();
-        assert_eq!(set.len(), 7);
+        assert_eq!(set.len(), 10);
         for col in &OTHER {
             assert!(!STRATEGY.contains(col));
         }

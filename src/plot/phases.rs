@@ -100,6 +100,7 @@ fn draw_panel<DB: DrawingBackend>(
     if widest <= 0.0 {
         return Ok(());
     }
+    axis::linear(0.0, widest * 1e3)?;
     let ticks = axis::ticks(0.0, widest * 1e3, false, x1 - x0, 50.0);
     let axis_y = y1 as i32;
     let grid = RGBColor(0xD8, 0xD8, 0xD8).stroke_width(1);

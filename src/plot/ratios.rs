@@ -302,6 +302,9 @@ fn draw_panel<DB: DrawingBackend>(
     let (y0, y1) = (4.0, h - 50.0 - legend_h);
     let (x0, x1) = (label_w + 10.0, w - text_w - 10.0);
     let stretches = stretches(&intervals, x0, x1);
+    for s in &stretches {
+        axis::log(s.lo, s.hi)?;
+    }
     let row_h = (y1 - y0) / rows.len() as f64;
     let y_of = |i: usize| (y0 + (i as f64 + 0.5) * row_h) as i32;
 
@@ -437,19 +440,30 @@ fn draw_panel<DB: DrawingBackend>(
             &area,
             ((x0 + x1) / 2.0) as i32,
             (h - legend_h / 2.0 - 2.0) as i32,
+            results
+                .results
+                .iter()
+                .any(|r| r.data.is_none() && r.is_ok()),
         )?;
     }
     Ok(())
 }
 
 /// The key to the points: what filled, hollow and square mean.
-fn legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, centre: i32, y: i32) -> Drawn {
+fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    centre: i32,
+    y: i32,
+    unobserved: bool,
+) -> Drawn {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| DrawError::from(e.to_string());
-    let entries = [
+    let mut entries = vec![
         (Mark::Own, "data independent: pages of its own"),
         (Mark::Shared, "data shared: the host binary's pages"),
-        (Mark::Unobserved, "not observed"),
     ];
+    if unobserved {
+        entries.push((Mark::Unobserved, "data not observed"));
+    }
     let style = TextStyle::from((FAMILY, 14).into_font()).pos(Pos::new(HPos::Left, VPos::Center));
     let widths: Vec<i32> = entries
         .iter()

@@ -136,7 +136,7 @@ impl super::Chart for SweepChart<'_> {
         });
         let growth = series(&rows, param, &x, |r| {
             let g = r.growth.as_ref()?;
-            Some((g.value, Some(g.ci95)))
+            Some((g.value, g.ci95))
         });
         let throughput = series(&rows, param, &x, |r| Some((r.throughput?, None)));
         let from = rows
@@ -332,8 +332,8 @@ fn draw_panel<DB: DrawingBackend>(
         .y_label_area_size(72);
     plot_on!(builder
         .build_cartesian_2d(
-            axis::Keyed::new(x_range.clone(), log_x, x_keys),
-            axis::Keyed::new(y_range, log_y, y_keys)
+            axis::Keyed::new(x_range.clone(), log_x, x_keys)?,
+            axis::Keyed::new(y_range, log_y, y_keys)?
         )
         .map_err(e)?);
     Ok(())

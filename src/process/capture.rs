@@ -44,9 +44,12 @@ impl Capture {
     pub fn last_line(&self) -> Option<String> {
         let bytes = self.take();
         let text = String::from_utf8_lossy(&bytes);
-        text.lines()
-            .rfind(|l| !l.trim().is_empty())
-            .map(|l| crate::printable::clean(l.trim()).chars().take(300).collect())
+        text.lines().rfind(|l| !l.trim().is_empty()).map(|l| {
+            crate::printable::clean(l.trim())
+                .chars()
+                .take(300)
+                .collect()
+        })
     }
 
     /// The descriptor, to hand to a `std::process::Command`.
@@ -74,6 +77,6 @@ mod tests {
         assert!(w.write_all(&big).is_err());
         assert!(c.take().len() as u64 <= LIMIT);
         w.write_all(b"\x1b]0;title\x07\n").unwrap();
-        assert_eq!(c.last_line().as_deref(), Some("?]0;title?"));
+        assert_eq!(c.last_line().as_deref(), Some(r"\u{1b}]0;title\u{7}"));
     }
 }

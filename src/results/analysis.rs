@@ -1,6 +1,7 @@
 use super::{Entry, Ratio, Results};
 use crate::stats::{
-    block_for, intervals, median, row_seed, shared, ByRound, Outliers, PassRatios, Summary, Verdict,
+    block_for, intervals, median, row_seed, shared, ByRound, Outliers, PassRatios, Summary,
+    Verdict, MIN_ROUNDS,
 };
 
 /// The round of every start; a file without rounds (or a broken one) counts every start as
@@ -56,6 +57,31 @@ fn pass_ratios(e: &Entry, rounds: &[u32], r: &Reference) -> Option<PassRatios> {
     PassRatios::of(values)
 }
 
+/// The headline of a row of several passes: each pass's ratio over the rounds of that pass
+/// it shares with the reference, with its own block bootstrap, pooled by random effects
+/// (Hartung–Knapp–Sidik–Jonkman), with the measured between-run spread added so that the
+/// interval is about runs made at other times too (`stats::headline`).
+fn headline(e: &Entry, rounds: &[u32], r: &Reference, seed: u64) -> Option<crate::stats::Headline> {
+    use crate::stats::{pass_estimates, Headline, Starts, BETWEEN_RUNS_SD, COPY_BETWEEN_RUNS_SD};
+    let row = Starts {
+        times: &e.times,
+        rounds,
+        passes: &e.passes,
+    };
+    let reference = Starts {
+        times: &r.times,
+        rounds: &r.rounds,
+        passes: &r.passes,
+    };
+    let estimates = pass_estimates(row, reference, row_seed(seed, &e.workload, &e.strategy, "passes"));
+    let between_runs = if e.copies_per_start {
+        COPY_BETWEEN_RUNS_SD
+    } else {
+        BETWEEN_RUNS_SD
+    };
+    Headline::of(&estimates, between_runs)
+}
+
 /// Fill in every derived field of every `ok` row from its raw per-start data, over the
 /// rounds the row shares with the `reference` row of its workload: summary, CPU times, the
 /// median's CI, outliers, and the ratio with its CI and verdict (and, with several passes,
@@ -67,6 +93,7 @@ pub fn analyze(mut results: Results, reference: &str) -> Analyzed {
         results,
         reference: reference.to_string(),
         notes,
+        changes: Vec::new(),
     }
 }
 
@@ -78,9 +105,23 @@ pub struct Analyzed {
     results: Results,
     reference: String,
     notes: Vec<String>,
+    /// Against an earlier run, when one was given (`report NEW --baseline OLD`).
+    changes: Vec<super::Change>,
 }
 
 impl Analyzed {
+    /// This run with its changes against `before`, analysed against the same reference.
+    pub fn against(mut self, before: Results) -> Analyzed {
+        let before = analyze(before, &self.reference);
+        self.changes = super::changes(&self, &before);
+        self
+    }
+
+    /// How every row moved against the baseline run, if one was given.
+    pub fn changes(&self) -> &[super::Change] {
+        &self.changes
+    }
+
     pub fn reference(&self) -> &str {
         &self.reference
     }
@@ -130,6 +171,7 @@ fn fill(results: &mut Results, reference: &str) -> Vec<String> {
         })
         .collect();
     let mut unequal: indexmap::IndexSet<String> = indexmap::IndexSet::new();
+    let mut one_round: indexmap::IndexSet<String> = indexmap::IndexSet::new();
     for e in results.results.iter_mut().filter(|e| e.is_ok()) {
         let rounds = rounds_of(e);
         let r = references
@@ -191,34 +233,57 @@ fn fill(results: &mut Results, reference: &str) -> Vec<String> {
             continue;
         }
         let block = block_for(&x, y.as_ref());
-        let iv = intervals(
+        let Some(iv) = intervals(
             &x,
             y.as_ref(),
             block,
             row_seed(seed, &e.workload, &e.strategy, "bootstrap"),
-        );
+        ) else {
+            // No interval rather than a zero-width one, and no ratio without its interval.
+            (e.analysis.ci95_median, e.analysis.ratio) = (None, None);
+            one_round.insert(e.workload.clone());
+            continue;
+        };
         e.analysis.ci95_median = Some(iv.median);
         e.analysis.ratio = match (r, &y, iv.ratio) {
-            (Some(r), Some(y), Some(ci95)) => Some(Ratio {
-                reference: reference.to_string(),
-                value: median(x.all()) / median(y.all()),
-                ci95,
-                verdict: (e.strategy != reference).then(|| Verdict::of(ci95)),
-                block: iv.block as u32,
-                passes: pass_ratios(e, &rounds, r),
-            }),
+            (Some(r), Some(y), Some(run_ci95)) => {
+                let run_value = median(x.all()) / median(y.all());
+                let passes = pass_ratios(e, &rounds, r);
+                let headline = passes
+                    .as_ref()
+                    .and_then(|_| headline(e, &rounds, r, seed));
+                let (value, ci95, scope, run_ci95) = match headline {
+                    Some(h) => (h.value, h.ci95, h.scope, Some(run_ci95)),
+                    None => (run_value, run_ci95, crate::stats::Scope::ThisRun, None),
+                };
+                Some(Ratio {
+                    reference: reference.to_string(),
+                    value,
+                    ci95,
+                    scope,
+                    run_ci95,
+                    verdict: (e.strategy != reference).then(|| Verdict::of(ci95)),
+                    block: iv.block as u32,
+                    passes,
+                })
+            }
             _ => None,
         };
     }
-    unequal
-        .into_iter()
-        .map(|w| {
-            format!(
-                "{w}: rows ran unequal numbers of rounds (a file from an older sealbench); \
-                 each row's statistics use only the rounds it shares with {reference}"
-            )
-        })
-        .collect()
+    let unequal = unequal.into_iter().map(|w| {
+        format!(
+            "{w}: rows ran unequal numbers of rounds (a file from an older sealbench); \
+             each row's statistics use only the rounds it shares with {reference}"
+        )
+    });
+    let one_round = one_round.into_iter().map(|w| {
+        format!(
+            "{w}: a row shares fewer than {MIN_ROUNDS} rounds with {reference}, which leaves a \
+             bootstrap over rounds nothing to resample: it has no interval and no ratio \
+             (--runs {MIN_ROUNDS} or more)"
+        )
+    });
+    unequal.chain(one_round).collect()
 }
 
 /// The phases of a typical start: each phase's mean over the starts (of the kept rounds)
@@ -274,6 +339,27 @@ mod tests {
         let rounds: Vec<u32> = (0..sums.len() as u32).collect();
         let p = typical_phases(&per_start, &rounds, None);
         p.seal + p.spawn + p.run + p.reap + p.teardown
+    }
+
+    /// Issue 29, item 11: `compare --runs 1 --block 3` gave each row the zero-width
+    /// interval of its first start, away from its median, and a verdict from it.
+    #[test]
+    fn a_row_of_one_round_has_no_interval_and_says_why() {
+        let mut r = crate::results::sample::sample();
+        r.results.iter_mut().for_each(|e| e.rounds.fill(0));
+        let a = analyze(r, "noclone");
+        for e in a.results.results.iter().filter(|e| e.is_ok()) {
+            assert_eq!(e.analysis.ci95_median, None, "{}", e.strategy);
+            assert_eq!(e.analysis.ratio, None, "{}", e.strategy);
+            assert!(e.analysis.median.is_some());
+        }
+        assert!(
+            a.notes()
+                .iter()
+                .any(|n| n.starts_with("exec-true: a row shares fewer than 2 rounds")),
+            "{:?}",
+            a.notes()
+        );
     }
 
     /// A copy that is sometimes slow: two modes, the median between them, as full-start

@@ -2,6 +2,7 @@
 
 mod absorb;
 mod analysis;
+mod change;
 pub mod merge;
 mod phases;
 mod plan;
@@ -11,6 +12,7 @@ pub mod sample;
 mod validate;
 
 pub use analysis::{analyze, rounds_of, Analyzed};
+pub use change::{changes, Change};
 pub use phases::Phases;
 pub use plan::{Plan, RunCount};
 pub use seal::{BuildVariant, Data, SealPath};
@@ -188,6 +190,14 @@ pub struct Entry {
     /// Where a runtime build came from (scripts/build-runc.sh's record).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<String>,
+    /// The strategy copies the whole binary per start (memfd, tmpfile): its cost follows
+    /// memory bandwidth, which drifts more between runs than exec paths do.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub copies_per_start: bool,
+    /// This row is the named row's strategy run without `--phases`, in the same rounds:
+    /// the control for what timing the phases costs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control_of: Option<String>,
 }
 
 /// median(strategy) / median(reference) over the rounds they share, with a 95% CI from a
@@ -196,8 +206,20 @@ pub struct Entry {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Ratio {
     pub reference: String,
+    /// The headline: with several passes, the passes' pooled ratio (random effects); with
+    /// one, this run's median over the reference's.
     pub value: f64,
+    /// The headline's 95% interval: with several passes, it holds the variation between
+    /// passes and the measured variation between runs made at other times, so it is meant
+    /// to hold for the next run; with one pass, it describes this run only (`scope`).
     pub ci95: [f64; 2],
+    /// What `ci95` describes.
+    #[serde(default = "this_run")]
+    pub scope: crate::stats::Scope,
+    /// With several passes: this run's own interval, all its rounds pooled (block
+    /// bootstrap), which says how precisely this run measured, not what the next will.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_ci95: Option<[f64; 2]>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<crate::stats::Verdict>,
     /// The bootstrap's block length, in rounds.
@@ -206,6 +228,24 @@ pub struct Ratio {
     /// With several passes: each pass's ratio and the between-pass interval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passes: Option<crate::stats::PassRatios>,
+}
+
+fn this_run() -> crate::stats::Scope {
+    crate::stats::Scope::ThisRun
+}
+
+impl Ratio {
+    /// What the interval describes, in words: "this run only", "over 3 passes and runs at
+    /// other times".
+    pub fn scope_label(&self) -> String {
+        match (&self.scope, &self.passes) {
+            (crate::stats::Scope::Passes, Some(p)) => {
+                format!("over {} passes and runs at other times", p.values.len())
+            }
+            (crate::stats::Scope::Passes, None) => "over its passes".into(),
+            (crate::stats::Scope::ThisRun, _) => "this run only".into(),
+        }
+    }
 }
 
 impl Status {

@@ -22,7 +22,10 @@ pub fn join(prefix: &str) -> Result<PathBuf> {
     let (mount, path) = match v2 {
         Some(m) => (
             m.mount_point.clone(),
-            own.0.iter().find(|c| c.hierarchy == 0).map(|c| c.pathname.clone()),
+            own.0
+                .iter()
+                .find(|c| c.hierarchy == 0)
+                .map(|c| c.pathname.clone()),
         ),
         None => {
             let pids = mounts
@@ -31,7 +34,8 @@ pub fn join(prefix: &str) -> Result<PathBuf> {
                 .ok_or_else(|| Error::failure("no cgroup v2 and no v1 pids hierarchy"))?;
             (
                 pids.mount_point.clone(),
-                own.0.iter()
+                own.0
+                    .iter()
                     .find(|c| c.controllers.iter().any(|k| k == "pids"))
                     .map(|c| c.pathname.clone()),
             )
@@ -41,8 +45,12 @@ pub fn join(prefix: &str) -> Result<PathBuf> {
     let dir = mount
         .join(path.trim_start_matches('/'))
         .join(format!("{prefix}run"));
-    std::fs::create_dir(&dir).map_err(|e| Error::failure(format!("mkdir {}: {e}", dir.display())))?;
-    std::fs::write(dir.join("cgroup.procs"), rustix::process::getpid().as_raw_nonzero().to_string())
-        .map_err(|e| Error::failure(format!("join {}: {e}", dir.display())))?;
+    std::fs::create_dir(&dir)
+        .map_err(|e| Error::failure(format!("mkdir {}: {e}", dir.display())))?;
+    std::fs::write(
+        dir.join("cgroup.procs"),
+        rustix::process::getpid().as_raw_nonzero().to_string(),
+    )
+    .map_err(|e| Error::failure(format!("join {}: {e}", dir.display())))?;
     Ok(dir)
 }

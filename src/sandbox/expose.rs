@@ -41,7 +41,9 @@ pub fn places(binaries: &[PathBuf], covered: &Path) -> Vec<(PathBuf, bool)> {
     // Shallowest first, so a directory inside one already taken is skipped.
     wanted.sort_by_key(|(p, _)| p.components().count());
     for (p, file) in wanted {
-        if !out.iter().any(|(q, qfile)| !qfile && p.starts_with(q)) && !out.iter().any(|(q, _)| *q == p) {
+        if !out.iter().any(|(q, qfile)| !qfile && p.starts_with(q))
+            && !out.iter().any(|(q, _)| *q == p)
+        {
             out.push((p, file));
         }
     }

@@ -35,7 +35,13 @@ pub fn runtime_path() -> Result<PathBuf> {
         return Ok(PathBuf::from(p));
     }
     let me = std::env::current_exe().ctx(|| "find this binary".into())?;
-    let path = me.with_file_name("sealbench-runtime");
+    // Benches and tests run from target/<profile>/deps/, one below the binaries.
+    let dir = me.parent().map(Path::to_path_buf).unwrap_or_default();
+    let dir = match dir.file_name() {
+        Some(n) if n == "deps" => dir.parent().map(Path::to_path_buf).unwrap_or(dir),
+        _ => dir,
+    };
+    let path = dir.join("sealbench-runtime");
     // Inside a run the scratch tmpfs covers /tmp, where a checkout may live: the parent,
     // which stayed on the host side, still sees it through its root.
     let via_parent = PathBuf::from(format!(
@@ -59,6 +65,9 @@ pub fn runtime_path() -> Result<PathBuf> {
 /// (rather than creating a mount point) leaves not even an empty directory on the host,
 /// and keeps whatever a runtime peer writes to /tmp inside the run too.
 pub const SCRATCH_MOUNT: &str = "/tmp";
+
+/// The size runtime binaries are padded to unless a run says otherwise: runc's, about.
+pub const DEFAULT_EXE_SIZE: u64 = 12 << 20;
 
 /// The run's own directory on the scratch tmpfs.
 pub const SCRATCH_NAME: &str = "sealbench";

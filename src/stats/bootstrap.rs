@@ -59,9 +59,20 @@ pub fn block_for(x: &ByRound, reference: Option<&ByRound>) -> usize {
     }
 }
 
+/// Fewer rounds than this leave a bootstrap over rounds nothing to resample: every
+/// resample is the one round again, and its "interval" has no width.
+pub const MIN_ROUNDS: usize = 2;
+
 /// 95% CIs of the median of `x` and of its ratio to `reference` (the same rounds, in the
-/// same order), by a circular block bootstrap with blocks of `block` rounds.
-pub fn intervals(x: &ByRound, reference: Option<&ByRound>, block: usize, seed: u64) -> Intervals {
+/// same order), by a circular block bootstrap with blocks of `block` rounds; `None` below
+/// [`MIN_ROUNDS`] rounds, where there is no interval to give (not the zero-width one at
+/// the first start that was given, away from the median of the round's starts).
+pub fn intervals(
+    x: &ByRound,
+    reference: Option<&ByRound>,
+    block: usize,
+    seed: u64,
+) -> Option<Intervals> {
     let resamples = resamples_for(x.all().len() + reference.map_or(0, |r| r.all().len()));
     intervals_with(x, reference, block, seed, resamples)
 }
@@ -74,19 +85,11 @@ pub(crate) fn intervals_with(
     block: usize,
     seed: u64,
     resamples: usize,
-) -> Intervals {
+) -> Option<Intervals> {
     let n = x.rounds();
     let reference = reference.filter(|r| r.rounds() == n);
-    if n < 2 {
-        let m = x.all().first().copied().unwrap_or(f64::NAN);
-        return Intervals {
-            median: [m, m],
-            ratio: reference.map(|r| {
-                let q = m / r.all().first().copied().unwrap_or(f64::NAN);
-                [q, q]
-            }),
-            block: 1,
-        };
+    if n < MIN_ROUNDS {
+        return None;
     }
     // Past 16 384 rounds, blocks are at least n/16 384 rounds long: still a valid block
     // bootstrap (a block longer than the dependence only adds a little variance), and it
@@ -122,17 +125,33 @@ pub(crate) fn intervals_with(
             ratios.push(m / median_in_place(&mut br));
         }
     }
-    Intervals {
+    Some(Intervals {
         median: percentile_interval(medians),
         ratio: reference.map(|_| percentile_interval(ratios)),
         block,
-    }
+    })
 }
 
 /// 95% CI of the median of independent values (each value its own round), as the sweep
-/// and the tests use it.
-pub fn median_ci(xs: &[f64], seed: u64) -> [f64; 2] {
+/// and the tests use it; `None` for fewer than two values.
+pub fn median_ci(xs: &[f64], seed: u64) -> Option<[f64; 2]> {
     let rounds: Vec<u32> = (0..xs.len() as u32).collect();
     let by = ByRound::new(xs, &rounds, None);
-    intervals(&by, None, block_for(&by, None), seed).median
+    intervals(&by, None, block_for(&by, None), seed).map(|iv| iv.median)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 29, item 11: three starts in one round gave [3, 3] for a median of 2.
+    #[test]
+    fn one_round_has_no_interval_and_two_have_one_that_holds_the_median() {
+        let one = ByRound::new(&[3.0, 1.0, 2.0], &[0, 0, 0], None);
+        assert_eq!(intervals(&one, Some(&one), 1, 7), None);
+        let two = ByRound::new(&[3.0, 1.0, 2.0, 2.5], &[0, 0, 1, 1], None);
+        let iv = intervals(&two, None, 1, 7).unwrap();
+        assert!(iv.median[0] <= 2.25 && 2.25 <= iv.median[1], "{iv:?}");
+        assert_eq!(median_ci(&[1.0], 7), None);
+    }
 }

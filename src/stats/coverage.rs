@@ -144,10 +144,12 @@ fn coverage(blocked: bool) -> Coverage {
             1
         };
         let ratio_iv = intervals(&bx, Some(&br), block, u64::from(e))
-            .ratio
+            .and_then(|iv| iv.ratio)
             .unwrap();
         let rblock = if blocked { block_for(&br, None) } else { 1 };
-        let median_iv = intervals(&br, None, rblock, u64::from(e) + 1_000).median;
+        let median_iv = intervals(&br, None, rblock, u64::from(e) + 1_000)
+            .unwrap()
+            .median;
         hit_ratio += u32::from(ratio_iv[0] <= RATIO && RATIO <= ratio_iv[1]);
         hit_median += u32::from(median_iv[0] <= truth && truth <= median_iv[1]);
         points.push(median(&x) / median(&r));

@@ -94,7 +94,7 @@ fn measure(s: &Scenario, seed: u64) -> Measured {
             );
             let block = super::block_for(&bx, Some(&br));
             let ci = intervals_with(&bx, Some(&br), block, e + 7_000, RESAMPLES)
-                .ratio
+                .and_then(|iv| iv.ratio)
                 .unwrap();
             old_hits[i] += u64::from(ci[0] <= truth && truth <= ci[1]);
         }

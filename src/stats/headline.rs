@@ -53,7 +53,7 @@ impl PassEstimate {
             return None;
         }
         let block = block_for(x, Some(reference));
-        let ci95 = intervals_with(x, Some(reference), block, seed, resamples).ratio?;
+        let ci95 = intervals_with(x, Some(reference), block, seed, resamples)?.ratio?;
         let ratio = median(x.all()) / median(reference.all());
         (ratio.is_finite() && ratio > 0.0).then_some(PassEstimate { ratio, ci95 })
     }

@@ -18,7 +18,9 @@ mod verdict;
 pub use between_runs::{between_runs_sd, BETWEEN_RUNS_SD, COPY_BETWEEN_RUNS_SD};
 pub use block::block_length;
 pub(crate) use bootstrap::intervals_with;
-pub use bootstrap::{block_for, intervals, median_ci, resamples_for, Intervals, RESAMPLES};
+pub use bootstrap::{
+    block_for, intervals, median_ci, resamples_for, Intervals, MIN_ROUNDS, RESAMPLES,
+};
 pub use headline::{Headline, PassEstimate, Scope};
 pub use outliers::Outliers;
 pub use pass_estimates::{pass_estimates, Starts};

@@ -69,7 +69,7 @@ fn block(starters: &mut [Unit], round: u32) -> Result<(Vec<f64>, f64)> {
 pub fn measure(
     sb: &Sandbox,
     values: &[(String, f64)],
-    strategies: &[&dyn SealStrategy],
+    strategies: &[&'static dyn SealStrategy],
     workloads: &[&dyn Workload],
     plan: &Plan,
 ) -> Result<Vec<SweepEntry>> {
@@ -140,7 +140,7 @@ pub fn measure(
             };
             let ok = status == Status::Ok;
             out.push(SweepEntry {
-                strategy: units[0].strategy.clone(),
+                strategy: units[0].name(),
                 workload: units[0].workload.clone(),
                 value: value.clone(),
                 value_num: *num,

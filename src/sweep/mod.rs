@@ -7,7 +7,6 @@ pub use param::Param;
 
 use crate::benchmark::{self, units_for, Plan, Unit};
 use crate::error::Result;
-use crate::output::Progress;
 use crate::results::Host;
 use crate::sandbox::Sandbox;
 use crate::stats;
@@ -61,7 +60,37 @@ pub struct Growth {
     /// The value it is relative to.
     pub from: String,
     pub value: f64,
-    pub ci95: [f64; 2],
+    /// Absent where the rows share fewer than two rounds: a bootstrap over rounds has
+    /// nothing to resample there, and no interval is better than one of zero width.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ci95: Option<[f64; 2]>,
+}
+
+impl Growth {
+    /// `×1.052 (1.049–1.055)`, or `×1.052 (no CI: 1 round)` where there is no interval.
+    pub fn text(&self) -> String {
+        match self.ci95 {
+            Some([lo, hi]) => format!("×{:.3} ({lo:.3}–{hi:.3})", self.value),
+            None => format!("×{:.3} (no CI: 1 round)", self.value),
+        }
+    }
+}
+
+impl SweepResults {
+    /// The interleaved rounds the sweep ran (every value runs in each): a concurrency
+    /// sweep makes one round per block of starts, fewer than `--runs`.
+    pub fn rounds(&self) -> usize {
+        self.results
+            .iter()
+            .map(|e| {
+                e.rounds
+                    .iter()
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .len()
+            })
+            .max()
+            .unwrap_or(0)
+    }
 }
 
 impl SweepEntry {
@@ -120,12 +149,12 @@ pub fn analyze(entries: &mut [SweepEntry], seed: u64) {
         let row_seed = stats::row_seed(seed, &e.workload, &e.strategy, &what);
         let iv = stats::intervals(&x, y.as_ref(), stats::block_for(&x, y.as_ref()), row_seed);
         e.median = Some(stats::median(x.all()));
-        e.ci95_median = Some(iv.median);
-        e.growth = match (first, &y, iv.ratio) {
-            (Some(f), Some(y), Some(ci95)) => Some(Growth {
+        e.ci95_median = iv.map(|iv| iv.median);
+        e.growth = match (first, &y) {
+            (Some(f), Some(y)) if y.rounds() == x.rounds() => Some(Growth {
                 from: f.value.clone(),
                 value: stats::median(x.all()) / stats::median(y.all()),
-                ci95,
+                ci95: iv.and_then(|iv| iv.ratio),
             }),
             _ => None,
         };
@@ -141,10 +170,10 @@ pub fn run(
     sb: &Sandbox,
     param: Param,
     values: &[(String, f64)],
-    strategies: &[&dyn SealStrategy],
+    strategies: &[&'static dyn SealStrategy],
     workloads: &[&dyn Workload],
     plan: &Plan,
-    quiet: bool,
+    observer: &dyn benchmark::Observer,
 ) -> Result<Vec<SweepEntry>> {
     if param == Param::Concurrency {
         return concurrency::measure(sb, values, strategies, workloads, plan);
@@ -170,7 +199,7 @@ pub fn run(
             labels.push((value.clone(), *num));
         }
     }
-    benchmark::run(&mut units, plan, 0, 0, &Progress::new(quiet));
+    benchmark::run(&mut units, plan, 0, 0, observer);
     for u in units.iter_mut() {
         match u.ns.clone() {
             Some(ns) => ns.within(|| u.finish())?,
@@ -184,4 +213,59 @@ pub fn run(
         .collect();
     analyze(&mut out, plan.seed);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(value: &str, times: &[f64]) -> SweepEntry {
+        SweepEntry {
+            strategy: "noclone".into(),
+            workload: "exec-true".into(),
+            value: value.into(),
+            value_num: value.parse().unwrap(),
+            status: crate::results::Status::Ok,
+            reason: None,
+            median: None,
+            ci95_median: None,
+            times: times.iter().map(|t| t * 1e-3).collect(),
+            rounds: vec![0; times.len()],
+            throughput: None,
+            growth: None,
+        }
+    }
+
+    /// Whether `ci`, if there is one, holds `estimate`.
+    fn holds(ci: &serde_json::Value, estimate: f64) -> bool {
+        match ci.as_array() {
+            None => ci.is_null(),
+            Some(ends) => {
+                let (lo, hi) = (ends[0].as_f64().unwrap(), ends[1].as_f64().unwrap());
+                lo <= estimate && estimate <= hi
+            }
+        }
+    }
+
+    /// Issue 29, item 11: all the starts of a cell in one round (`--runs 3` of the
+    /// concurrency sweep) left the bootstrap nothing to resample, and it gave the first
+    /// start's value as a zero-width interval, away from the median (×1.922 (1.160–1.160)).
+    #[test]
+    fn a_bootstrap_over_one_round_gives_no_interval_rather_than_a_wrong_one() {
+        let mut cells = [
+            cell("1", &[1.0, 2.0, 3.0, 4.0, 5.0]),
+            cell("4", &[9.0, 1.0, 2.0, 3.0, 4.0]),
+        ];
+        analyze(&mut cells, 1);
+        for c in &cells {
+            let v = serde_json::to_value(c).unwrap();
+            let median = v["median"].as_f64().unwrap();
+            assert!(holds(&v["ci95_median"], median), "{v}");
+            assert!(
+                holds(&v["growth"]["ci95"], v["growth"]["value"].as_f64().unwrap()),
+                "{v}"
+            );
+        }
+        assert!(cells.iter().all(|c| c.ci95_median.is_none()));
+    }
 }

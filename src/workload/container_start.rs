@@ -19,10 +19,6 @@ impl Workload for ContainerStart {
         "container-start"
     }
 
-    fn bench_name(&self) -> &'static str {
-        "BenchmarkContainerStart"
-    }
-
     fn description(&self) -> &'static str {
         "seal, clone into new namespaces, pivot_root into the bundle, exec stage 2 as init"
     }

@@ -13,10 +13,6 @@ impl Workload for ExecTrue {
         "exec-true"
     }
 
-    fn bench_name(&self) -> &'static str {
-        "BenchmarkExecTrue"
-    }
-
     fn description(&self) -> &'static str {
         "seal, fork, exec the sealed binary as stage 2, which execs /bin/true; reap"
     }

@@ -19,10 +19,6 @@ impl Workload for FullStart {
         "full-start"
     }
 
-    fn bench_name(&self) -> &'static str {
-        "BenchmarkFullStart"
-    }
-
     fn description(&self) -> &'static str {
         "seal sealbench's libcontainer runtime, exec it as `run --bundle B ID`, reap"
     }

@@ -22,8 +22,6 @@ pub trait Workload: Sync {
     /// Stable name, used on the command line and in results files.
     fn name(&self) -> &'static str;
 
-    /// The Go benchmark name for benchstat exports (`BenchmarkExecTrue`).
-    fn bench_name(&self) -> &'static str;
 
     fn description(&self) -> &'static str;
 

@@ -1,4 +1,6 @@
-//! What the results file records about the machine.
+//! What the results file records about the machine, and what on it makes runs noisy.
+
+pub mod doctor;
 
 use crate::results::Host;
 
