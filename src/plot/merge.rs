@@ -1,4 +1,6 @@
-use super::{font::FAMILY, Drawn};
+use super::axis;
+use super::palette::OKABE_ITO;
+use super::{font::FAMILY, panel, DrawError, Drawn};
 use crate::results::merge::{host_label, ratio, rows, Merged};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -16,7 +18,7 @@ impl super::Chart for MergeChart<'_> {
 }
 
 fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, m: &Merged) -> Drawn {
-    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    let e = |e: DrawingAreaErrorKind<DB::ErrorType>| DrawError::from(e.to_string());
     root.fill(&WHITE).map_err(e)?;
     let all = rows(m);
     let workloads: indexmap::IndexSet<String> = all.iter().map(|(w, _)| w.clone()).collect();
@@ -37,17 +39,32 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, m: &Merged) -> Drawn 
                     .map(|(_, ci)| ci[1])
             })
             .fold(1.0, f64::max);
-        let mut chart = ChartBuilder::on(area)
-            .caption(
-                format!("{w}: ratio to {} per host", m.reference),
-                (FAMILY, 20),
-            )
+        let hosts_line = format!("one bar per host ({}), named in the key", m.runs.len());
+        let area = panel::header(
+            area,
+            &format!(
+                "{w}: each strategy's median over {}'s, per host",
+                m.reference
+            ),
+            &hosts_line,
+        )?;
+        let mut chart = ChartBuilder::on(&area)
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(60)
             .build_cartesian_2d(
                 0.0..strategies.len() as f64,
-                super::axis::linear(0.0, top * 1.15)?,
+                axis::Keyed::new(
+                    0.0..top * 1.15,
+                    false,
+                    axis::ticks(
+                        0.0,
+                        top * 1.15,
+                        false,
+                        f64::from(area.dim_in_pixel().1) - 80.0,
+                        30.0,
+                    ),
+                )?,
             )
             .map_err(e)?;
         let names: Vec<String> = strategies.iter().map(|s| s.to_string()).collect();
@@ -64,13 +81,15 @@ fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, m: &Merged) -> Drawn 
                 }
             })
             .y_desc(format!("median / {}'s median", m.reference))
+            .y_label_formatter(&|v| axis::tick_label(*v))
+            .bold_line_style(RGBColor(0xD8, 0xD8, 0xD8))
             .label_style((FAMILY, 15))
             .axis_desc_style((FAMILY, 16))
             .draw()
             .map_err(e)?;
         let width = 0.8 / hosts as f64;
         for (j, run) in m.runs.iter().enumerate() {
-            let color = Palette99::pick(j).to_rgba();
+            let color = OKABE_ITO[j % OKABE_ITO.len()];
             let bars: Vec<Rectangle<(f64, f64)>> = strategies
                 .iter()
                 .enumerate()

@@ -1,11 +1,14 @@
 //! Charts of a results file, each written as SVG and as PNG with plotters. Text is drawn
 //! with a bundled DejaVu Sans through ab_glyph, so PNGs render on machines with no fonts.
+//! A strategy has one colour in every chart, from colour-blind-safe palettes
+//! (`palette.rs`); ticks, axis breaks and text that fits come from `axis.rs`.
 
 mod axis;
 mod distribution;
 mod font;
 mod medians;
 mod merge;
+mod palette;
 mod panel;
 mod phases;
 mod ratios;
@@ -180,10 +183,15 @@ pub fn write_sweep_charts(
         } else {
             format!("sweep-{}-{workload}", sweep.param)
         };
+        let height = if sweep::has_throughput(sweep) {
+            1200
+        } else {
+            900
+        };
         written.extend(write_both(
             dir,
             &name,
-            (PANEL_W, 900),
+            (PANEL_W, height),
             &sweep::SweepChart { sweep, workload },
         )?);
     }
