@@ -149,6 +149,8 @@ fn the_new_copies_are_independent_on_every_workload_and_leave_nothing() {
             "all",
             "--runs",
             "5",
+            "--repeat",
+            "1",
         ],
     );
     for workload in ["exec-true", "container-start", "full-start"] {
