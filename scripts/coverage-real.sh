@@ -6,13 +6,13 @@
 # between-run spread; what the table prints) and the run's own pooled-rounds bootstrap
 # (what a single run can say about itself). Rates come with 95% Clopper-Pearson intervals.
 #
-#   scripts/coverage-real.sh [--runs N] [--budgets "1.5 6"] [--strategies LIST] [--out DIR]
+#   scripts/coverage-real.sh [--runs N] [--budgets "1 6"] [--strategies LIST] [--out DIR]
 #
 # As root, on a quiet machine. Writes DIR/runs.jsonl (one line per run and strategy) and
 # DIR/summary.{json,md}; DIR defaults to results/coverage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runs=20 budgets="1.5 6" strategies="noclone,overlayfs,memfd-bind,bind-ro,memfd" out=results/coverage
+runs=20 budgets="1 6" strategies="noclone,overlayfs,memfd-bind,bind-ro,memfd" out=results/coverage
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) runs=$2; shift 2 ;;

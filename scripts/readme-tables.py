@@ -1,5 +1,5 @@
 """Fill the tables of README.md and of the manual (docs/src/**/*.md) from results/, so that
-they always show the numbers of the last real run. Three kinds of block:
+they always show the numbers of the last real run. The kinds of block:
 
     <!-- begin results/X.md -->           ... <!-- end results/X.md -->
         the whole file, as `--export-markdown` wrote it (table and legend);
@@ -25,7 +25,13 @@ they always show the numbers of the last real run. Three kinds of block:
         limit and where a copy was charged, then the line saying where they come from;
     <!-- begin results/X.json burst -->     ... <!-- end results/X.json -->
         a concurrency sweep's memory: per row and starter count, the peak of the cgroup that
-        held the burst, then the growth per extra starter in MiB and in binaries.
+        held the burst, then the growth per extra starter in MiB and in binaries;
+    <!-- begin results/X.json copies -->    ... <!-- end results/X.json -->
+        the copying strategies and overlayfs, one row each: the seal and data observed,
+        and per workload the ratio to the reference with its 95% CI;
+    <!-- begin results/X.json limits -->    ... <!-- end results/X.json -->
+        a memory-limit sweep in brief: container-start's rows, the starts that succeeded
+        per limit with OOM kills in brackets, and where the copy was charged.
 """
 import json
 import pathlib
@@ -271,6 +277,60 @@ def burst(json_name):
     return "\n".join(out) + "\n\n" + provenance(json_name)
 
 
+COPIES = ["memfd", "tmpfile", "memfd-pool", "reflink", "overlayfs"]
+
+
+def copies(json_name):
+    """The independent copies against memfd and overlayfs: per strategy and workload, the
+    ratio to the reference with its 95% interval, and what the row was seen to seal with."""
+    run = json.loads((root / json_name).read_text())
+    workloads = list(dict.fromkeys(r["workload"] for r in run["results"]))
+    by = {(r["workload"], r["strategy"]): r for r in run["results"]}
+    ref = next((r["ratio"]["reference"] for r in run["results"] if r.get("ratio")), "?")
+    head = ["strategy", "seal (data)"] + [f"{w}, × {ref}" for w in workloads]
+    out = ["| " + " | ".join(head) + " |", "|:---|:---|" + "---:|" * len(workloads)]
+    for s in COPIES:
+        rows = [by.get((w, s)) for w in workloads]
+        seen = next((r for r in rows if r and r.get("seal_observed")), None)
+        seal = f"{seen['seal_observed']} ({seen.get('data', '?')})" if seen else "–"
+        cells = []
+        for r in rows:
+            if not r:
+                cells.append("–")
+            elif r.get("status") != "ok" or not r.get("ratio"):
+                cells.append(r.get("status", "?"))
+            else:
+                v, (lo, hi) = r["ratio"]["value"], r["ratio"]["ci95"]
+                cells.append(f"{v:.2f} ({lo:.2f}–{hi:.2f})")
+        out.append("| " + " | ".join([f"`{s}`", seal] + cells) + " |")
+    return "\n".join(out) + "\n\n" + provenance(json_name)
+
+
+def limits(json_name):
+    """A memory-limit sweep in brief: per row of container-start, the starts that
+    succeeded of those made at each limit, OOM kills in brackets, and who paid the copy."""
+    run = json.loads((root / json_name).read_text())
+    rows, values, cells = sweep_rows(run)
+    head = ["row"] + [f"{v}: ok (OOM)" for v in values] + ["copy charged to"]
+    out = ["| " + " | ".join(head) + " |", "|:---|" + "---:|" * len(values) + ":---|"]
+    for w, s in rows:
+        if w != "container-start":
+            continue
+        line, charged = [s], "–"
+        for v in values:
+            m = (cells.get((w, s, v)) or {}).get("memory_limit")
+            if m is None:
+                line.append((cells.get((w, s, v)) or {}).get("status", ""))
+                continue
+            text = f"{m['succeeded']}/{m['succeeded'] + m['failed']}"
+            if m["oom_kills"]:
+                text += f" ({m['oom_kills']})"
+            line.append(text)
+            charged = m.get("copy_charged_to") or charged
+        out.append("| " + " | ".join(line + [charged]) + " |")
+    return "\n".join(out) + "\n\n" + provenance(json_name)
+
+
 def fill(match):
     name, kind, body = match.group(1), match.group(2), match.group(3) or ""
     if kind == "table":
@@ -285,6 +345,10 @@ def fill(match):
         new = outcomes(name)
     elif kind == "burst":
         new = burst(name)
+    elif kind == "copies":
+        new = copies(name)
+    elif kind == "limits":
+        new = limits(name)
     else:
         new = (root / name).read_text().rstrip("\n")
     head = f"<!-- begin {name}{' ' + kind if kind else ''} -->"
@@ -294,7 +358,7 @@ def fill(match):
 # The body may be empty (a file that was empty once): it must still be found and filled.
 # Lazy (??), so that an empty body ends at its own end line, not at that of a later block
 # of the same file on the page.
-block = re.compile(r"<!-- begin (\S+)(?: (table|ratios|seals|pairs|outcomes|burst))? -->\n(.*?\n)??<!-- end \1 -->", re.S)
+block = re.compile(r"<!-- begin (\S+)(?: (table|ratios|seals|pairs|outcomes|burst|copies|limits))? -->\n(.*?\n)??<!-- end \1 -->", re.S)
 for page in pages:
     text = page.read_text()
     new = block.sub(fill, text)

@@ -24,7 +24,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 sb=./target/release/sealbench
 out=results
-mkdir -p "$out/sweeps" "$out/charts" "$out/charts-container-start" "$out/charts-workloads" "$out/charts-full-start" "$out/charts-phases"
+mkdir -p "$out/sweeps" "$out/charts" "$out/charts-concurrency-memory" "$out/charts-container-start" "$out/charts-workloads" "$out/charts-full-start" "$out/charts-phases"
 
 $sb compare --strategies all --workload exec-true --runs 300 --repeat 10 --seed 2026 -q \
   --export-json "$out/baseline.json" --export-markdown "$out/baseline.md"
@@ -70,13 +70,13 @@ $sb sweep --param memory-limit --values 8M,16M,32M,none --workload container-sta
   --strategies all --runtimes runc,crun,youki "${runc_builds[@]}" --runs 20 --seed 14 -q \
   --export-json "$out/sweeps/memory-limit.json" > "$out/sweeps/memory-limit.txt"
 $sb sweep --param memory-limit --copy-in caller --values 8M,16M,32M,none \
-  --workload container-start,full-start --strategies noclone,memfd,tmpfile,bind-ro,overlayfs \
+  --workload container-start,full-start --strategies noclone,memfd,tmpfile,bind-ro,overlayfs,memfd-pool,reflink \
   --runs 20 --seed 15 -q \
   --export-json "$out/sweeps/memory-limit-caller.json" > "$out/sweeps/memory-limit-caller.txt"
 # (tmpfile is not in it: with several starters in one process, a starter's child inherits
 # another's tmpfile while it is still open for writing, and that one's exec fails ETXTBSY.)
 $sb sweep --param concurrency --values 1,4,16,64 --runs 10 --seed 16 -q \
-  --strategies noclone,memfd,overlayfs \
+  --strategies noclone,memfd,overlayfs,memfd-pool,reflink --plot "$out/charts-concurrency-memory" \
   --export-json "$out/sweeps/concurrency-memory.json" > "$out/sweeps/concurrency-memory.txt"
 
 {

@@ -155,7 +155,7 @@ pub struct RunArgs {
     /// Seconds of measured starts per row, over all passes: the run lasts about this times
     /// the number of rows, in equal rounds for all. Beyond what the spread between runs
     /// allows, more rounds in one run narrow nothing that holds for the next.
-    #[arg(long, default_value_t = 1.5, value_parser = parse_seconds)]
+    #[arg(long, default_value_t = 1.0, value_parser = parse_seconds)]
     pub time_budget: f64,
     /// Interleaved rounds of unmeasured starts before measuring, in every pass.
     #[arg(long, short = 'w', default_value_t = 5)]

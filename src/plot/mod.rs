@@ -183,11 +183,7 @@ pub fn write_sweep_charts(
         } else {
             format!("sweep-{}-{workload}", sweep.param)
         };
-        let height = if sweep::has_throughput(sweep) {
-            1200
-        } else {
-            900
-        };
+        let height = 900 + 300 * sweep::extra_panels(sweep);
         written.extend(write_both(
             dir,
             &name,

@@ -82,7 +82,8 @@ impl XAxis {
 
 /// Panels per workload, each against the swept value: the median start with its 95% CI
 /// as a band; the growth over the first value (paired by round) with its CI band and a
-/// line at 1.0; and, for the concurrency sweep, the throughput of all starters together.
+/// line at 1.0; and, for the concurrency sweep, the throughput of all starters together and,
+/// where measured, the memory peak of the cgroup that held each burst (median over blocks).
 /// The x ticks are the swept values. Log y axes where a panel's values span more than a
 /// factor of 5. One key, on the right, for all of them.
 pub struct SweepChart<'a> {
@@ -90,9 +91,11 @@ pub struct SweepChart<'a> {
     pub workload: &'a str,
 }
 
-/// Whether a sweep has throughputs to draw (a third panel).
-pub fn has_throughput(sweep: &SweepResults) -> bool {
-    sweep.results.iter().any(|r| r.throughput.is_some())
+/// How many panels beyond the median and growth a sweep has: throughput, and the memory
+/// peak of simultaneous starts.
+pub fn extra_panels(sweep: &SweepResults) -> u32 {
+    u32::from(sweep.results.iter().any(|r| r.throughput.is_some()))
+        + u32::from(sweep.results.iter().any(|r| r.burst_memory.is_some()))
 }
 
 impl super::Chart for SweepChart<'_> {
@@ -139,6 +142,10 @@ impl super::Chart for SweepChart<'_> {
             Some((g.value, g.ci95))
         });
         let throughput = series(&rows, param, &x, |r| Some((r.throughput?, None)));
+        let peak = series(&rows, param, &x, |r| {
+            let b = r.burst_memory.as_ref()?;
+            Some((b.peak_bytes as f64 / f64::from(1 << 20), None))
+        });
         let from = rows
             .iter()
             .find_map(|r| r.growth.as_ref().map(|g| g.from.clone()));
@@ -155,6 +162,13 @@ impl super::Chart for SweepChart<'_> {
             panels.push((
                 throughput,
                 "starts per second, all starters".to_string(),
+                None,
+            ));
+        }
+        if peak.iter().any(|(_, p)| !p.is_empty()) {
+            panels.push((
+                peak,
+                "memory peak of the burst [MiB]".to_string(),
                 None,
             ));
         }
