@@ -10,6 +10,7 @@ use std::process::Command;
 fn main() {
     let src = "src/stage2/main.rs";
     println!("cargo:rerun-if-changed={src}");
+    println!("cargo:rerun-if-changed=src/stage2/fds.rs");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR")).join("sealbench-stage2");
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
     let status = Command::new(rustc)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerate everything in results/ from real runs on this machine, as root:
 #   baseline.json        the CI gate's baseline (exec-true, every strategy, 10 passes × 300 rounds)
+#   baseline-rerun.json  the same command again at the end, at another time (tests/headline.rs)
 #   workloads.*          every strategy on all three workloads in one run: the ratio chart
 #   exec-true.*          a 60-second run of every strategy, with its charts and HTML report
 #   phases.*             where each strategy's time goes (--phases), all workloads, with HTML
@@ -180,6 +181,11 @@ $sb sweep --param concurrency --values 1,4,16,64 --runs 10 --seed 16 -q \
     echo
   done
 } > "$out/README.md"
+
+# The baseline's command again, last: a run made at another time than the baseline, for
+# tests/headline.rs's check that a headline interval holds the next run's ratio.
+$sb compare --strategies all --workload exec-true --runs 300 --repeat 10 --seed 2027 -q \
+  --export-json "$out/baseline-rerun.json" > /dev/null
 
 python3 scripts/readme-tables.py
 echo "results/ and the tables of README.md and docs/src/ refreshed"

@@ -1,5 +1,6 @@
 use crate::error::{Error, Result};
 use crate::process::{self, Argv, Spawn};
+use crate::workload::stage2_fds::SEALED_FD;
 use crate::workload::{hop_args, hop_fds, REPORT_FD};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
@@ -7,7 +8,6 @@ use std::collections::BTreeMap;
 use strategies::{Exec, ResultExt, Sealed};
 
 /// Where stage 2 `--parent-of` finds the sealed binary to start.
-const SEALED_FD: libc::c_int = 6;
 
 /// One attacked start. A stand-in for the runtime's own process (`runc run`, which runs
 /// the unsealed binary) is started from the decoy itself; it starts the sealed binary as

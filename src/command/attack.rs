@@ -11,8 +11,7 @@ use rustix::io::Errno;
 use std::time::{Duration, Instant};
 use strategies::errno_name;
 
-const REPORT_FD: i32 = 3;
-const HELD_FD: i32 = 4;
+use crate::workload::stage2_fds::{HELD_FD, REPORT_FD};
 const HELD: &str = "/proc/self/fd/4";
 
 /// How long to wait for the runtime binary to stop running (ETXTBSY), as the exploit

@@ -27,6 +27,11 @@
 
 use core::ffi::{c_char, c_int, c_long};
 
+mod fds;
+use fds::{HELD_FD, REPORT_FD, SEALED_FD, SYNC_FD};
+// parent_of spawns "/proc/self/fd/6", a literal: it must name SEALED_FD.
+const _: () = assert!(SEALED_FD == 6);
+
 #[link(name = "c")]
 extern "C" {
     fn execve(path: *const c_char, argv: *const *const c_char, envp: *const *const c_char) -> c_int;
@@ -64,10 +69,6 @@ const O_PATH: c_int = 0o10000000;
 const O_RDONLY: c_int = 0;
 const F_SETFD: c_int = 2;
 const FD_CLOEXEC: c_int = 1;
-const REPORT_FD: c_int = 3;
-const HELD_FD: c_int = 4;
-const SEALED_FD: c_int = 6;
-const SYNC_FD: c_int = 7;
 
 /// The precompiled libcore refers to this symbol even when nothing can unwind (panic=abort).
 #[no_mangle]

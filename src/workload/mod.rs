@@ -16,7 +16,7 @@ use rustix::fd::BorrowedFd;
 use strategies::Sealed;
 
 pub use confined::{Confined, CopyIn};
-pub use stage2::{hop_args, hop_fds, Mode, Stage2Argv, REPORT_FD};
+pub use stage2::{fds as stage2_fds, hop_args, hop_fds, Mode, Stage2Argv, REPORT_FD};
 
 /// A kind of start. Like strategies, workloads are listed in [`registry`] and the driver
 /// never matches on their names.

@@ -7,12 +7,14 @@ use rustix::fd::{AsFd, BorrowedFd};
 use std::borrow::Cow;
 use strategies::Sealed;
 
-/// Where stage 2 finds its report pipe when inspected.
-pub const REPORT_FD: libc::c_int = 3;
+/// Stage 2's descriptor numbers, shared with stage 2 itself.
+#[path = "../stage2/fds.rs"]
+pub mod fds;
+pub use fds::REPORT_FD;
 
 /// Where a start's first hop is placed, the next one above it, and so on: above every
-/// number stage 2 itself uses (3 to 7), so that any number of hops fit beside them.
-const FIRST_HOP_FD: libc::c_int = 8;
+/// number stage 2 itself uses, so that any number of hops fit beside them.
+const FIRST_HOP_FD: libc::c_int = fds::FIRST_FREE_FD;
 
 /// The descriptors of `sealed`'s hops, at the numbers [`hop_args`] names.
 pub fn hop_fds(sealed: &Sealed) -> impl Iterator<Item = (BorrowedFd<'_>, libc::c_int)> {
