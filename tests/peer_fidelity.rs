@@ -258,6 +258,28 @@ fn the_ab_gate_sees_a_2ms_slowdown_between_two_builds_given_by_path() {
         out
     };
     let (base, slow, same) = (build("base", 0), build("slow", 2_000_000), build("same", 0));
+    // A wrapper's image is runc, not the wrapper: the observation says so and claims
+    // nothing of its data (it once mapped the small wrapper past its end: SIGBUS).
+    let json = dir.path("wrapper.json");
+    run_ok(
+        sealbench()
+            .args(["compare", "--strategies", "none", "--workload", "container-start"])
+            .arg("--runtime")
+            .arg(format!("base={}", base.display()))
+            .args(["--reference", "base", "--runs", "5", "--repeat", "1", "-q"])
+            .arg("--export-json")
+            .arg(&json),
+    );
+    let v: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let r = row(&v, "container-start", "base");
+    assert_eq!(r["status"], "ok", "{r}");
+    assert!(r["data"] != "shared" && r["data"] != "independent", "{r}");
+    assert!(
+        r["data_evidence"]
+            .as_str()
+            .is_some_and(|e| e.contains("runs another program")),
+        "{r}"
+    );
     let gate = |cand: &Path| {
         sealbench()
             .args(["gate", "--runtime"])

@@ -46,6 +46,20 @@ impl PageEvidence {
 /// Compare the frames of `pid`'s image and of `host_binary`, or say why they cannot be.
 pub fn shares_pages(pid: i32, host_binary: &Path) -> Result<PageEvidence, String> {
     let (addr, offset) = exec_mapping(pid)?;
+    // A copy or a read-only view of the binary has its size; another size is another
+    // program (a wrapper that execs the real runtime), whose frames say nothing of this one.
+    let image_size = std::fs::metadata(format!("/proc/{pid}/exe"))
+        .map_err(|e| format!("stat /proc/{pid}/exe: {e}"))?
+        .len();
+    let host_size = std::fs::metadata(host_binary)
+        .map_err(|e| format!("stat {}: {e}", host_binary.display()))?
+        .len();
+    if image_size != host_size {
+        return Err(format!(
+            "pid {pid} runs another program ({image_size} bytes) than {} ({host_size} bytes)",
+            host_binary.display()
+        ));
+    }
     // Fault the page in, as a read by the process itself would: a page never touched has
     // no frame to compare.
     let mem = std::fs::File::open(format!("/proc/{pid}/mem"))
@@ -107,24 +121,34 @@ fn host_frame(binary: &Path, offset: u64) -> Result<u64, String> {
     file_frame(&file, offset)?.ok_or_else(|| format!("{}'s page is not resident", binary.display()))
 }
 
-/// The frame behind the page at `offset` of `file`'s page cache: mapped shared here and
-/// touched, so that it is resident.
+/// The frame behind the page at `offset` of `file`'s page cache, mapped shared here and
+/// populated by the kernel rather than touched: a page beyond the file's end (a file that
+/// shrank meanwhile, or another file than the image's) then reads as not resident instead
+/// of killing this process with SIGBUS.
 pub fn file_frame(file: &std::fs::File, offset: u64) -> Result<Option<u64>, String> {
+    let size = file
+        .metadata()
+        .map_err(|e| format!("stat: {e}"))?
+        .len();
+    if offset >= size {
+        return Err(format!(
+            "file offset {offset:#x} lies beyond the file's end ({size} bytes)"
+        ));
+    }
     // SAFETY: a fresh read-only shared mapping of one page of a file held open by the
-    // caller, unmapped before returning; nothing else refers to it.
+    // caller, never dereferenced, unmapped before returning; nothing else refers to it.
     unsafe {
         let page = libc::mmap(
             std::ptr::null_mut(),
             PAGE as usize,
             libc::PROT_READ,
-            libc::MAP_SHARED,
+            libc::MAP_SHARED | libc::MAP_POPULATE,
             file.as_raw_fd(),
             offset as libc::off_t,
         );
         if page == libc::MAP_FAILED {
             return Err(format!("mmap: {}", std::io::Error::last_os_error()));
         }
-        std::ptr::read_volatile(page as *const u8);
         let frame = pfn("/proc/self/pagemap", page as u64);
         libc::munmap(page, PAGE as usize);
         frame
