@@ -122,9 +122,9 @@ fn host_frame(binary: &Path, offset: u64) -> Result<u64, String> {
 }
 
 /// The frame behind the page at `offset` of `file`'s page cache, mapped shared here and
-/// populated by the kernel rather than touched: a page beyond the file's end (a file that
-/// shrank meanwhile, or another file than the image's) then reads as not resident instead
-/// of killing this process with SIGBUS.
+/// populated by the kernel rather than touched. An offset past the file's end is an
+/// error; a file that shrinks between that check and the mapping reads as not resident,
+/// where touching the page would kill this process with SIGBUS.
 pub fn file_frame(file: &std::fs::File, offset: u64) -> Result<Option<u64>, String> {
     let size = file
         .metadata()

@@ -13,7 +13,8 @@
 //! millisecond, and nothing of the rest of the machine in it. Sampling MemAvailable or
 //! Shmem would see both the machine's other work and only the moments it sampled.
 //! Containers that a runtime moves into cgroups of its own elsewhere are not in it; the
-//! copies are, since the caller makes them.
+//! copies are, since the caller makes them, except those a keeper process forked at set-up
+//! made ahead (memfd-pool's), which stay charged where the keeper is.
 
 use super::{BurstMemory, MemorySetup, SweepEntry};
 use crate::benchmark::{time_one, units_for, Missed, Plan, RunCount, Unit};
@@ -45,7 +46,7 @@ const NOTE: &str = "concurrency: per block, the peak charge of a fresh memory cg
 the worker, its starter threads and every child they spawned for the block (the kernel's own \
 watermark: exact to a batch of pages, and nothing of the rest of the machine); per cell the \
 median over its blocks. Containers a runtime moves into cgroups elsewhere are not in it; \
-copies, made by the caller, are.";
+copies made by the caller are, copies a strategy's keeper made ahead (memfd-pool) are not.";
 
 /// Run `f` with this whole process in a fresh memory cgroup `name`: its result, and the
 /// cgroup's peak charge or why there is none (then `f` ran outside any).
@@ -72,7 +73,8 @@ fn held<T>(memory: &Hierarchy, name: &str, f: impl FnOnce() -> T) -> (T, std::re
 /// One block of round `round`: every unit of `starters` starts `BLOCK` times, all at once.
 fn block(starters: &mut [Unit], round: u32) -> Result<(Vec<f64>, f64)> {
     let n = starters.len();
-    let barrier = std::sync::Barrier::new(n);
+    // The main thread waits too, so that `begin` is taken before any start can begin.
+    let barrier = std::sync::Barrier::new(n + 1);
     let (per_thread, begin): (Vec<Result<Vec<f64>>>, Instant) = std::thread::scope(|scope| {
         let handles: Vec<_> = starters
             .iter_mut()
@@ -90,6 +92,7 @@ fn block(starters: &mut [Unit], round: u32) -> Result<(Vec<f64>, f64)> {
                 })
             })
             .collect();
+        barrier.wait();
         let begin = Instant::now();
         let out = handles
             .into_iter()

@@ -339,10 +339,12 @@ fn one(
     let t0 = Instant::now();
     let started = contender.start_confined(&confined);
     let wall = t0.elapsed().as_secs_f64();
-    joined.leave()?;
+    let left = joined.leave();
     let timed_out = crate::process::watchdog::kills() > kills;
-    // Outside the timed span: what a failed start left is removed before the next one.
+    // Outside the timed span: what a failed start left is removed before the next one,
+    // even when the worker could not leave the caller's cgroup.
     let after = contender.after_start();
+    left?;
     let outcome = match started {
         Ok(exit) if exit.success() => Ok(()),
         Ok(exit) => Err(match (row.kind, libc::WEXITSTATUS(exit.status)) {

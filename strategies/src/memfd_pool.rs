@@ -33,7 +33,9 @@ use std::time::Duration;
 /// The copy's freeing leaves the critical path too: a start keeps a second fd on the copy
 /// it returns, so that closing the sealed object after the start (part of the timed span)
 /// does not free 12 MiB of pages; the next start hands that fd back to the keeper with its
-/// byte, and the keeper's close frees the copy. A spent copy is held until the next start.
+/// byte, and the keeper's close frees the copy. A spent copy is held until the next start;
+/// a start that copies inline (the keeper is behind) frees it itself, as memfd would, so
+/// that spent copies never queue up behind a starved keeper.
 ///
 /// Why SCHED_IDLE: a pool is only cheaper if its refills use CPU that the starts do not
 /// want. The keeper runs only on an otherwise idle CPU; when every CPU is busy (many starts
@@ -262,10 +264,9 @@ fn refill(sock: &OwnedFd, exe: &CStr) -> i32 {
     }
 }
 
-/// The byte a start sends back: it took a message (make another), or it only returns a
-/// spent copy (it copied inline).
+/// The byte a start sends back, with the last start's spent copy: it took a message, so the
+/// keeper makes another.
 const TAKEN: u8 = 1;
-const RETURNED: u8 = 2;
 
 fn send(
     sock: &OwnedFd,
@@ -494,9 +495,10 @@ impl Sealer for PoolSealer {
         }
         // The pool is empty: copy now, as memfd does (the same copy and seals).
         self.last.inline += 1;
-        if self.spent.is_some() {
-            self.answer(RETURNED)?;
-        }
+        // The keeper is behind (that is why the pool is empty): a copy handed back now would
+        // wait in the socket's queue, a binary's memory per start while it stays behind.
+        // Free it here, as memfd frees its own copy within a start.
+        drop(self.spent.take());
         let copy = sys::open_binary(&self.exe)
             .and_then(|src| sys::sealed_memfd_copy(c"sealbench-memfd-pool", &src));
         match (copy, keeper_failed) {

@@ -353,7 +353,7 @@ impl LoopDevice {
             Mode::empty(),
         )
         .ctx(|| "open /dev/loop-control".into())?;
-        let backing = rustix::fs::readlink(format!("/proc/self/fd/{}", image.as_raw_fd()), [])
+        let backing = rustix::fs::readlink(format!("/proc/thread-self/fd/{}", image.as_raw_fd()), [])
             .ctx(|| "readlink(image fd)".into())?
             .into_bytes();
         // Another process (a run beside this one, losetup) may take the free device between
