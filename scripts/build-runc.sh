@@ -59,13 +59,19 @@ case " $VARIANTS " in
 esac
 
 # --- where the named tarballs live --------------------------------------------------------
-# shared/ sits beside the checkout; a git worktree elsewhere finds it beside the main one.
+# shared/ sits beside the checkout; a git worktree elsewhere finds it beside the main one,
+# a clone of a local checkout beside its origin.
 sources_dirs() {
   [ -z "${SEALBENCH_RUNC_SOURCES:-}" ] || printf '%s\n' "$SEALBENCH_RUNC_SOURCES"
   printf '%s\n' "$repo/../shared/runc"
   local common
   if common=$(git -C "$repo" rev-parse --path-format=absolute --git-common-dir 2>/dev/null); then
     printf '%s\n' "$(dirname "$common")/../shared/runc"
+  fi
+  # A clone of a local checkout (a fresh test clone in /tmp) finds it beside its origin.
+  local origin
+  if origin=$(git -C "$repo" remote get-url origin 2>/dev/null) && [ -d "$origin" ]; then
+    printf '%s\n' "$origin/../shared/runc"
   fi
 }
 

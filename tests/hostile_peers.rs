@@ -67,7 +67,13 @@ fn a_bundle_with_hooks_is_refused_unless_the_user_opts_in() {
     let dir = TempDir::new("hooks");
     let bundle = dir.path("b");
     run_ok(sealbench().args(["bundle", "create"]).arg(&bundle));
-    let marker = dir.path("HOOK-RAN");
+    // Outside /tmp, which the run's namespace covers with a scratch tmpfs of its own (a
+    // test clone may live there): a hook that ran must be seen here.
+    let marker = std::path::PathBuf::from(format!(
+        "/var/tmp/sealbench-test-hook-ran-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&marker);
     let config = bundle.join("config.json");
     let mut v: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&config).unwrap()).unwrap();
@@ -120,10 +126,9 @@ fn a_bundle_with_hooks_is_refused_unless_the_user_opts_in() {
             ])
             .arg(&bundle),
     );
-    assert!(
-        marker.exists(),
-        "--allow-hooks did not run the bundle's hook"
-    );
+    let ran = marker.exists();
+    let _ = std::fs::remove_file(&marker);
+    assert!(ran, "--allow-hooks did not run the bundle's hook");
 }
 
 #[test]
