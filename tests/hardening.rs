@@ -32,30 +32,6 @@ fn loop_devices() -> Vec<String> {
     v
 }
 
-/// Cgroups named like the runtime peers' containers (`sealbench-<pid>-<n>`), in every
-/// hierarchy, v1 and v2.
-fn sealbench_cgroups() -> Vec<String> {
-    fn walk(dir: &std::path::Path, depth: u32, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            if e.file_type().is_ok_and(|t| t.is_dir()) {
-                // runc and crun name a container's cgroup by its id; libcontainer (youki,
-                // full-start) as `:youki:<id>`.
-                let name = e.file_name().to_string_lossy().into_owned();
-                if name.trim_start_matches(":youki:").starts_with("sealbench") {
-                    out.push(e.path().display().to_string());
-                }
-                if depth < 5 {
-                    walk(&e.path(), depth + 1, out);
-                }
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(std::path::Path::new("/sys/fs/cgroup"), 0, &mut out);
-    out.sort();
-    out
-}
-
 fn listing(dir: &str) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)
         .map(|d| {

@@ -68,26 +68,6 @@ fn our_processes() -> Vec<String> {
     v
 }
 
-fn sealbench_cgroups() -> Vec<String> {
-    fn walk(dir: &std::path::Path, depth: u32, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            if e.file_type().is_ok_and(|t| t.is_dir()) {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if name.trim_start_matches(":youki:").starts_with("sealbench") {
-                    out.push(e.path().display().to_string());
-                }
-                if depth < 5 {
-                    walk(&e.path(), depth + 1, out);
-                }
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(std::path::Path::new("/sys/fs/cgroup"), 0, &mut out);
-    out.sort();
-    out
-}
-
 fn footprint() -> Footprint {
     Footprint {
         mounts: std::fs::read_to_string("/proc/self/mountinfo").unwrap(),

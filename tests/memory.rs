@@ -47,28 +47,6 @@ fn counts(v: &serde_json::Value, workload: &str, row: &str, value: &str) -> (u64
     (n("succeeded"), n("failed"), n("oom_kills"))
 }
 
-/// Cgroups named like the run's (`sealbench-…`) anywhere under /sys/fs/cgroup, as the
-/// host sees them.
-fn sealbench_cgroups() -> Vec<String> {
-    fn walk(dir: &std::path::Path, depth: u32, out: &mut Vec<String>) {
-        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            if e.file_type().is_ok_and(|t| t.is_dir()) {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if name.trim_start_matches(":youki:").starts_with("sealbench") {
-                    out.push(e.path().display().to_string());
-                }
-                if depth < 5 {
-                    walk(&e.path(), depth + 1, out);
-                }
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(std::path::Path::new("/sys/fs/cgroup"), 0, &mut out);
-    out.sort();
-    out
-}
-
 /// Wait up to `within` for no cgroup of the run's to be left; the ones left if any.
 fn cgroups_gone(within: Duration) -> Result<(), Vec<String>> {
     let start = Instant::now();

@@ -162,3 +162,27 @@ pub fn expect_code(cmd: &mut Command, code: i32) -> (String, String) {
     );
     (o, e)
 }
+
+/// Cgroups named like the run's (`sealbench-…`; libcontainer's `:youki:sealbench-…`)
+/// anywhere under /sys/fs/cgroup, in every hierarchy, v1 and v2, as the host sees them.
+pub fn sealbench_cgroups() -> Vec<String> {
+    fn walk(dir: &std::path::Path, depth: u32, out: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                // runc and crun name a container's cgroup by its id; libcontainer (youki,
+                // full-start) as `:youki:<id>`.
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.trim_start_matches(":youki:").starts_with("sealbench") {
+                    out.push(e.path().display().to_string());
+                }
+                if depth < 5 {
+                    walk(&e.path(), depth + 1, out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(std::path::Path::new("/sys/fs/cgroup"), 0, &mut out);
+    out.sort();
+    out
+}
