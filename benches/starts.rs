@@ -73,7 +73,8 @@ fn benches(c: &mut Criterion) {
             {
                 eprintln!(
                     "skipping {}/{}: unsupported: {why}",
-                    unit.workload, unit.name()
+                    unit.workload,
+                    unit.name()
                 );
                 continue;
             }

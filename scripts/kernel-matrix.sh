@@ -294,6 +294,8 @@ for rel in releases:
             m = re.match(r"^differs: ([^/:]+)[/:]", line)
             if m:
                 differs[m.group(1)] = differs.get(m.group(1), 0) + 1
+                # Which cell and what it was, where CI shows it.
+                print(f"kernel-matrix: {rel}: {line.rstrip()}", file=sys.stderr)
         seen = []
         for f in report["results"]:
             if f["strategy"] not in seen:

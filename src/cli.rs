@@ -348,11 +348,12 @@ pub struct SweepArgs {
     /// 1.2 and later: before the container's process joins it) [default: container].
     #[arg(long, value_name = "WHERE")]
     pub copy_in: Option<crate::workload::CopyIn>,
-    /// memory-limit: real runtimes on PATH to run as peers (`runc,crun,youki`), each
-    /// limited through its bundle.
+    /// memory-limit, concurrency: real runtimes on PATH to run as peers
+    /// (`runc,crun,youki`), limited through their bundle, or n of them at once.
     #[arg(long, value_name = "LIST")]
     pub runtimes: Option<crate::peer::KnownList>,
-    /// memory-limit: any OCI runtime binary as a peer, named NAME (repeatable).
+    /// memory-limit, concurrency: any OCI runtime binary as a peer, named NAME
+    /// (repeatable).
     #[arg(long, value_name = "NAME=PATH")]
     pub runtime: Vec<crate::peer::RuntimeArg>,
     /// A global argument for runtime NAME, passed before its subcommand (repeatable).

@@ -40,7 +40,10 @@ pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
-            output::emit::err(&format!("sealbench: {} (see --help)", one_line(&e.to_string())));
+            output::emit::err(&format!(
+                "sealbench: {} (see --help)",
+                one_line(&e.to_string())
+            ));
             return exit::USAGE;
         }
         Err(e) => {

@@ -154,3 +154,52 @@ fn compare_runs_the_new_strategies_and_names_what_fallback_used() {
         .unwrap();
     assert_eq!(fallback["used"], "overlayfs");
 }
+
+/// The runtime's stand-in must still run when stage 2 opens its parent's exe: with
+/// descriptors 4 and 5 inherited open (a QEMU guest's init leaves its console ports
+/// there), the stand-in's sync pipe came out as fds 7 and 8, the write end was put on top
+/// of the read end, and the stand-in exited at once; stage 2 then checked sealbench's own
+/// exe instead (ETXTBSY on a host, ENOENT on a guest's shared filesystem).
+#[test]
+fn write_parent_exe_checks_the_stand_in_whatever_descriptors_are_inherited() {
+    if !root_or_skip("audit with inherited descriptors") {
+        return;
+    }
+    let _serial = serial();
+    let dir = TempDir::new("audit-fds");
+    let json_path = dir.path("audit.json");
+    let mut cmd = sealbench();
+    cmd.args([
+        "audit",
+        "--workload",
+        "exec-true",
+        "--strategies",
+        "noclone,memfd",
+        "--export-json",
+    ])
+    .arg(&json_path);
+    // SAFETY: dup2 of an open descriptor onto 4 and 5, between fork and exec; dup2 leaves
+    // the copies without close-on-exec, as an inherited descriptor is.
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || {
+            for fd in [4, 5] {
+                if libc::dup2(2, fd) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            }
+            Ok(())
+        });
+    }
+    run_ok(&mut cmd);
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json_path).unwrap()).unwrap();
+    for s in ["noclone", "memfd"] {
+        let cell = v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["strategy"] == s && r["attack"] == "write-parent-exe")
+            .unwrap_or_else(|| panic!("no {s}/write-parent-exe: {v}"));
+        assert_eq!(cell["outcome"], "blocked", "{s}: {cell}");
+        assert_eq!(cell["errno"], "ETXTBSY", "{s}: {cell}");
+    }
+}

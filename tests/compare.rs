@@ -337,7 +337,16 @@ fn the_table_fits_columns_and_is_plain_when_piped() {
     let json = dir.path("r.json");
     run_ok(
         sealbench()
-            .args(["compare", "--strategies", "all", "--runs", "4", "--repeat", "2", "-q"])
+            .args([
+                "compare",
+                "--strategies",
+                "all",
+                "--runs",
+                "4",
+                "--repeat",
+                "2",
+                "-q",
+            ])
             .arg("--export-json")
             .arg(&json),
     );
@@ -364,7 +373,13 @@ fn the_table_fits_columns_and_is_plain_when_piped() {
     assert!(!text.contains("mean ± σ"), "the default view is narrow");
     // Unbounded (a pipe, no COLUMNS): every column whole.
     let wide = shown(None, &["--wide"]);
-    for column in ["mean ± σ", "min", "max", "this run's interval", "minor faults"] {
+    for column in [
+        "mean ± σ",
+        "min",
+        "max",
+        "this run's interval",
+        "minor faults",
+    ] {
         assert!(wide.contains(column), "--wide lacks {column}:\n{wide}");
     }
 }

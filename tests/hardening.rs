@@ -128,8 +128,7 @@ fn interrupted_at_random_points_by_sigint_sigterm_and_sigkill_it_leaves_nothing(
         ),
     )
     .unwrap();
-    std::fs::set_permissions(&daemon, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .unwrap();
+    std::fs::set_permissions(&daemon, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let before = footprint();
     assert!(
         before.cgroups.is_empty(),

@@ -86,10 +86,20 @@ fn the_html_report_opens_in_chromium_with_every_row() {
     }
     // The distributions, and the comparison with the baseline, one row per strategy but
     // the reference, each with no change.
-    assert!(dom.contains("id=\"distribution-chart\""), "no distributions");
+    assert!(
+        dom.contains("id=\"distribution-chart\""),
+        "no distributions"
+    );
     let changed = dom.matches("<tr data-row=\"exec-true/").count();
-    assert_eq!(changed, rows.len() - 1, "one change row per strategy but the reference");
-    assert!(dom.contains("+0.0%"), "a file against itself changes by nothing");
+    assert_eq!(
+        changed,
+        rows.len() - 1,
+        "one change row per strategy but the reference"
+    );
+    assert!(
+        dom.contains("+0.0%"),
+        "a file against itself changes by nothing"
+    );
 
     // A screenshot of the page is not blank: many pixels differ from the background.
     let shot = dir.path("shot.png");

@@ -19,7 +19,15 @@ const LAYERS: &[&[&str]] = &[
     // The operating system, and judgements over results.
     &["process", "safe_fs", "observe", "gate"],
     // Measuring: bundles, sandboxes, workloads, units, peers, side effects.
-    &["bundle", "sandbox", "workload", "benchmark", "peer", "side_effects", "selection"],
+    &[
+        "bundle",
+        "sandbox",
+        "workload",
+        "benchmark",
+        "peer",
+        "side_effects",
+        "selection",
+    ],
     // Runs: compare's passes, sweeps, audits.
     &["measure", "sweep", "audit"],
     // Presentation: terminal, charts, files.
@@ -48,7 +56,12 @@ fn is_test_cfg(attrs: &[syn::Attribute]) -> bool {
             return false;
         };
         let text = list.tokens.to_string();
-        text == "test" || (text.starts_with("all") && text.split(|c: char| !c.is_alphanumeric()).any(|w| w == "test") && !text.contains("not"))
+        text == "test"
+            || (text.starts_with("all")
+                && text
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|w| w == "test")
+                && !text.contains("not"))
     })
 }
 
@@ -135,8 +148,11 @@ impl Reader<'_> {
                     // ident :: ident (:: ident)*
                     let mut segs = vec![id.to_string()];
                     let mut j = i + 1;
-                    while let (Some(TokenTree::Punct(a)), Some(TokenTree::Punct(b)), Some(TokenTree::Ident(n))) =
-                        (tokens.get(j), tokens.get(j + 1), tokens.get(j + 2))
+                    while let (
+                        Some(TokenTree::Punct(a)),
+                        Some(TokenTree::Punct(b)),
+                        Some(TokenTree::Ident(n)),
+                    ) = (tokens.get(j), tokens.get(j + 1), tokens.get(j + 2))
                     {
                         if a.as_char() != ':' || b.as_char() != ':' {
                             break;
@@ -231,9 +247,17 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn module_of(rel: &Path) -> Vec<String> {
     let mut parts: Vec<String> = rel
         .components()
-        .map(|c| c.as_os_str().to_string_lossy().trim_end_matches(".rs").to_string())
+        .map(|c| {
+            c.as_os_str()
+                .to_string_lossy()
+                .trim_end_matches(".rs")
+                .to_string()
+        })
         .collect();
-    if parts.last().is_some_and(|l| ["mod", "lib", "main"].contains(&l.as_str())) {
+    if parts
+        .last()
+        .is_some_and(|l| ["mod", "lib", "main"].contains(&l.as_str()))
+    {
         parts.pop();
     }
     parts
@@ -280,7 +304,11 @@ fn graph(sources: &BTreeMap<PathBuf, (Vec<String>, Scan)>) -> Edges {
     let mut edges = Edges::new();
     for (file, (module, s)) in sources {
         let from = module.first().cloned().unwrap_or_default();
-        for to in s.imports.iter().filter(|t| modules.contains(*t) && **t != from) {
+        for to in s
+            .imports
+            .iter()
+            .filter(|t| modules.contains(*t) && **t != from)
+        {
             edges
                 .entry(from.clone())
                 .or_default()
@@ -298,9 +326,9 @@ fn upward(edges: &Edges) -> Vec<String> {
     for (from, tos) in edges {
         for (to, files) in tos {
             match (layer_of(from), layer_of(to)) {
-                (Some(f), Some(t)) if t > f => {
-                    out.push(format!("{from} (layer {f}) imports {to} (layer {t}) in {files:?}"))
-                }
+                (Some(f), Some(t)) if t > f => out.push(format!(
+                    "{from} (layer {f}) imports {to} (layer {t}) in {files:?}"
+                )),
                 (None, _) => out.push(format!("{from:?} is in no declared layer")),
                 (_, None) => out.push(format!("{to:?} is in no declared layer")),
                 _ => {}
@@ -335,7 +363,10 @@ fn path(edges: &Edges, from: &str, to: &str) -> Option<Vec<String>> {
 /// list: `memfd,overlayfs`): what a lookup or a special case would use. Prose that uses a
 /// mechanism's word ("a sealed memfd copy") names the kernel's object, not a strategy.
 fn strategy_words(s: &str) -> Vec<&'static str> {
-    let names: Vec<&'static str> = strategies::registry().into_iter().map(|s| s.name()).collect();
+    let names: Vec<&'static str> = strategies::registry()
+        .into_iter()
+        .map(|s| s.name())
+        .collect();
     let words: Vec<&str> = s
         .split(|c: char| c.is_whitespace() || c == ',' || c == ';' || c == '|')
         .filter(|w| !w.is_empty())
@@ -349,7 +380,11 @@ fn strategy_words(s: &str) -> Vec<&'static str> {
 #[test]
 fn every_import_goes_down_the_declared_layers() {
     let up = upward(&graph(&sources()));
-    assert!(up.is_empty(), "imports against the layer order:\n{}", up.join("\n"));
+    assert!(
+        up.is_empty(),
+        "imports against the layer order:\n{}",
+        up.join("\n")
+    );
 }
 
 #[test]
@@ -359,7 +394,11 @@ fn no_module_imports_one_that_imports_it_back() {
     for (from, tos) in &edges {
         for to in tos.keys() {
             if let Some(back) = path(&edges, to, from) {
-                loops.push(format!("{from} -> {} (in {:?})", back.join(" -> "), tos[to]));
+                loops.push(format!(
+                    "{from} -> {} (in {:?})",
+                    back.join(" -> "),
+                    tos[to]
+                ));
             }
         }
     }
@@ -398,7 +437,10 @@ fn src_names_no_strategy() {
 // The checker's holes, each a case it must catch (or must not be fooled by).
 
 fn m(path: &str) -> Vec<String> {
-    path.split("::").filter(|s| !s.is_empty()).map(String::from).collect()
+    path.split("::")
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 #[test]
@@ -408,7 +450,10 @@ fn code_after_a_test_module_is_read() {
         &m("output"),
     );
     assert!(s.imports.contains("command"), "{s:?}");
-    assert!(!s.imports.contains("plot"), "test code may import anything: {s:?}");
+    assert!(
+        !s.imports.contains("plot"),
+        "test code may import anything: {s:?}"
+    );
 }
 
 #[test]
@@ -427,7 +472,10 @@ fn nested_use_groups_are_read_whole() {
 
 #[test]
 fn test_only_files_are_named_and_left_out() {
-    let s = scan("#[cfg(test)]\nmod sample;\nmod real;\n#[cfg(test)]\npub mod other;", &m("results"));
+    let s = scan(
+        "#[cfg(test)]\nmod sample;\nmod real;\n#[cfg(test)]\npub mod other;",
+        &m("results"),
+    );
     assert_eq!(
         s.test_children,
         ["other", "sample"].iter().map(|s| s.to_string()).collect()
@@ -439,14 +487,17 @@ fn test_only_files_are_named_and_left_out() {
 #[test]
 fn an_import_up_the_layers_is_refused_without_a_loop() {
     let mut edges = Edges::new();
-    edges
-        .entry("benchmark".into())
-        .or_default()
-        .insert("output".into(), vec![PathBuf::from("benchmark/scheduler.rs")]);
+    edges.entry("benchmark".into()).or_default().insert(
+        "output".into(),
+        vec![PathBuf::from("benchmark/scheduler.rs")],
+    );
     let up = upward(&edges);
     assert_eq!(up.len(), 1, "{up:?}");
     assert!(up[0].contains("benchmark (layer 3) imports output (layer 5)"));
-    assert!(path(&edges, "output", "benchmark").is_none(), "no loop here");
+    assert!(
+        path(&edges, "output", "benchmark").is_none(),
+        "no loop here"
+    );
 }
 
 #[test]
@@ -458,9 +509,15 @@ fn strategy_names_are_found_inside_lists_and_macros() {
     let mut found: Vec<&str> = s.strings.iter().flat_map(|t| strategy_words(t)).collect();
     found.sort();
     assert_eq!(found, ["memfd", "overlayfs", "tmpfile"], "{s:?}");
-    assert!(s.imports.contains("plot"), "a path inside a macro is an import: {s:?}");
+    assert!(
+        s.imports.contains("plot"),
+        "a path inside a macro is an import: {s:?}"
+    );
     // Prose, and words that only contain a name, are not a strategy's name.
     assert!(strategy_words("memfd_create(2) and sealbench-memfd").is_empty());
     assert!(strategy_words("a sealed memfd copy per start").is_empty());
-    assert_eq!(strategy_words(" noclone | bind-ro "), ["noclone", "bind-ro"]);
+    assert_eq!(
+        strategy_words(" noclone | bind-ro "),
+        ["noclone", "bind-ro"]
+    );
 }

@@ -29,7 +29,12 @@ fn sweep_json(name: &str, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()
 }
 
-fn cell<'a>(v: &'a serde_json::Value, workload: &str, row: &str, value: &str) -> &'a serde_json::Value {
+fn cell<'a>(
+    v: &'a serde_json::Value,
+    workload: &str,
+    row: &str,
+    value: &str,
+) -> &'a serde_json::Value {
     v["results"]
         .as_array()
         .unwrap()
@@ -73,7 +78,10 @@ fn a_limit_below_the_binary_kills_copies_made_in_the_container_and_not_in_the_ca
     }
     let _serial = serial();
     let before = sealbench_cgroups();
-    assert!(before.is_empty(), "cgroups left before the test: {before:?}");
+    assert!(
+        before.is_empty(),
+        "cgroups left before the test: {before:?}"
+    );
     let binary = 12.0 * MIB;
     let common = [
         "--param",
@@ -101,17 +109,28 @@ fn a_limit_below_the_binary_kills_copies_made_in_the_container_and_not_in_the_ca
     let limit_file = memory["cgroups"]["limit_file"].as_str().unwrap();
     assert_eq!(
         limit_file,
-        if version == "v1" { "memory.limit_in_bytes" } else { "memory.max" },
+        if version == "v1" {
+            "memory.limit_in_bytes"
+        } else {
+            "memory.max"
+        },
         "{memory}"
     );
     for s in ["memfd", "tmpfile"] {
         let (ok, failed, oom) = counts(&v, "container-start", s, "8M");
         let failures = cell(&v, "container-start", s, "8M")["memory_limit"]["failures"].clone();
-        assert_eq!((ok, failed, oom), (0, 3, 3), "container-start/{s} at 8M: {failures}");
+        assert_eq!(
+            (ok, failed, oom),
+            (0, 3, 3),
+            "container-start/{s} at 8M: {failures}"
+        );
         // Each failure says what it was: the OOM killer took the child that was copying.
         for f in failures.as_array().unwrap() {
             let why = f["reason"].as_str().unwrap();
-            assert!(why.starts_with("OOM-killed") && why.contains("signal 9"), "{why}");
+            assert!(
+                why.starts_with("OOM-killed") && why.contains("signal 9"),
+                "{why}"
+            );
         }
         // Without a limit the same copy starts, and its container's cgroup holds it.
         assert_eq!(counts(&v, "container-start", s, "none"), (3, 0, 0));
@@ -134,9 +153,15 @@ fn a_limit_below_the_binary_kills_copies_made_in_the_container_and_not_in_the_ca
     assert_eq!((ok, oom), (0, 3), "full-start/memfd at 8M");
     assert_eq!(counts(&v, "full-start", "memfd", "none"), (3, 0, 0));
     // Only the successful starts are timed.
-    assert!(cell(&v, "container-start", "memfd", "8M")["times"].as_array().unwrap().is_empty());
+    assert!(cell(&v, "container-start", "memfd", "8M")["times"]
+        .as_array()
+        .unwrap()
+        .is_empty());
     assert_eq!(
-        cell(&v, "container-start", "noclone", "8M")["times"].as_array().unwrap().len(),
+        cell(&v, "container-start", "noclone", "8M")["times"]
+            .as_array()
+            .unwrap()
+            .len(),
         3
     );
 
@@ -152,12 +177,22 @@ fn a_limit_below_the_binary_kills_copies_made_in_the_container_and_not_in_the_ca
     let v = sweep_json("memory-limit-caller", &args);
     assert_eq!(v["memory"]["copy_in"], "caller");
     for s in ["memfd", "tmpfile"] {
-        assert_eq!(counts(&v, "container-start", s, "8M"), (3, 0, 0), "{s}, copy in the caller");
+        assert_eq!(
+            counts(&v, "container-start", s, "8M"),
+            (3, 0, 0),
+            "{s}, copy in the caller"
+        );
         let m = &cell(&v, "container-start", s, "8M")["memory_limit"];
         let caller = m["caller_peak_bytes"].as_f64().unwrap();
         let container = m["container_peak_bytes"].as_f64().unwrap();
-        assert!(caller >= binary, "{s}: the caller's peak {caller} lacks the copy");
-        assert!(container < 0.25 * binary, "{s}: the container's peak {container}");
+        assert!(
+            caller >= binary,
+            "{s}: the caller's peak {caller} lacks the copy"
+        );
+        assert!(
+            container < 0.25 * binary,
+            "{s}: the container's peak {container}"
+        );
         assert_eq!(m["copy_charged_to"], "caller");
     }
     assert_eq!(
@@ -192,7 +227,11 @@ fn concurrent_copies_cost_a_binary_each() {
             "1",
         ],
     );
-    assert!(v["memory"]["cgroups"]["peak_file"].is_string(), "{}", v["memory"]);
+    assert!(
+        v["memory"]["cgroups"]["peak_file"].is_string(),
+        "{}",
+        v["memory"]
+    );
     let peak = |s: &str, n: &str| {
         cell(&v, "exec-true", s, n)["burst_memory"]["peak_bytes"]
             .as_f64()
@@ -235,7 +274,11 @@ fn an_interrupted_memory_sweep_leaves_no_cgroup() {
         return;
     }
     let _serial = serial();
-    assert_eq!(cgroups_gone(Duration::from_secs(1)), Ok(()), "left before the test");
+    assert_eq!(
+        cgroups_gone(Duration::from_secs(1)),
+        Ok(()),
+        "left before the test"
+    );
     let sweeps: [&[&str]; 2] = [
         &[
             "--param",
@@ -324,8 +367,11 @@ fn memory_sweep_options_out_of_place_get_one_line_and_status_2() {
     };
     let e = sweep("exe-size", "1M,2M", &["--copy-in", "caller"]);
     assert!(e.contains("--copy-in is for --param memory-limit"), "{e}");
-    let e = sweep("concurrency", "1,2", &["--runtimes", "runc"]);
-    assert!(e.contains("--runtimes and --runtime are for --param memory-limit"), "{e}");
+    let e = sweep("exe-size", "1M,2M", &["--runtimes", "runc"]);
+    assert!(
+        e.contains("--runtimes and --runtime are for --param memory-limit or concurrency"),
+        "{e}"
+    );
     let e = sweep("memory-limit", "8M", &["--copy-in", "elsewhere"]);
     assert!(e.contains("elsewhere"), "{e}");
     let e = sweep("memory-limit", "512K,none", &[]);
@@ -348,7 +394,12 @@ fn peers_are_limited_through_their_bundle_and_show_where_they_copy() {
         return;
     }
     let _serial = serial();
-    let on_path = |p: &str| std::process::Command::new(p).arg("--version").output().is_ok();
+    let on_path = |p: &str| {
+        std::process::Command::new(p)
+            .arg("--version")
+            .output()
+            .is_ok()
+    };
     assert!(
         on_path("runc") && on_path("crun"),
         "runc and crun are not installed: scripts/setup.sh installs them"
@@ -371,9 +422,16 @@ fn peers_are_limited_through_their_bundle_and_show_where_they_copy() {
         ],
     );
     for peer in ["runc", "crun"] {
-        assert_eq!(counts(&v, "container-start", peer, "none"), (2, 0, 0), "{peer}");
+        assert_eq!(
+            counts(&v, "container-start", peer, "none"),
+            (2, 0, 0),
+            "{peer}"
+        );
         let m = &cell(&v, "container-start", peer, "none")["memory_limit"];
-        assert!(m["container_peak_bytes"].as_u64().unwrap() > 0, "{peer}: {m}");
+        assert!(
+            m["container_peak_bytes"].as_u64().unwrap() > 0,
+            "{peer}: {m}"
+        );
         assert!(m["caller_peak_bytes"].as_u64().unwrap() > 0, "{peer}: {m}");
         assert!(m["binary_bytes"].as_u64().unwrap() > 0, "{peer}: {m}");
         assert!(m["copy_charged_to"].is_string(), "{peer}: {m}");

@@ -263,7 +263,13 @@ fn the_ab_gate_sees_a_2ms_slowdown_between_two_builds_given_by_path() {
     let json = dir.path("wrapper.json");
     run_ok(
         sealbench()
-            .args(["compare", "--strategies", "none", "--workload", "container-start"])
+            .args([
+                "compare",
+                "--strategies",
+                "none",
+                "--workload",
+                "container-start",
+            ])
             .arg("--runtime")
             .arg(format!("base={}", base.display()))
             .args(["--reference", "base", "--runs", "5", "--repeat", "1", "-q"])

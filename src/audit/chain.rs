@@ -7,8 +7,6 @@ use rustix::fs::{Mode, OFlags};
 use std::collections::BTreeMap;
 use strategies::{Exec, ResultExt, Sealed};
 
-/// Where stage 2 `--parent-of` finds the sealed binary to start.
-
 /// One attacked start. A stand-in for the runtime's own process (`runc run`, which runs
 /// the unsealed binary) is started from the decoy itself; it starts the sealed binary as
 /// stage 2, which inspects itself and execs the attacker (sealbench `__attack`), then

@@ -134,6 +134,16 @@ pub fn judge(
         AttackId::WriteParentExe if line == "none" => Outcome::not_applicable(
             "the runtime's own process is not visible from here (another pid namespace)".into(),
         ),
+        // The stand-in parent runs the decoy; any other process here is an ancestor that
+        // inherited stage 2 once the stand-in had gone, and says nothing of the strategy.
+        AttackId::WriteParentExe if !report.get("parent-exe-id").is_some_and(|id| is_decoy(id)) => {
+            Outcome::not_applicable(format!(
+                "the process checked was not the runtime's stand-in (which runs the decoy): {}",
+                report
+                    .get("parent-stat")
+                    .map_or("it had no stat", String::as_str)
+            ))
+        }
         AttackId::WriteParentExe => match errno_from_number(line) {
             Some(e) => Outcome::blocked(&e, None),
             None => Outcome::new(

@@ -144,8 +144,11 @@ impl AuditReport {
                  the container, then attacks that process's image):\n"
             );
             out.push_str(
-                &markdown_matrix(&self.peers, super::peers::ATTACKS)
-                    .replacen("| strategy |", "| runtime |", 1),
+                &markdown_matrix(&self.peers, super::peers::ATTACKS).replacen(
+                    "| strategy |",
+                    "| runtime |",
+                    1,
+                ),
             );
             out.push('\n');
         }

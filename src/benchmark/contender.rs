@@ -18,7 +18,9 @@ pub trait Contender: Send {
     /// the run: `Err` says why it failed.
     fn start_confined(&mut self, c: &Confined) -> Result<ChildExit> {
         let _ = c;
-        Err(crate::error::Error::failure("this row cannot be confined to a memory cgroup"))
+        Err(crate::error::Error::failure(
+            "this row cannot be confined to a memory cgroup",
+        ))
     }
 
     /// Work between starts that is not part of a start's cost (deleting a peer's

@@ -27,12 +27,7 @@ pub fn units_for(
 
 /// A unit of `strategy` under `workload`, on a runtime binary of its own named `owner`:
 /// ready, or why not.
-pub fn unit_for(
-    sb: &Sandbox,
-    s: &'static dyn SealStrategy,
-    w: &dyn Workload,
-    owner: &str,
-) -> Unit {
+pub fn unit_for(sb: &Sandbox, s: &'static dyn SealStrategy, w: &dyn Workload, owner: &str) -> Unit {
     if w.binary() == crate::workload::Binary::Runtime {
         if !crate::sandbox::real_root() {
             return Unit::new(
@@ -45,7 +40,11 @@ pub fn unit_for(
             );
         }
         if let Err(e) = crate::sandbox::runtime_path() {
-            return Unit::new(Row::Strategy(s), w.name(), UnitState::Unavailable(e.to_string()));
+            return Unit::new(
+                Row::Strategy(s),
+                w.name(),
+                UnitState::Unavailable(e.to_string()),
+            );
         }
     }
     let state = match sb.target_of(owner, w.binary()) {

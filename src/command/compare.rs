@@ -62,8 +62,12 @@ pub fn run(args: &CompareArgs) -> Result<i32> {
         run.plan.seed, run.plan.seed
     );
     let results = run.passes()?;
-    let results =
-        super::render::render(results, &reference, &args.export.spec(), &args.display.display())?;
+    let results = super::render::render(
+        results,
+        &reference,
+        &args.export.spec(),
+        &args.display.display(),
+    )?;
     outcome(&results)
 }
 

@@ -26,9 +26,10 @@ pub fn run(args: &SweepArgs) -> Result<i32> {
         )));
     }
     let known = args.runtimes.as_ref().map_or(&[][..], |l| &l.0[..]);
-    if (!known.is_empty() || !args.runtime.is_empty()) && !limits {
+    let peers_fit = limits || param == Param::Concurrency;
+    if (!known.is_empty() || !args.runtime.is_empty()) && !peers_fit {
         return Err(Error::usage(format!(
-            "--runtimes and --runtime are for --param memory-limit (this sweep is {param})"
+            "--runtimes and --runtime are for --param memory-limit or concurrency (this sweep is {param})"
         )));
     }
     if limits && args.plot.is_some() {
@@ -51,7 +52,11 @@ pub fn run(args: &SweepArgs) -> Result<i32> {
     let workloads = match &args.workload {
         Some(w) => w.0.clone(),
         None => {
-            let default = if limits { "container-start" } else { "exec-true" };
+            let default = if limits {
+                "container-start"
+            } else {
+                "exec-true"
+            };
             default
                 .parse::<crate::selection::WorkloadList>()
                 .map_err(Error::usage)?

@@ -50,7 +50,9 @@ type Make = fn() -> Box<dyn Exporter>;
 impl Exports {
     pub fn new(spec: &ExportSpec) -> Exports {
         let wanted: [(Option<&PathBuf>, &'static str, Make); 6] = [
-            (spec.json.as_ref(), "--export-json", || Box::new(JsonExporter)),
+            (spec.json.as_ref(), "--export-json", || {
+                Box::new(JsonExporter)
+            }),
             (
                 spec.hyperfine_json.as_ref(),
                 "--export-hyperfine-json",
@@ -63,7 +65,9 @@ impl Exports {
             (spec.benchstat.as_ref(), "--export-benchstat", || {
                 Box::new(BenchstatExporter)
             }),
-            (spec.html.as_ref(), "--export-html", || Box::new(HtmlExporter)),
+            (spec.html.as_ref(), "--export-html", || {
+                Box::new(HtmlExporter)
+            }),
         ];
         Exports(
             wanted

@@ -117,7 +117,10 @@ mod tests {
         assert_eq!(m.for_row(&row("overlayfs", false)), 0.02);
         assert_eq!(m.for_row(&row("bind-ro", false)), 0.05);
         assert_eq!(m.for_row(&row("memfd", true)), COPY_MARGIN);
-        assert_eq!(Margins::default().for_row(&row("open-tree", false)), DEFAULT_MARGIN);
+        assert_eq!(
+            Margins::default().for_row(&row("open-tree", false)),
+            DEFAULT_MARGIN
+        );
         assert!(
             parse(&["25"]).is_err(),
             "25 without % is neither 25% nor 2500%"

@@ -111,7 +111,10 @@ impl Run {
 
     /// Every pass of the plan, one after another, joined into one results file.
     pub fn passes(&self) -> Result<Results> {
-        let (results, _) = self.passes_until(self.plan.passes.max(1), self.plan.passes.max(1), |_, _| true)?;
+        let (results, _) =
+            self.passes_until(self.plan.passes.max(1), self.plan.passes.max(1), |_, _| {
+                true
+            })?;
         Ok(results)
     }
 

@@ -34,7 +34,10 @@ impl Observed {
         let pages = shares_pages(pid, host_binary);
         let (seal, seal_evidence) = match &facts {
             Ok(f) => (f.seal_path(), f.describe()),
-            Err(why) => (SealPath::Unknown, format!("cannot inspect pid {pid}: {why}")),
+            Err(why) => (
+                SealPath::Unknown,
+                format!("cannot inspect pid {pid}: {why}"),
+            ),
         };
         let (data, data_evidence) = match pages {
             Ok(p) => (Some(p.data()), p.describe()),

@@ -126,10 +126,7 @@ fn host_frame(binary: &Path, offset: u64) -> Result<u64, String> {
 /// error; a file that shrinks between that check and the mapping reads as not resident,
 /// where touching the page would kill this process with SIGBUS.
 pub fn file_frame(file: &std::fs::File, offset: u64) -> Result<Option<u64>, String> {
-    let size = file
-        .metadata()
-        .map_err(|e| format!("stat: {e}"))?
-        .len();
+    let size = file.metadata().map_err(|e| format!("stat: {e}"))?.len();
     if offset >= size {
         return Err(format!(
             "file offset {offset:#x} lies beyond the file's end ({size} bytes)"

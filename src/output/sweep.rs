@@ -69,18 +69,19 @@ fn cell(e: &SweepEntry) -> String {
     let Some(m) = e.median else {
         return e.status.word().to_string();
     };
-    let tp = e.throughput.map(|t| format!(", {t:.0}/s")).unwrap_or_default();
+    let tp = e
+        .throughput
+        .map(|t| format!(", {t:.0}/s"))
+        .unwrap_or_default();
     let peak = e
         .burst_memory
         .as_ref()
         .map(|b| format!("\npeak {}", mib(b.peak_bytes)))
         .unwrap_or_default();
     match &e.growth {
-        Some(g) if g.from != e.value => format!(
-            "{}{tp}\n{}{peak}",
-            crate::output::duration(m),
-            g.text()
-        ),
+        Some(g) if g.from != e.value => {
+            format!("{}{tp}\n{}{peak}", crate::output::duration(m), g.text())
+        }
         _ => format!("{}{tp}{peak}", crate::output::duration(m)),
     }
 }
@@ -135,7 +136,13 @@ fn memory_limit(sweep: &SweepResults) -> String {
             .iter()
             .filter(|e| e.workload == w && e.strategy == s && e.memory_limit.is_some())
             .max_by(|a, b| {
-                let room = |e: &SweepEntry| if e.value_num == 0.0 { f64::MAX } else { e.value_num };
+                let room = |e: &SweepEntry| {
+                    if e.value_num == 0.0 {
+                        f64::MAX
+                    } else {
+                        e.value_num
+                    }
+                };
                 room(a).total_cmp(&room(b))
             });
         if let Some(e) = roomiest {

@@ -35,6 +35,9 @@ pub struct Peer {
     pub(super) bundle: PathBuf,
     envp: Argv,
     starts: u32,
+    /// Between the run's prefix and the start count in container ids: several peers of
+    /// one runtime starting at once (the concurrency sweep) must not pick the same id.
+    tag: String,
     /// Global arguments before the subcommand.
     pub(super) extra: Vec<String>,
     block_sigchld: bool,
@@ -65,6 +68,7 @@ impl Peer {
             bundle: sandbox.bundle()?,
             envp: Argv::new(ENV.iter().map(|(k, v)| format!("{k}={v}")))?,
             starts: 0,
+            tag: String::new(),
             extra: spec.args.clone(),
             // youki blocks SIGCHLD only after `start` returns, so a container process that
             // exits first can leave `youki run` waiting for good; started with SIGCHLD
@@ -74,6 +78,13 @@ impl Peer {
             last: None,
             runc_like: version.starts_with("runc"),
         })
+    }
+
+    /// This peer's container ids carry `tag`, unique among the peers of a run that share
+    /// a state directory.
+    pub fn tagged(mut self, tag: &str) -> Peer {
+        self.tag = tag.to_string();
+        self
     }
 
     /// One start outside any timing, with the runtime's own words if it fails.
@@ -99,7 +110,12 @@ impl Peer {
     }
 
     fn id(&self) -> String {
-        format!("{}{}", crate::sandbox::janitor::own_prefix(), self.starts)
+        format!(
+            "{}{}{}",
+            crate::sandbox::janitor::own_prefix(),
+            self.tag,
+            self.starts
+        )
     }
 
     /// argv: argv[0], the global arguments, then `words` (the subcommand and its own).
@@ -206,7 +222,11 @@ impl Peer {
             }),
             pre_exec_steps: &["setpgid", "block SIGCHLD"],
         };
-        let pid = process::spawn(&Exec::Path(self.exec.clone()), &spec)?;
+        let exec = Exec::Path(self.exec.clone());
+        let pid = process::leftovers::spawn_group(
+            || process::spawn(&exec, &spec),
+            |p| p.as_raw_nonzero().get(),
+        )?;
         self.last = Some(pid);
         let exit = process::reap(pid)?;
         if exit.success() {

@@ -75,6 +75,12 @@ fn version(spec: &RuntimeSpec, path: &std::path::Path) -> Option<String> {
 /// A unit for the runtime `spec`: ready after one successful start, else unavailable with
 /// the reason.
 pub fn unit(spec: &RuntimeSpec, sandbox: &Sandbox) -> Unit {
+    unit_tagged(spec, sandbox, "")
+}
+
+/// As [`unit`], its container ids tagged with `tag`: one of several units of the same
+/// runtime that start at once.
+pub fn unit_tagged(spec: &RuntimeSpec, sandbox: &Sandbox, tag: &str) -> Unit {
     let name = spec.name.as_str();
     let mut unit = Unit::new(
         crate::benchmark::Row::Runtime(name.to_string()),
@@ -101,10 +107,11 @@ pub fn unit(spec: &RuntimeSpec, sandbox: &Sandbox) -> Unit {
     unit.seals = Some(expected.note.clone());
     unit.seal_expected = expected.seal;
     unit.provenance = spec.provenance.as_ref().map(Provenance::describe);
-    unit.state =
-        match Peer::new(spec, file, sandbox, unit.version.as_deref()).and_then(Peer::probed) {
-            Ok(peer) => UnitState::Ready(Box::new(peer)),
-            Err(e) => UnitState::Unavailable(format!("{name} cannot run here: {e}")),
-        };
+    unit.state = match Peer::new(spec, file, sandbox, unit.version.as_deref())
+        .and_then(|p| p.tagged(tag).probed())
+    {
+        Ok(peer) => UnitState::Ready(Box::new(peer)),
+        Err(e) => UnitState::Unavailable(format!("{name} cannot run here: {e}")),
+    };
     unit
 }

@@ -166,11 +166,7 @@ impl super::Chart for SweepChart<'_> {
             ));
         }
         if peak.iter().any(|(_, p)| !p.is_empty()) {
-            panels.push((
-                peak,
-                "memory peak of the burst [MiB]".to_string(),
-                None,
-            ));
+            panels.push((peak, "memory peak of the burst [MiB]".to_string(), None));
         }
         let key_w = rows
             .iter()

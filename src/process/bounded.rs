@@ -34,13 +34,14 @@ pub fn output_keeping_group(
     let (out, err) = (Capture::new("stdout")?, Capture::new("stderr")?);
     // A process group of its own, so that whatever it leaves behind (a timed-out runtime's
     // children) is found and killed after it.
-    let mut child = cmd
-        .process_group(0)
+    cmd.process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::from(out.try_clone_file()?))
-        .stderr(Stdio::from(err.try_clone_file()?))
-        .spawn()
-        .ctx(|| what.to_string())?;
+        .stderr(Stdio::from(err.try_clone_file()?));
+    let mut child = super::leftovers::spawn_group(
+        || cmd.spawn().ctx(|| what.to_string()).map_err(Error::from),
+        |c| c.id() as i32,
+    )?;
     let pid = rustix::process::Pid::from_raw(child.id() as i32)
         .ok_or_else(|| Error::failure(format!("{what}: no pid")))?;
     let watched = super::watchdog::watch(pid.as_raw_nonzero().get());

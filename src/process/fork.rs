@@ -43,8 +43,16 @@ impl ForkSafe {
 pub fn others() -> Vec<String> {
     let me = rustix::thread::gettid().as_raw_nonzero().get();
     let mut out = Vec::new();
-    for task in std::fs::read_dir("/proc/self/task").into_iter().flatten().flatten() {
-        let Some(tid) = task.file_name().to_str().and_then(|t| t.parse::<i32>().ok()) else {
+    for task in std::fs::read_dir("/proc/self/task")
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let Some(tid) = task
+            .file_name()
+            .to_str()
+            .and_then(|t| t.parse::<i32>().ok())
+        else {
             continue;
         };
         if tid == me {
@@ -128,7 +136,10 @@ pub fn fork_exec(
         None if passed => Ok(pid),
         None => {
             let exit = super::reap(pid)?;
-            Err(Error::failure(format!("{what} {} before it was done", exit.describe())))
+            Err(Error::failure(format!(
+                "{what} {} before it was done",
+                exit.describe()
+            )))
         }
         Some(at) => {
             let _ = super::reap(pid);

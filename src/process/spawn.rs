@@ -240,7 +240,11 @@ pub fn exec_placed(exec: &Exec, spec: &Spawn) -> String {
     }
     if let Some(pre) = spec.pre_exec {
         if let Err((sub, e)) = pre() {
-            let step = spec.pre_exec_steps.get(sub as usize).copied().unwrap_or("set-up");
+            let step = spec
+                .pre_exec_steps
+                .get(sub as usize)
+                .copied()
+                .unwrap_or("set-up");
             return failed(format!("child pre-exec: {step}"), e);
         }
     }

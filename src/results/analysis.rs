@@ -73,7 +73,11 @@ fn headline(e: &Entry, rounds: &[u32], r: &Reference, seed: u64) -> Option<crate
         rounds: &r.rounds,
         passes: &r.passes,
     };
-    let estimates = pass_estimates(row, reference, row_seed(seed, &e.workload, &e.strategy, "passes"));
+    let estimates = pass_estimates(
+        row,
+        reference,
+        row_seed(seed, &e.workload, &e.strategy, "passes"),
+    );
     let between_runs = if e.copies_per_start {
         COPY_BETWEEN_RUNS_SD
     } else {
@@ -249,9 +253,7 @@ fn fill(results: &mut Results, reference: &str) -> Vec<String> {
             (Some(r), Some(y), Some(run_ci95)) => {
                 let run_value = median(x.all()) / median(y.all());
                 let passes = pass_ratios(e, &rounds, r);
-                let headline = passes
-                    .as_ref()
-                    .and_then(|_| headline(e, &rounds, r, seed));
+                let headline = passes.as_ref().and_then(|_| headline(e, &rounds, r, seed));
                 let (value, ci95, scope, run_ci95) = match headline {
                     Some(h) => (h.value, h.ci95, h.scope, Some(run_ci95)),
                     None => (run_value, run_ci95, crate::stats::Scope::ThisRun, None),

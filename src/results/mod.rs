@@ -6,9 +6,9 @@ mod change;
 pub mod merge;
 mod phases;
 mod plan;
-mod seal;
 #[cfg(test)]
 pub mod sample;
+mod seal;
 mod validate;
 
 pub use analysis::{analyze, rounds_of, Analyzed};

@@ -128,8 +128,8 @@ impl Hierarchy {
             }
         };
         // What /proc named must be a cgroup filesystem, not some other place to mkdir in.
-        let fs = rustix::fs::statfs(&found.home)
-            .ctx(|| format!("statfs {}", found.home.display()))?;
+        let fs =
+            rustix::fs::statfs(&found.home).ctx(|| format!("statfs {}", found.home.display()))?;
         if ![CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC].contains(&(fs.f_type as i64)) {
             return Err(Error::failure(format!(
                 "{} is not on a cgroup filesystem",
@@ -240,7 +240,10 @@ impl Cgroup {
         let file = self.path.join(self.version.oom_file());
         let text = std::fs::read_to_string(&file).ctx(|| format!("read {}", file.display()))?;
         keyed(&text, "oom_kill").ok_or_else(|| {
-            Error::failure(format!("{}: no oom_kill counter (Linux 4.13 or later)", file.display()))
+            Error::failure(format!(
+                "{}: no oom_kill counter (Linux 4.13 or later)",
+                file.display()
+            ))
         })
     }
 
@@ -252,7 +255,8 @@ impl Cgroup {
     /// Move this whole process (every thread) into it; the guard moves it back to `home`
     /// (its own cgroup, [`Hierarchy::own`]).
     pub fn enter<'a>(&self, home: &'a Path) -> Result<Joined<'a>> {
-        crate::process::join_cgroup(self.procs.as_fd()).ctx(|| format!("move this process into {}", self.path.display()))?;
+        crate::process::join_cgroup(self.procs.as_fd())
+            .ctx(|| format!("move this process into {}", self.path.display()))?;
         Ok(Joined { home, inside: true })
     }
 
@@ -331,7 +335,10 @@ pub fn remove(dir: &Path) -> Result<()> {
             Err(e) if e.raw_os_error() == Some(libc::EBUSY) => {
                 let me = std::process::id() as i32;
                 // Never this process: it may be stranded there (a failed move home).
-                for pid in crate::sandbox::janitor::procs(dir).into_iter().filter(|p| *p != me) {
+                for pid in crate::sandbox::janitor::procs(dir)
+                    .into_iter()
+                    .filter(|p| *p != me)
+                {
                     // SAFETY: kill(2) of a process in one of the run's own cgroups, which
                     // holds only what a start made once the worker has left it.
                     unsafe { libc::kill(pid, libc::SIGKILL) };
@@ -366,7 +373,9 @@ pub fn remove_named(base: &str) -> Result<()> {
         // Plain files and directories on a tmpfs: nothing to kill, only to remove.
         if let Err(e) = std::fs::remove_dir_all(&dir) {
             if first.is_ok() && e.raw_os_error() != Some(libc::ENOENT) {
-                first = Err(e).ctx(|| format!("rm -r {}", dir.display())).map_err(Into::into);
+                first = Err(e)
+                    .ctx(|| format!("rm -r {}", dir.display()))
+                    .map_err(Into::into);
             }
         }
     }
@@ -390,8 +399,10 @@ fn shadows(base: &str) -> Vec<PathBuf> {
                 .collect()
         })
         .unwrap_or_default();
-    let parents: std::collections::BTreeSet<PathBuf> =
-        points.iter().filter_map(|p| p.parent().map(Path::to_path_buf)).collect();
+    let parents: std::collections::BTreeSet<PathBuf> = points
+        .iter()
+        .filter_map(|p| p.parent().map(Path::to_path_buf))
+        .collect();
     let mut out = Vec::new();
     for parent in parents {
         for e in std::fs::read_dir(&parent).into_iter().flatten().flatten() {
@@ -553,7 +564,10 @@ mod tests {
         let mi = "30 25 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n";
         let (own, mounts) = parsed("0::/user.slice/session-1.scope\n", mi);
         let (dir, mount) = v2_own(&own, &mounts).unwrap();
-        assert_eq!(dir, PathBuf::from("/sys/fs/cgroup/user.slice/session-1.scope"));
+        assert_eq!(
+            dir,
+            PathBuf::from("/sys/fs/cgroup/user.slice/session-1.scope")
+        );
         assert_eq!(mount, PathBuf::from("/sys/fs/cgroup"));
         let control = |with: &'static str| {
             move |d: &Path| {

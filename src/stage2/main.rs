@@ -68,6 +68,7 @@ const O_CLOEXEC: c_int = 0o2000000;
 const O_PATH: c_int = 0o10000000;
 const O_RDONLY: c_int = 0;
 const F_SETFD: c_int = 2;
+const F_DUPFD_CLOEXEC: c_int = 1030;
 const FD_CLOEXEC: c_int = 1;
 
 /// The precompiled libcore refers to this symbol even when nothing can unwind (panic=abort).
@@ -200,12 +201,19 @@ unsafe fn parent_of(argv: *const *const c_char, envp: *const *const c_char) -> c
     if pipe(sync.as_mut_ptr()) != 0 {
         return 126;
     }
+    // The read end goes above SYNC_FD first: with descriptors 4 and 5 inherited open (a
+    // guest's init leaves some), the pipe's read end is 7 itself, and putting the write end
+    // there would close it, so that the wait below ended at once.
+    let read_end = fcntl(sync[0], F_DUPFD_CLOEXEC, SYNC_FD + 1);
+    close(sync[0]);
+    if read_end < 0 {
+        return 126;
+    }
     if sync[1] != SYNC_FD {
         dup2(sync[1], SYNC_FD);
         close(sync[1]);
     }
     fcntl(SEALED_FD, F_SETFD, FD_CLOEXEC);
-    fcntl(sync[0], F_SETFD, FD_CLOEXEC);
     let mut pid: c_int = 0;
     let r = posix_spawn(&mut pid, c"/proc/self/fd/6".as_ptr(), core::ptr::null(), core::ptr::null(), argv, envp);
     close(SYNC_FD);
@@ -214,7 +222,7 @@ unsafe fn parent_of(argv: *const *const c_char, envp: *const *const c_char) -> c
         return 126;
     }
     let mut byte = [0u8; 1];
-    while read(sync[0], byte.as_mut_ptr(), 1) > 0 {}
+    while read(read_end, byte.as_mut_ptr(), 1) > 0 {}
     0
 }
 
@@ -258,7 +266,7 @@ unsafe fn text_page(line: &mut Line) {
 }
 
 /// Report lines: `exe <readlink>`, `write-running <0 or errno>`, `write-parent-exe <0,
-/// errno or none>`, where it runs (`pid`, `hostname`, `root <dev>:<ino>` of "/"), and
+/// errno or none>` with `parent <pid>` and `parent-exe-id <dev>:<ino>`, where it runs (`pid`, `hostname`, `root <dev>:<ino>` of "/"), and
 /// `text-page <offset> <pfn>`.
 ///
 /// # Safety
@@ -298,6 +306,26 @@ unsafe fn inspect() {
             line.number(0);
         } else {
             line.number(errno());
+        }
+        // Which process that was, so that the audit can tell its stand-in parent from an
+        // ancestor that inherited this process (the stand-in gone too early).
+        line.push(b"\nparent ");
+        line.number(ppid as c_long);
+        push_dev_ino(&mut line, b"\nparent-exe-id ", core::ffi::CStr::from_bytes_with_nul_unchecked(path.bytes()));
+        let mut stat = Line::new();
+        stat.push(b"/proc/");
+        stat.number(ppid as c_long);
+        stat.push(b"/stat\0");
+        let fd = open(stat.bytes().as_ptr() as *const c_char, O_RDONLY | O_CLOEXEC);
+        if fd >= 0 {
+            let mut buf = [0u8; 128];
+            let n = read(fd, buf.as_mut_ptr(), buf.len());
+            close(fd);
+            if n > 0 {
+                let n = buf[..n as usize].iter().position(|&b| b == b'\n').unwrap_or(n as usize);
+                line.push(b"\nparent-stat ");
+                line.push(&buf[..n]);
+            }
         }
     } else {
         line.push(b"none");

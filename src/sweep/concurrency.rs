@@ -15,13 +15,20 @@
 //! Containers that a runtime moves into cgroups of its own elsewhere are not in it; the
 //! copies are, since the caller makes them, except those a keeper process forked at set-up
 //! made ahead (memfd-pool's), which stay charged where the keeper is.
+//!
+//! Peers: each of the n starters is a unit of the runtime of its own (its container ids
+//! tagged apart), starting `RUNTIME run` as a user's n concurrent starts would. The
+//! runtime's own processes are the worker's children, so in the block's cgroup: a copy a
+//! runtime makes before its init joins the container's cgroup (runc ≥ 1.2) is counted; one
+//! made inside the container's cgroup (runc ≤ 1.1) is charged there, outside the figure.
 
 use super::{BurstMemory, MemorySetup, SweepEntry};
 use crate::benchmark::{time_one, units_for, Missed, Plan, RunCount, Unit};
-use crate::side_effects::memcg::Hierarchy;
 use crate::error::{Error, Result};
+use crate::peer::RuntimeSpec;
 use crate::results::Status;
 use crate::sandbox::Sandbox;
+use crate::side_effects::memcg::Hierarchy;
 use crate::workload::Workload;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -46,11 +53,17 @@ const NOTE: &str = "concurrency: per block, the peak charge of a fresh memory cg
 the worker, its starter threads and every child they spawned for the block (the kernel's own \
 watermark: exact to a batch of pages, and nothing of the rest of the machine); per cell the \
 median over its blocks. Containers a runtime moves into cgroups elsewhere are not in it; \
-copies made by the caller are, copies a strategy's keeper made ahead (memfd-pool) are not.";
+copies made by the caller are (for a peer: by the runtime's own process before it joins the \
+container's cgroup, as runc >= 1.2 does), copies a strategy's keeper made ahead (memfd-pool) \
+are not.";
 
 /// Run `f` with this whole process in a fresh memory cgroup `name`: its result, and the
 /// cgroup's peak charge or why there is none (then `f` ran outside any).
-fn held<T>(memory: &Hierarchy, name: &str, f: impl FnOnce() -> T) -> (T, std::result::Result<u64, String>) {
+fn held<T>(
+    memory: &Hierarchy,
+    name: &str,
+    f: impl FnOnce() -> T,
+) -> (T, std::result::Result<u64, String>) {
     let cgroup = memory.make(name);
     let joined = match &cgroup {
         Ok(c) => c.enter(&memory.own).map_err(|e| e.to_string()),
@@ -116,6 +129,7 @@ pub fn measure(
     values: &[(String, f64)],
     strategies: &[&'static dyn SealStrategy],
     workloads: &[&dyn Workload],
+    runtimes: &[RuntimeSpec],
     plan: &Plan,
 ) -> Result<(Vec<SweepEntry>, MemorySetup)> {
     let runs = match plan.runs {
@@ -132,6 +146,15 @@ pub fn measure(
         for (group, unit) in groups.iter_mut().zip(units) {
             group.push(unit);
         }
+    }
+    // A peer's starters are as many units of it, each with container ids of its own; its
+    // starts run in its container-start bundle whatever the sweep's workloads are.
+    for spec in runtimes {
+        groups.push(
+            (0..most)
+                .map(|i| crate::peer::unit_tagged(spec, sb, &format!("c{i}-")))
+                .collect(),
+        );
     }
     let mut cells: Vec<Vec<Cell>> = groups
         .iter()
@@ -174,8 +197,9 @@ pub fn measure(
             let (result, peak) = match (&memory, measured) {
                 (Ok(m), true) => {
                     blocks += 1;
-                    let (result, peak) =
-                        held(m, &format!("{prefix}burst-{blocks}"), || block(starters, round));
+                    let (result, peak) = held(m, &format!("{prefix}burst-{blocks}"), || {
+                        block(starters, round)
+                    });
                     (result, Some(peak))
                 }
                 _ => (block(starters, round), None),

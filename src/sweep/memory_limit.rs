@@ -115,8 +115,9 @@ struct Start {
 /// Measure every (row, value) in interleaved rounds; returns the entries and how the
 /// cgroups were read.
 pub fn measure(sb: &Sandbox, s: &Setup) -> Result<(Vec<SweepEntry>, memcg::Method)> {
-    let memory = Hierarchy::find()
-        .map_err(|e| Error::failure(format!("the memory-limit sweep needs a memory cgroup: {e}")))?;
+    let memory = Hierarchy::find().map_err(|e| {
+        Error::failure(format!("the memory-limit sweep needs a memory cgroup: {e}"))
+    })?;
     let mut rows = rows(sb, s);
     let mut cells: Vec<Vec<Cell>> = rows
         .iter()
@@ -236,7 +237,9 @@ fn thread_names() -> std::collections::BTreeSet<String> {
         .into_iter()
         .map(|t| {
             let name = t.split_once(' ').map_or(t.as_str(), |(_, name)| name);
-            name.trim_start_matches('(').trim_end_matches(')').to_string()
+            name.trim_start_matches('(')
+                .trim_end_matches(')')
+                .to_string()
         })
         .collect()
 }
@@ -258,9 +261,13 @@ impl Cgroups {
     /// `<base>rt/ctr` in each one it knows).
     fn remove(&mut self) -> Result<()> {
         let mut first = Ok(());
-        for c in [self.container.take(), self.caller.take(), self.parent.take()]
-            .into_iter()
-            .flatten()
+        for c in [
+            self.container.take(),
+            self.caller.take(),
+            self.parent.take(),
+        ]
+        .into_iter()
+        .flatten()
         {
             let removed = c.remove();
             if first.is_ok() {
@@ -527,9 +534,15 @@ mod tests {
         assert_eq!(charged_to(Some(mib), Some(14 * mib), 12 * mib), "caller");
         assert_eq!(charged_to(Some(mib), Some(2 * mib), 12 * mib), "neither");
         // runc 1.1.15: a 16 MiB copy split between the two, most of it in the container.
-        assert_eq!(charged_to(Some(15 * mib), Some(10 * mib), 16 * mib), "container");
+        assert_eq!(
+            charged_to(Some(15 * mib), Some(10 * mib), 16 * mib),
+            "container"
+        );
         assert_eq!(charged_to(None, None, 12 * mib), "neither");
-        assert_eq!(charged_to(Some(mib), Some(mib), mib / 2), "too small to tell");
+        assert_eq!(
+            charged_to(Some(mib), Some(mib), mib / 2),
+            "too small to tell"
+        );
         assert_eq!(limit_of(0.0), None);
         assert_eq!(limit_of(8.0 * mib as f64), Some(8 * mib));
     }

@@ -243,7 +243,7 @@ pub struct Spec<'a> {
     pub values: &'a [(String, f64)],
     pub strategies: &'a [&'static dyn SealStrategy],
     pub workloads: &'a [&'static dyn Workload],
-    /// Runtime peers (memory-limit only).
+    /// Runtime peers (memory-limit and concurrency).
     pub runtimes: &'a [RuntimeSpec],
     /// memory-limit: where the strategies' copies are made.
     pub copy_in: CopyIn,
@@ -304,12 +304,26 @@ pub fn measure(
             ))
         }
         Param::Concurrency => {
-            let (entries, setup) =
-                concurrency::measure(sb, spec.values, spec.strategies, spec.workloads, spec.plan)?;
+            let (entries, setup) = concurrency::measure(
+                sb,
+                spec.values,
+                spec.strategies,
+                spec.workloads,
+                spec.runtimes,
+                spec.plan,
+            )?;
             Ok((entries, Some(setup)))
         }
         _ => Ok((
-            run(sb, spec.param, spec.values, spec.strategies, spec.workloads, spec.plan, observer)?,
+            run(
+                sb,
+                spec.param,
+                spec.values,
+                spec.strategies,
+                spec.workloads,
+                spec.plan,
+                observer,
+            )?,
             None,
         )),
     }

@@ -102,7 +102,10 @@ mod tests {
             "{e}"
         );
         let v = Param::MemoryLimit.values("8M,none").unwrap();
-        assert_eq!(v, vec![("8M".to_string(), 8388608.0), ("none".to_string(), 0.0)]);
+        assert_eq!(
+            v,
+            vec![("8M".to_string(), 8388608.0), ("none".to_string(), 0.0)]
+        );
         assert!(Param::MemoryLimit.values("512K").is_err());
         assert!(Param::MemoryLimit.values("lots").is_err());
     }

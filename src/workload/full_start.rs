@@ -1,11 +1,11 @@
 use super::{Binary, Channel, Confined, CopyIn, Starter, Workload};
 use crate::error::{Error, Result};
+use crate::observe::Observed;
 use crate::process::{self, Argv, ChildExit, Spawn};
 use crate::sandbox::Sandbox;
 use rustix::process::Pid;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
-use crate::observe::Observed;
 use strategies::{Sealed, Sealer};
 
 /// A whole `runc run`: the sealed object is sealbench's own OCI runtime on youki's
@@ -134,7 +134,10 @@ impl Starter for FullStarter {
                     |report| {
                         let join = |procs, which: &str| {
                             process::join_cgroup(procs).map_err(|e| {
-                                format!("join the {which}'s memory cgroup: {}", strategies::errno_name(e))
+                                format!(
+                                    "join the {which}'s memory cgroup: {}",
+                                    strategies::errno_name(e)
+                                )
                             })
                         };
                         if let Err(why) = join(container, "container") {
@@ -212,7 +215,9 @@ impl FullStarter {
             return Ok(());
         }
         let mut cmd = std::process::Command::new(crate::sandbox::runtime_path()?);
-        cmd.arg("--root").arg(&self.root).args(["delete", "--force", id]);
+        cmd.arg("--root")
+            .arg(&self.root)
+            .args(["delete", "--force", id]);
         let out = process::bounded::output(&mut cmd, "sealbench-runtime delete")?;
         if out.status.success() {
             Ok(())
@@ -232,5 +237,8 @@ fn init_pid(root: &std::path::Path, id: &str) -> Option<i32> {
         pid: Option<i32>,
     }
     let bytes = crate::safe_fs::read_regular(&root.join(id).join("state.json"), 1 << 20).ok()?;
-    serde_json::from_slice::<State>(&bytes).ok()?.pid.filter(|p| *p > 0)
+    serde_json::from_slice::<State>(&bytes)
+        .ok()?
+        .pid
+        .filter(|p| *p > 0)
 }

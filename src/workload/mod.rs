@@ -24,7 +24,6 @@ pub trait Workload: Sync {
     /// Stable name, used on the command line and in results files.
     fn name(&self) -> &'static str;
 
-
     fn description(&self) -> &'static str;
 
     /// The runtime binary its starts seal: stage 2, or sealbench's libcontainer runtime.
@@ -82,7 +81,10 @@ pub trait Starter: Send {
         use strategies::ResultExt;
         let (stdin_r, stdin_w) =
             rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ctx(|| "pipe".into())?;
-        let pid = self.spawn(sealed, Channel::HoldUntilClosed(rustix::fd::AsFd::as_fd(&stdin_r)))?;
+        let pid = self.spawn(
+            sealed,
+            Channel::HoldUntilClosed(rustix::fd::AsFd::as_fd(&stdin_r)),
+        )?;
         let observed = Observed::of_process(pid.as_raw_nonzero().get(), binary);
         drop(stdin_w);
         drop(stdin_r);

@@ -353,9 +353,10 @@ impl LoopDevice {
             Mode::empty(),
         )
         .ctx(|| "open /dev/loop-control".into())?;
-        let backing = rustix::fs::readlink(format!("/proc/thread-self/fd/{}", image.as_raw_fd()), [])
-            .ctx(|| "readlink(image fd)".into())?
-            .into_bytes();
+        let backing =
+            rustix::fs::readlink(format!("/proc/thread-self/fd/{}", image.as_raw_fd()), [])
+                .ctx(|| "readlink(image fd)".into())?
+                .into_bytes();
         // Another process (a run beside this one, losetup) may take the free device between
         // the question and the configuration: LOOP_CONFIGURE then says EBUSY, and we ask
         // again.
