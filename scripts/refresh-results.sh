@@ -12,7 +12,7 @@
 #   audit.*              the attack matrix, with runc, crun and youki attacked from decoys
 #   peer-fidelity.*      runc on PATH, by path and copied under /tmp, in one run
 #   sweeps/*.json        exe-size, host-mounts and concurrency sweeps (charts in charts/)
-#   sweeps/memory-limit*.{json,txt}, sweeps/concurrency-memory.{json,txt}
+#   sweeps/memory-limit*.{json,txt}, sweeps/concurrency-{memory,peers}.{json,txt}
 #                        what an independent copy costs in memory: starts under memory
 #                        limits with the copy in the container's cgroup (runc 1.1) and in
 #                        the caller's (runc 1.2), with the peers and real runc builds; the
@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 sb=./target/release/sealbench
 out=results
-mkdir -p "$out/sweeps" "$out/charts" "$out/charts-concurrency-memory" "$out/charts-container-start" "$out/charts-workloads" "$out/charts-full-start" "$out/charts-phases"
+mkdir -p "$out/sweeps" "$out/charts" "$out/charts-concurrency-memory" "$out/charts-concurrency-peers" "$out/charts-container-start" "$out/charts-workloads" "$out/charts-full-start" "$out/charts-phases"
 
 $sb compare --strategies all --workload exec-true --runs 300 --repeat 10 --seed 2026 -q \
   --export-json "$out/baseline.json" --export-markdown "$out/baseline.md"
@@ -79,6 +79,10 @@ $sb sweep --param memory-limit --copy-in caller --values 8M,16M,32M,none \
 $sb sweep --param concurrency --values 1,4,16,64 --runs 10 --seed 16 -q \
   --strategies noclone,memfd,overlayfs,memfd-pool,reflink --plot "$out/charts-concurrency-memory" \
   --export-json "$out/sweeps/concurrency-memory.json" > "$out/sweeps/concurrency-memory.txt"
+# The same for runc, crun, youki and the real runc builds: n starts of `RUNTIME run` at once.
+$sb sweep --param concurrency --values 1,4,16,64 --runs 10 --seed 17 -q --strategies none \
+  --runtimes runc,crun,youki "${runc_builds[@]}" --plot "$out/charts-concurrency-peers" \
+  --export-json "$out/sweeps/concurrency-peers.json" > "$out/sweeps/concurrency-peers.txt"
 
 {
   echo "# Reference results"
@@ -172,6 +176,12 @@ $sb sweep --param concurrency --values 1,4,16,64 --runs 10 --seed 16 -q \
   echo
   echo '```'
   cat "$out/sweeps/concurrency-memory.txt"
+  echo '```'
+  echo
+  echo "The same for runtime peers and real runc builds (\`sweeps/concurrency-peers.json\`):"
+  echo
+  echo '```'
+  cat "$out/sweeps/concurrency-peers.txt"
   echo '```'
   echo
   echo "## Sweeps"

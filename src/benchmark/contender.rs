@@ -60,6 +60,11 @@ pub trait Contender: Send {
     fn observe(&mut self) -> Option<Observed> {
         None
     }
+
+    /// The work its strategy does off the starts (a pool's keeper), since set-up.
+    fn background(&self) -> Option<strategies::Background> {
+        None
+    }
 }
 
 /// A strategy's sealer driving a workload's starter.
@@ -157,6 +162,10 @@ impl Contender for SealedStart {
 
     fn teardown(&mut self) -> Result<()> {
         Ok(self.sealer.teardown()?)
+    }
+
+    fn background(&self) -> Option<strategies::Background> {
+        self.sealer.background()
     }
 
     fn observe(&mut self) -> Option<Observed> {

@@ -58,6 +58,11 @@ pub fn entry(unit: &Unit, mount_events_method: Option<&str>) -> Entry {
         }
     }
     e.container_memory_charge_bytes = unit.memory_charge;
+    e.container_memory_charge_starts = unit.memory_charge_starts;
+    e.background = unit
+        .background
+        .as_ref()
+        .map(crate::results::BackgroundWork::of);
     e.seal_expected = unit.seal_expected;
     e.provenance = unit.provenance.clone();
     if let Some(o) = &unit.observed {

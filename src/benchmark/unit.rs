@@ -102,6 +102,11 @@ pub struct Unit {
     pub memory_per_live: Option<(i64, i64)>,
     /// A container workload's peak memory-cgroup charge of one start, in bytes.
     pub memory_charge: Option<u64>,
+    /// Of the starts that measured `memory_charge`, how many the strategy's background
+    /// work served and how many copied inline (a pool's keeper behind).
+    pub memory_charge_starts: Option<crate::results::Served>,
+    /// The strategy's background work over the whole run, read after its teardown.
+    pub background: Option<strategies::Background>,
     /// Starts the `--run-timeout` watchdog killed; their rounds have no sample.
     pub timeouts: u32,
     /// A runtime's seal path as its version says, and where a build came from.
@@ -123,6 +128,8 @@ impl Unit {
             mount_events: None,
             memory_per_live: None,
             memory_charge: None,
+            memory_charge_starts: None,
+            background: None,
             timeouts: 0,
             seal_expected: None,
             provenance: None,
@@ -156,7 +163,9 @@ impl Unit {
         }
         if let UnitState::Ready(contender) = &mut self.state {
             self.used = contender.used();
-            if let Err(e) = contender.teardown() {
+            let torn = contender.teardown();
+            self.background = contender.background();
+            if let Err(e) = torn {
                 self.state = UnitState::Failed(format!("teardown: {e}"));
             }
         }

@@ -107,7 +107,16 @@ fn side_effects_of(
         // A peer moves its container into cgroups of its own: only strategies' starts run
         // whole in the probe's cgroup.
         if let (Some(Ok(probe)), true, false) = (&charge, container, unit.row.is_runtime()) {
-            match probe.per_start(contender.as_mut()) {
+            let before = contender.background();
+            let charged = probe.per_start(contender.as_mut());
+            unit.memory_charge_starts =
+                before
+                    .zip(contender.background())
+                    .map(|(b, a)| crate::results::Served {
+                        served: a.served - b.served,
+                        inline: a.inline - b.inline,
+                    });
+            match charged {
                 Ok(bytes) => unit.memory_charge = Some(bytes),
                 Err(e) => {
                     charge_failed.get_or_insert(format!("{}: {e}", unit.name()));

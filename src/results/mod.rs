@@ -172,6 +172,14 @@ pub struct Entry {
     /// after joining the container's cgroup would (median of a few starts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container_memory_charge_bytes: Option<u64>,
+    /// Of the starts behind `container_memory_charge_bytes`, how many work done ahead
+    /// served (their copy charged where the keeper is) and how many copied inline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_memory_charge_starts: Option<Served>,
+    /// A strategy that works off the starts (a pool refilled by a keeper): what that work
+    /// cost and did over the whole run, warm-up and probes included.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub background: Option<BackgroundWork>,
     /// How a start was seen to seal, on a live process of its image (see `observe`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seal_observed: Option<SealPath>,
@@ -198,6 +206,47 @@ pub struct Entry {
     /// the control for what timing the phases costs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub control_of: Option<String>,
+}
+
+/// Starts served by work done ahead, and starts that did the work themselves.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+pub struct Served {
+    pub served: u64,
+    pub inline: u64,
+}
+
+/// What a strategy's background work cost and did over a run (`strategies::Background`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BackgroundWork {
+    /// Starts served by a copy made ahead, and starts that copied inline.
+    pub starts: Served,
+    /// Copies made ahead and thrown away (the binary had changed).
+    pub discarded: u64,
+    /// CPU time (user and system) of the background work, where it is a process of its
+    /// own that can be counted; per start served or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_seconds: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_seconds_per_start: Option<f64>,
+    /// Memory held for starts to come at the end of the run (a pool's copies at rest).
+    pub held_bytes: u64,
+}
+
+impl BackgroundWork {
+    pub fn of(b: &strategies::Background) -> BackgroundWork {
+        let starts = b.served + b.inline;
+        let cpu = b.cpu.map(|d| d.as_secs_f64());
+        BackgroundWork {
+            starts: Served {
+                served: b.served,
+                inline: b.inline,
+            },
+            discarded: b.discarded,
+            cpu_seconds: cpu,
+            cpu_seconds_per_start: cpu.filter(|_| starts > 0).map(|c| c / starts as f64),
+            held_bytes: b.held_bytes,
+        }
+    }
 }
 
 /// median(strategy) / median(reference) over the rounds they share, with a 95% CI from a

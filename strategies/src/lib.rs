@@ -6,6 +6,8 @@
 
 mod error;
 pub mod expect;
+#[cfg(test)]
+mod scratch;
 pub mod sys;
 mod target;
 

@@ -200,6 +200,18 @@ impl Keeper {
 
     /// Close the socket (the keeper's EOF), reap it, and return its CPU time.
     fn stop(self) -> Result<Duration> {
+        // At SCHED_IDLE, on CPUs that other work keeps busy, the keeper would get too
+        // little CPU even to see the EOF and exit (seconds, measured beside two busy
+        // loops): it ends as an ordinary process. Unprivileged, the kernel may refuse
+        // (RLIMIT_NICE); then it ends as it can.
+        // SAFETY: sched_setscheduler on our own child, with a valid sched_param.
+        unsafe {
+            libc::sched_setscheduler(
+                self.pid.as_raw_nonzero().get(),
+                libc::SCHED_OTHER,
+                &libc::sched_param { sched_priority: 0 },
+            )
+        };
         drop(self.sock);
         let (status, usage) = sys::wait4(self.pid)?;
         let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
@@ -566,9 +578,8 @@ mod tests {
     use std::time::Instant;
 
     /// A binary of `size` bytes in a directory of its own, and a scratch directory.
-    fn target(name: &str, size: usize) -> (std::path::PathBuf, Target) {
-        let dir = std::env::temp_dir().join(format!("sealbench-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+    fn target(name: &str, size: usize) -> (crate::scratch::ScratchDir, Target) {
+        let dir = crate::scratch::ScratchDir::new(name);
         std::fs::create_dir_all(dir.join("bin")).unwrap();
         std::fs::create_dir_all(dir.join("scratch")).unwrap();
         let exe = dir.join("bin/runtime");
@@ -585,6 +596,25 @@ mod tests {
         f.write_all(&bytes).unwrap();
         let t = Target::new(&exe, &dir.join("scratch")).unwrap();
         (dir, t)
+    }
+
+    /// Idle and iowait time of every CPU so far, in clock ticks (/proc/stat).
+    fn idle_jiffies() -> u64 {
+        let stat = std::fs::read_to_string("/proc/stat").unwrap();
+        let cpu: Vec<u64> = stat
+            .lines()
+            .next()
+            .unwrap()
+            .split_whitespace()
+            .skip(1)
+            .map(|f| f.parse().unwrap())
+            .collect();
+        cpu[3] + cpu[4]
+    }
+
+    fn clock_ticks() -> f64 {
+        // SAFETY: sysconf has no preconditions.
+        unsafe { libc::sysconf(libc::_SC_CLK_TCK) as f64 }
     }
 
     fn contents(fd: &OwnedFd) -> Vec<u8> {
@@ -623,6 +653,7 @@ mod tests {
         let mut sealer = MemfdPool.prepare(&target).unwrap();
         let starts = 40;
         let mut pooled = Vec::new();
+        let (idle_before, wall) = (idle_jiffies(), Instant::now());
         for _ in 0..starts {
             // Room for the keeper to refill, as the rest of a start would leave it.
             std::thread::sleep(Duration::from_millis(25));
@@ -636,9 +667,29 @@ mod tests {
         }
         let bg = sealer.background().unwrap();
         assert_eq!(bg.served + bg.inline, starts);
-        // SCHED_IDLE: on a machine busy with other work, the keeper may fall behind now
-        // and then; paced starts are still mostly served.
-        assert!(bg.served > starts / 2, "{bg:?}");
+        // SCHED_IDLE: the keeper runs on CPU time nothing else wants. Where the CPUs had
+        // time to spare (the pool's contract), paced starts are mostly served; where other
+        // work kept them busy (two busy loops on two CPUs), it may never run, and every
+        // start copies inline, which the count above already holds to.
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        let spare = (idle_jiffies() - idle_before) as f64
+            / (wall.elapsed().as_secs_f64() * cpus * clock_ticks());
+        let quiet = spare > 0.5;
+        if quiet {
+            assert!(
+                bg.served > starts / 2,
+                "{:.0}% of the CPUs idle: {bg:?}",
+                spare * 100.0
+            );
+        } else {
+            let _ = writeln!(
+                std::io::stderr(),
+                "memfd-pool: the CPUs were {:.0}% idle, too busy for a SCHED_IDLE keeper: \
+                 {} of {starts} starts served, not checked against a quiet machine's",
+                spare * 100.0,
+                bg.served
+            );
+        }
         assert_eq!(bg.held_bytes, u64::from(DEPTH + 1) * SIZE as u64);
         assert!(bg.cpu.is_some_and(|c| c > Duration::ZERO), "{bg:?}");
 
@@ -654,7 +705,8 @@ mod tests {
         assert!(contents(exec_fd(&sealed)) == now, "a stale copy was used");
         drop(sealed);
         let after = sealer.background().unwrap();
-        assert!(after.discarded >= 1, "{after:?}");
+        // A pool that a starved keeper left empty had no old copy to throw away.
+        assert!(after.discarded >= 1 || !quiet, "{after:?}");
 
         // memfd's inline copy, for comparison.
         let mut inline = Vec::new();

@@ -835,11 +835,8 @@ mod tests {
     use std::io::Write;
     use std::os::unix::fs::{FileExt, MetadataExt};
 
-    fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("sealbench-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+    fn scratch(name: &str) -> crate::scratch::ScratchDir {
+        crate::scratch::ScratchDir::new(name)
     }
 
     #[test]
