@@ -14,7 +14,7 @@ fn stage2_runs_as_init_of_the_container_from_the_sealed_object() {
     for strategy in ["noclone", "memfd", "memfd-bind", "bind-ro", "overlayfs"] {
         let v = inspect(strategy, "container-start");
         let r = &v["report"];
-        assert_eq!(r["pid"], "1", "{strategy}: {v}");
+        assert_eq!(r["pid"], 1, "{strategy}: {v}");
         assert_eq!(r["hostname"], "sealbench", "{strategy}: {v}");
         assert_eq!(
             r["root"], v["rootfs"],

@@ -1,10 +1,9 @@
 use crate::error::{Error, Result};
 use crate::process::{self, Argv, Spawn};
 use crate::workload::stage2_fds::SEALED_FD;
-use crate::workload::{hop_args, hop_fds, REPORT_FD};
+use crate::workload::{hop_args, hop_fds, Report, REPORT_FD};
 use rustix::fd::{AsFd, BorrowedFd, OwnedFd};
 use rustix::fs::{Mode, OFlags};
-use std::collections::BTreeMap;
 use strategies::{Exec, ResultExt, Sealed};
 
 /// One attacked start. A stand-in for the runtime's own process (`runc run`, which runs
@@ -17,7 +16,7 @@ pub fn run(
     decoy: &std::fs::File,
     attack: &str,
     arg: Option<&str>,
-) -> Result<BTreeMap<String, String>> {
+) -> Result<Report> {
     // Orphans (stage 2, once its stand-in parent exits) come back to this process.
     rustix::process::set_child_subreaper(Some(rustix::process::getpid()))
         .ctx(|| "PR_SET_CHILD_SUBREAPER".into())?;
@@ -58,17 +57,9 @@ pub fn run(
     let mut text = String::new();
     std::io::Read::read_to_string(&mut std::fs::File::from(r), &mut text)
         .ctx(|| "read the attack report".into())?;
-    let report: BTreeMap<String, String> = text
-        .lines()
-        .filter_map(|l| l.split_once(' '))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let report = Report::parse(&text);
     // The attacker is stage 2's pid after its exec; reap it.
-    if let Some(pid) = report
-        .get("pid")
-        .and_then(|p| p.parse::<i32>().ok())
-        .and_then(rustix::process::Pid::from_raw)
-    {
+    if let Some(pid) = report.pid.and_then(rustix::process::Pid::from_raw) {
         let exit = process::reap(pid)?;
         if !exit.success() {
             return Err(Error::failure(format!("attacker {}", exit.describe())));

@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 use crate::process::{self, Argv, Spawn};
 use crate::sandbox::Sandbox;
 use crate::workload::Binary;
-use std::collections::BTreeMap;
+use crate::workload::Report;
 use std::path::Path;
 use strategies::{ResultExt, SealStrategy, Sealed};
 
@@ -82,12 +82,7 @@ fn init_pid(root: &Path, id: &str) -> Option<rustix::process::Pid> {
 /// One attacked container: create and start it with the sealed runtime, wait for its
 /// process (the init is this process's child: libcontainer clones it with CLONE_PARENT),
 /// delete it, and return the report.
-fn attacked(
-    sb: &Sandbox,
-    sealed: &Sealed,
-    attack: AttackId,
-    n: u32,
-) -> Result<BTreeMap<String, String>> {
+fn attacked(sb: &Sandbox, sealed: &Sealed, attack: AttackId, n: u32) -> Result<Report> {
     let b = bundle(sb, attack)?;
     let report = b.reports.join("report");
     let _ = std::fs::remove_file(&report);
@@ -116,11 +111,7 @@ fn attacked(
     }
     waited?;
     let text = std::fs::read_to_string(&report).ctx(|| "read the container's report".into())?;
-    Ok(text
-        .lines()
-        .filter_map(|l| l.split_once(' '))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect())
+    Ok(Report::parse(&text))
 }
 
 /// The full-start block for `strategy`: one attacked container per attack, each from a

@@ -1,7 +1,7 @@
 use super::AttackId;
 use crate::named::named_enum;
+use crate::workload::Report;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 named_enum! {
     /// What one attack came to; the page-cache property is a yes or a no.
@@ -92,12 +92,7 @@ fn errno_from_number(v: &str) -> Option<String> {
 
 /// Judge one attacked start from its report. `changed`: the decoy's sha256 differed
 /// afterwards, which is `writable` whatever the attack said.
-pub fn judge(
-    attack: AttackId,
-    report: &BTreeMap<String, String>,
-    decoy: (u64, u64),
-    changed: bool,
-) -> Outcome {
+pub fn judge(attack: AttackId, report: &Report, decoy: (u64, u64), changed: bool) -> Outcome {
     let is_decoy = |id: &str| id == format!("{}:{}", decoy.0, decoy.1);
     if changed {
         return Outcome::new(
@@ -107,18 +102,18 @@ pub fn judge(
             None,
         );
     }
-    let key = if attack.by_stage2() {
-        attack.as_str()
-    } else {
-        "attack"
+    let line = match attack {
+        AttackId::WriteRunning => &report.write_running,
+        AttackId::WriteParentExe => &report.write_parent_exe,
+        _ => &report.attack,
     };
-    let Some(line) = report.get(key) else {
+    let Some(line) = line else {
         return Outcome::not_applicable(format!("no report from the {attack} attack"));
     };
     match attack {
         AttackId::WriteRunning => match errno_from_number(line) {
             Some(e) => Outcome::blocked(&e, None),
-            None if report.get("exe-id").is_some_and(|id| is_decoy(id)) => Outcome::new(
+            None if report.exe_id.as_deref().is_some_and(is_decoy) => Outcome::new(
                 Verdict::Writable,
                 None,
                 "/proc/self/exe is the runtime binary and opened for writing",
@@ -136,12 +131,10 @@ pub fn judge(
         ),
         // The stand-in parent runs the decoy; any other process here is an ancestor that
         // inherited stage 2 once the stand-in had gone, and says nothing of the strategy.
-        AttackId::WriteParentExe if !report.get("parent-exe-id").is_some_and(|id| is_decoy(id)) => {
+        AttackId::WriteParentExe if !report.parent_exe_id.as_deref().is_some_and(is_decoy) => {
             Outcome::not_applicable(format!(
                 "the process checked was not the runtime's stand-in (which runs the decoy): {}",
-                report
-                    .get("parent-stat")
-                    .map_or("it had no stat", String::as_str)
+                report.parent_stat.as_deref().unwrap_or("it had no stat")
             ))
         }
         AttackId::WriteParentExe => match errno_from_number(line) {

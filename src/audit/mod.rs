@@ -110,7 +110,7 @@ pub fn audit_strategy(sb: &Sandbox, strategy: &dyn SealStrategy) -> Result<(Vec<
             attack.id,
             judge::judge(attack.id, &report, decoy.dev_ino, changed),
         ));
-        text_page = text_page.or_else(|| report.get("text-page").cloned());
+        text_page = text_page.or_else(|| report.text_page.clone());
     }
     sealer.teardown()?;
     findings.push(finding(

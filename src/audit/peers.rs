@@ -14,7 +14,7 @@ use crate::observe::Observed;
 use crate::peer::RuntimeSpec;
 use crate::process::{self, bounded};
 use crate::sandbox::Sandbox;
-use std::collections::BTreeMap;
+use crate::workload::Report;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use strategies::ResultExt;
@@ -126,11 +126,7 @@ fn init_pid(out: &bounded::Output) -> Option<i32> {
 
 /// One attacked container of the decoy: the attacker's report, and what the decoy's
 /// init was seen to seal (the decoy's filesystem can change a runtime's seal path).
-fn attacked(
-    sb: &Sandbox,
-    spec: &RuntimeSpec,
-    decoy: &Path,
-) -> Result<(BTreeMap<String, String>, Option<Observed>)> {
+fn attacked(sb: &Sandbox, spec: &RuntimeSpec, decoy: &Path) -> Result<(Report, Option<Observed>)> {
     let b = bundle(sb)?;
     let report = b.reports.join("report");
     let _ = std::fs::remove_file(&report);
@@ -185,12 +181,7 @@ fn attacked(
     }
     attacked?;
     let text = std::fs::read_to_string(&report).ctx(|| "read the attacker's report".into())?;
-    let lines = text
-        .lines()
-        .filter_map(|l| l.split_once(' '))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    Ok((lines, observed))
+    Ok((Report::parse(&text), observed))
 }
 
 /// The peer block for `spec`: its findings, and whether the decoy ended intact. The
@@ -217,9 +208,9 @@ pub fn audit_peer(sb: &Sandbox, spec: &RuntimeSpec) -> Result<(Vec<Finding>, boo
     let decoy = Decoy::open(&decoy_path)?;
     // The attacker races the runtime's process in the container: a report that lacks an
     // attack's line (it missed that process) is made again, up to three times in all.
-    let complete = |r: &Result<(BTreeMap<String, String>, Option<Observed>)>| {
+    let complete = |r: &Result<(Report, Option<Observed>)>| {
         r.as_ref()
-            .is_ok_and(|(r, _)| r.contains_key("write-running") && r.contains_key("attack"))
+            .is_ok_and(|(r, _)| r.write_running.is_some() && r.attack.is_some())
     };
     let mut report = attacked(sb, spec, &decoy_path);
     for _ in 0..2 {
@@ -234,7 +225,7 @@ pub fn audit_peer(sb: &Sandbox, spec: &RuntimeSpec) -> Result<(Vec<Finding>, boo
         .map(|f| f.f_type as i64)
         .ok();
     let findings = match report {
-        Ok((r, _)) if r.get("caught").is_some() => na(
+        Ok((r, _)) if r.caught.is_some() => na(
             "the runtime's image never appeared in the container (the exec did not run it)".into(),
         ),
         Ok((r, seen)) => {

@@ -4,7 +4,6 @@ use crate::sandbox::{in_sandbox, Options};
 use crate::selection;
 use rustix::fd::AsFd;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 use strategies::{Exec, ResultExt};
 
@@ -14,9 +13,8 @@ use strategies::{Exec, ResultExt};
 pub struct Inspection {
     pub strategy: String,
     pub workload: String,
-    /// `key value` lines from stage 2 and its payload: `exe`, `write-running`, `pid`,
-    /// `hostname`, `root`, and (exec-true) `reopen-after-exit`.
-    pub report: BTreeMap<String, String>,
+    /// What stage 2 and its payload reported (`write-*` as errno names, `ok` for none).
+    pub report: crate::workload::Report,
     /// Device and inode of the runtime binary (the decoy) as the host sees it.
     pub decoy_dev_ino: (u64, u64),
     /// Whether stage 2's /proc/self/exe was that very file.
@@ -74,11 +72,10 @@ pub fn run(args: &InspectArgs) -> Result<i32> {
                 exit.describe()
             )));
         }
-        let report = text
-            .lines()
-            .filter_map(|l| l.split_once(' '))
-            .map(|(k, v)| (k.to_string(), errno_word(k, v)))
-            .collect();
+        let mut report = crate::workload::Report::parse(&text);
+        for line in [&mut report.write_running, &mut report.write_parent_exe] {
+            *line = line.as_deref().map(errno_word);
+        }
         let after = std::fs::read(&decoy).ctx(|| "read decoy".into())?;
         let rootfs = match rootfs {
             Some(p) => Some(
@@ -106,10 +103,7 @@ pub fn run(args: &InspectArgs) -> Result<i32> {
 }
 
 /// Stage 2 reports errnos as numbers (it has no table of names); 0 means success.
-fn errno_word(key: &str, v: &str) -> String {
-    if !key.starts_with("write-") {
-        return v.to_string();
-    }
+fn errno_word(v: &str) -> String {
     match v.parse::<i32>() {
         Ok(0) => "ok".to_string(),
         Ok(n) => strategies::errno_name(rustix::io::Errno::from_raw_os_error(n)).to_string(),

@@ -5,6 +5,7 @@ pub mod container;
 mod container_start;
 mod exec_true;
 mod full_start;
+mod report;
 mod stage2;
 
 use crate::error::Result;
@@ -16,6 +17,7 @@ use rustix::fd::BorrowedFd;
 use strategies::Sealed;
 
 pub use confined::{Confined, CopyIn};
+pub use report::Report;
 pub use stage2::{fds as stage2_fds, hop_args, hop_fds, Mode, Stage2Argv, REPORT_FD};
 
 /// A kind of start. Like strategies, workloads are listed in [`registry`] and the driver
