@@ -261,16 +261,22 @@ def burst(json_name):
     rows, values, cells = sweep_rows(run)
     binary = run["host"]["exe_size_bytes"]
     head = ["workload", "strategy"] + [f"{v} at once [MiB]" for v in values] + ["per extra starter [MiB]", "in binaries"]
+    if any((c or {}).get("burst_memory", {}).get("binary_bytes") for c in cells.values()):
+        head[-1] = "in its binaries"
+    
     out = ["| " + " | ".join(head) + " |", "|" + "|".join([":---"] * 2 + ["---:"] * (len(head) - 2)) + "|"]
     for w, s in rows:
         peaks = []
+        own = 0
         for v in values:
             b = (cells.get((w, s, v)) or {}).get("burst_memory")
             peaks.append((float(v), b["peak_bytes"]) if b else None)
+            own = own or (b or {}).get("binary_bytes", 0)
         line = [w, s] + [mib(p[1]) if p else "–" for p in peaks]
         if peaks and peaks[0] and peaks[-1] and peaks[-1][0] > peaks[0][0]:
             slope = (peaks[-1][1] - peaks[0][1]) / (peaks[-1][0] - peaks[0][0])
-            line += [mib(slope), f"{slope / binary:.2f}"]
+            # A peer's copy is of its own binary; older files recorded none per row.
+            line += [mib(slope), f"{slope / (own or binary):.2f}"]
         else:
             line += ["–", "–"]
         out.append("| " + " | ".join(line) + " |")

@@ -19,8 +19,12 @@
 //! Peers: each of the n starters is a unit of the runtime of its own (its container ids
 //! tagged apart), starting `RUNTIME run` as a user's n concurrent starts would. The
 //! runtime's own processes are the worker's children, so in the block's cgroup: a copy a
-//! runtime makes before its init joins the container's cgroup (runc ≥ 1.2) is counted; one
-//! made inside the container's cgroup (runc ≤ 1.1) is charged there, outside the figure.
+//! runtime makes before its init joins the container's cgroup (runc ≥ 1.2) is counted.
+//! runc, given a bundle without `cgroupsPath` (sealbench's), makes each container's cgroup
+//! relative to its own, so inside the block's (seen as `…burst-N/<container id>`), and the
+//! kernel counts a child's charge in its parent's: runc's containers, and a copy made in
+//! them (runc ≤ 1.1), are in its rows' figures too. crun's and youki's containers were not
+//! seen there: their rows hold the runtime's own processes.
 
 use super::{BurstMemory, MemorySetup, SweepEntry};
 use crate::benchmark::{time_one, units_for, Missed, Plan, RunCount, Unit};
@@ -52,10 +56,11 @@ struct Cell {
 const NOTE: &str = "concurrency: per block, the peak charge of a fresh memory cgroup that held \
 the worker, its starter threads and every child they spawned for the block (the kernel's own \
 watermark: exact to a batch of pages, and nothing of the rest of the machine); per cell the \
-median over its blocks. Containers a runtime moves into cgroups elsewhere are not in it; \
-copies made by the caller are (for a peer: by the runtime's own process before it joins the \
-container's cgroup, as runc >= 1.2 does), copies a strategy's keeper made ahead (memfd-pool) \
-are not.";
+median over its blocks. Copies made by the caller are in it (for a peer: by the runtime's \
+own process before it joins the container's cgroup, as runc >= 1.2 does), and so are runc's \
+containers, whose cgroups runc makes inside the block's (a copy made in them, as runc <= 1.1 \
+does, included); crun's and youki's containers, made elsewhere, are not; copies a strategy's \
+keeper made ahead (memfd-pool) are not.";
 
 /// Run `f` with this whole process in a fresh memory cgroup `name`: its result, and the
 /// cgroup's peak charge or why there is none (then `f` ran outside any).
@@ -140,9 +145,12 @@ pub fn measure(
     let most = values.iter().map(|(_, n)| *n as usize).max().unwrap_or(1);
     // One group per (workload, strategy): as many units as the most starters of a block.
     let mut groups: Vec<Vec<Unit>> = Vec::new();
+    // The binary each group's copy would copy, by group.
+    let mut binaries: Vec<u64> = Vec::new();
     for i in 0..most {
         let units = units_for(sb, strategies, workloads, &format!("c{i}-"));
         groups.resize_with(units.len(), Vec::new);
+        binaries.resize(units.len(), sb.exe_size());
         for (group, unit) in groups.iter_mut().zip(units) {
             group.push(unit);
         }
@@ -150,6 +158,11 @@ pub fn measure(
     // A peer's starters are as many units of it, each with container ids of its own; its
     // starts run in its container-start bundle whatever the sweep's workloads are.
     for spec in runtimes {
+        binaries.push(
+            spec.exec_path()
+                .and_then(|p| std::fs::metadata(p).ok())
+                .map_or(0, |m| m.len()),
+        );
         groups.push(
             (0..most)
                 .map(|i| crate::peer::unit_tagged(spec, sb, &format!("c{i}-")))
@@ -266,6 +279,7 @@ pub fn measure(
                         peak_bytes: p[p.len() / 2],
                         max_peak_bytes: p[p.len() - 1],
                         blocks: p.len() as u32,
+                        binary_bytes: binaries[g],
                     }
                 }),
             });

@@ -92,6 +92,10 @@ pub struct BurstMemory {
     /// The largest block's.
     pub max_peak_bytes: u64,
     pub blocks: u32,
+    /// The binary a start's copy would copy: the runtime binary for a strategy, the
+    /// runtime's own for a peer; 0 in files made before it was recorded.
+    #[serde(default)]
+    pub binary_bytes: u64,
 }
 
 /// One strategy at one value of the parameter.
