@@ -15,14 +15,6 @@ named_enum! {
     }
 }
 
-impl AttackId {
-    /// Stage 2 makes these attacks itself and reports each under its own id; the others
-    /// are the payload's, reported under `attack`.
-    pub fn by_stage2(self) -> bool {
-        matches!(self, AttackId::WriteRunning | AttackId::WriteParentExe)
-    }
-}
-
 /// One attack of the audit, by its stable id.
 pub struct Attack {
     pub id: AttackId,

@@ -124,6 +124,12 @@ impl RuntimeSpec {
     pub fn exec_path(&self) -> Option<&Path> {
         self.file.as_ref().map(|f| f.path.as_path())
     }
+
+    /// The size of the binary that was checked and hashed (0 for a runtime not found): what
+    /// a copy of itself copies.
+    pub fn binary_bytes(&self) -> u64 {
+        self.file.as_ref().map_or(0, |f| f.id.size)
+    }
 }
 
 /// The first executable regular file named `name` on PATH, as a shell looks.

@@ -105,18 +105,10 @@ pub fn sweep(worker: Pid) {
         for dir in cgroups(&prefix) {
             found = true;
             for pid in procs(&dir) {
-                // A SCHED_IDLE process (memfd-pool's keeper) on busy CPUs gets too little
-                // CPU to die of the signal for seconds: it dies as an ordinary one.
-                // SAFETY: sched_setscheduler and kill(2) of a process left in the run's
-                // own cgroup, with a valid sched_param.
-                unsafe {
-                    libc::sched_setscheduler(
-                        pid,
-                        libc::SCHED_OTHER,
-                        &libc::sched_param { sched_priority: 0 },
-                    );
-                    libc::kill(pid, libc::SIGKILL)
-                };
+                // A SCHED_IDLE process (memfd-pool's keeper) dies as an ordinary one.
+                strategies::sys::schedule_ordinary(pid);
+                // SAFETY: kill(2) of a process left in the run's own cgroup.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
             }
             let _ = std::fs::remove_dir(&dir);
         }

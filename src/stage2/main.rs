@@ -286,36 +286,19 @@ unsafe fn inspect() {
     // Which file that is: the runtime binary itself, or a copy.
     push_dev_ino(&mut line, b"\nexe-id ", c"/proc/self/exe");
     line.push(b"\nwrite-running ");
-    let fd = open(c"/proc/self/exe".as_ptr(), O_WRONLY | O_CLOEXEC);
-    if fd >= 0 {
-        close(fd);
-        line.number(0);
-    } else {
-        line.number(errno());
-    }
+    push_write_open(&mut line, c"/proc/self/exe");
     line.push(b"\nwrite-parent-exe ");
     let ppid = getppid();
     if ppid > 0 {
-        let mut path = Line::new();
-        path.push(b"/proc/");
-        path.number(ppid as c_long);
-        path.push(b"/exe\0");
-        let fd = open(path.bytes().as_ptr() as *const c_char, O_WRONLY | O_CLOEXEC);
-        if fd >= 0 {
-            close(fd);
-            line.number(0);
-        } else {
-            line.number(errno());
-        }
+        let exe = proc_path(ppid, b"exe");
+        let exe = core::ffi::CStr::from_bytes_with_nul_unchecked(exe.bytes());
+        push_write_open(&mut line, exe);
         // Which process that was, so that the audit can tell its stand-in parent from an
         // ancestor that inherited this process (the stand-in gone too early).
         line.push(b"\nparent ");
         line.number(ppid as c_long);
-        push_dev_ino(&mut line, b"\nparent-exe-id ", core::ffi::CStr::from_bytes_with_nul_unchecked(path.bytes()));
-        let mut stat = Line::new();
-        stat.push(b"/proc/");
-        stat.number(ppid as c_long);
-        stat.push(b"/stat\0");
+        push_dev_ino(&mut line, b"\nparent-exe-id ", exe);
+        let stat = proc_path(ppid, b"stat");
         let fd = open(stat.bytes().as_ptr() as *const c_char, O_RDONLY | O_CLOEXEC);
         if fd >= 0 {
             let mut buf = [0u8; 128];
@@ -364,6 +347,32 @@ unsafe fn push_dev_ino(line: &mut Line, label: &[u8], path: &core::ffi::CStr) {
         line.number(st[0] as c_long);
         line.push(b":");
         line.number(st[1] as c_long);
+    }
+}
+
+/// `/proc/<pid>/<leaf>` and its NUL, on the stack.
+fn proc_path(pid: c_int, leaf: &[u8]) -> Line {
+    let mut path = Line::new();
+    path.push(b"/proc/");
+    path.number(pid as c_long);
+    path.push(b"/");
+    path.push(leaf);
+    path.push(b"\0");
+    path
+}
+
+/// Open `path` for writing and close it again: `0`, or the errno's number.
+///
+/// # Safety
+///
+/// Raw open and close of a NUL-terminated path.
+unsafe fn push_write_open(line: &mut Line, path: &core::ffi::CStr) {
+    let fd = open(path.as_ptr(), O_WRONLY | O_CLOEXEC);
+    if fd >= 0 {
+        close(fd);
+        line.number(0);
+    } else {
+        line.number(errno());
     }
 }
 

@@ -158,11 +158,7 @@ pub fn measure(
     // A peer's starters are as many units of it, each with container ids of its own; its
     // starts run in its container-start bundle whatever the sweep's workloads are.
     for spec in runtimes {
-        binaries.push(
-            spec.exec_path()
-                .and_then(|p| std::fs::metadata(p).ok())
-                .map_or(0, |m| m.len()),
-        );
+        binaries.push(spec.binary_bytes());
         groups.push(
             (0..most)
                 .map(|i| crate::peer::unit_tagged(spec, sb, &format!("c{i}-")))

@@ -218,14 +218,10 @@ fn rows(sb: &Sandbox, s: &Setup) -> Vec<RowUnit> {
     }
     for spec in s.runtimes {
         let unit = crate::peer::unit(spec, sb);
-        let binary = spec
-            .exec_path()
-            .and_then(|p| std::fs::metadata(p).ok())
-            .map_or(0, |m| m.len());
         rows.push(RowUnit {
             unit,
             kind: Kind::Runtime,
-            binary,
+            binary: spec.binary_bytes(),
         });
     }
     rows

@@ -200,18 +200,9 @@ impl Keeper {
 
     /// Close the socket (the keeper's EOF), reap it, and return its CPU time.
     fn stop(self) -> Result<Duration> {
-        // At SCHED_IDLE, on CPUs that other work keeps busy, the keeper would get too
-        // little CPU even to see the EOF and exit (seconds, measured beside two busy
-        // loops): it ends as an ordinary process. Unprivileged, the kernel may refuse
-        // (RLIMIT_NICE); then it ends as it can.
-        // SAFETY: sched_setscheduler on our own child, with a valid sched_param.
-        unsafe {
-            libc::sched_setscheduler(
-                self.pid.as_raw_nonzero().get(),
-                libc::SCHED_OTHER,
-                &libc::sched_param { sched_priority: 0 },
-            )
-        };
+        // At SCHED_IDLE beside busy CPUs the keeper would take seconds to see the EOF and
+        // exit (measured beside two busy loops).
+        sys::schedule_ordinary(self.pid.as_raw_nonzero().get());
         drop(self.sock);
         let (status, usage) = sys::wait4(self.pid)?;
         let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);

@@ -178,6 +178,21 @@ pub fn close_all_except(keep: &mut [std::os::fd::RawFd]) {
     close_range(from, u32::MAX);
 }
 
+/// Put process `pid` back under the ordinary scheduling policy (SCHED_OTHER, nice as it
+/// was), best effort: a SCHED_IDLE process on CPUs that other work keeps busy gets too
+/// little CPU to exit, even of SIGKILL, for seconds. Unprivileged, the kernel may refuse
+/// (RLIMIT_NICE); then the process ends as it can.
+pub fn schedule_ordinary(pid: libc::pid_t) {
+    // SAFETY: sched_setscheduler with a valid sched_param; a failure changes nothing.
+    unsafe {
+        libc::sched_setscheduler(
+            pid,
+            libc::SCHED_OTHER,
+            &libc::sched_param { sched_priority: 0 },
+        )
+    };
+}
+
 /// Reap `pid`, retrying on EINTR, and return its wait status and resource usage.
 pub fn wait4(pid: rustix::process::Pid) -> Result<(libc::c_int, libc::rusage)> {
     let mut status = 0;
